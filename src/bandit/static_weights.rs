@@ -1,0 +1,60 @@
+//! Fixed weights per arm: today's production system, the baseline of every test.
+
+use crate::ids::ArmId;
+use crate::rng::ChaCha8Rng;
+use crate::world::Context;
+
+use super::{ArmChoice, Feedback, Policy};
+
+/// Always the `n` heaviest arms with positive weight (ties: lower arm id), with
+/// confidences = their weights normalised over the chosen arms. Learns nothing.
+#[derive(Clone, Debug)]
+pub struct StaticWeights {
+    /// Arms by descending weight, positive weights only.
+    ranked: Vec<(ArmId, f64)>,
+}
+
+impl StaticWeights {
+    /// A policy with `weights[i]` for arm `i`.
+    ///
+    /// # Panics
+    ///
+    /// If no weight is positive (validation rejects such scenarios).
+    #[must_use]
+    pub fn new(weights: Vec<f64>) -> Self {
+        let mut ranked: Vec<(ArmId, f64)> = weights
+            .into_iter()
+            .enumerate()
+            .filter(|&(_, w)| w > 0.0)
+            .map(|(i, w)| (ArmId(u16::try_from(i).expect("arm count fits u16")), w))
+            .collect();
+        assert!(!ranked.is_empty(), "static weights need a positive weight");
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        Self { ranked }
+    }
+}
+
+impl Policy for StaticWeights {
+    fn name(&self) -> &'static str {
+        "static_weights"
+    }
+
+    fn select_arms(
+        &mut self,
+        _context: &Context,
+        n: usize,
+        _rng: &mut ChaCha8Rng,
+    ) -> Vec<ArmChoice> {
+        let chosen = &self.ranked[..n.min(self.ranked.len())];
+        let total: f64 = chosen.iter().map(|c| c.1).sum();
+        chosen
+            .iter()
+            .map(|&(arm, w)| ArmChoice {
+                arm,
+                confidence: w / total,
+            })
+            .collect()
+    }
+
+    fn update(&mut self, _context: &Context, _choices: &[ArmChoice], _feedback: &Feedback) {}
+}

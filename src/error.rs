@@ -1,0 +1,24 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+
+use crate::scenario::ScenarioError;
+
+/// Anything that can go wrong in recolab.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A scenario could not be read or is invalid.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// A report file or folder could not be written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

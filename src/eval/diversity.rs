@@ -1,0 +1,228 @@
+//! Diversity within one list (intra-list diversity) and across users' lists
+//! (homogenisation), with the similarity measures they are usually built on.
+
+use std::cmp::Ordering;
+
+/// Mean dissimilarity over all unordered pairs of positions in one list; `None` for
+/// a list of fewer than two items.
+///
+/// Repeated items are not removed: the shown slate really holds both copies, and the
+/// pair contributes `dissimilarity(i, i)` (normally 0), which is the diversity lost.
+/// Any dissimilarity works; `1 − cosine_similarity` of content vectors and
+/// `1 − jaccard` of genre sets are the usual ones.
+///
+/// ```text
+/// ILD(L) = 2 / (|L| (|L| − 1)) · Σ_{a < b} d(L_a, L_b)
+/// ```
+///
+/// # References
+///
+/// Smyth & McClave (2001), "Similarity vs. diversity", ICCBR; Ziegler, McNee,
+/// Konstan & Lausen (2005), "Improving recommendation lists through topic
+/// diversification", WWW.
+#[must_use]
+pub fn intra_list_diversity(list: &[u32], dissimilarity: impl Fn(u32, u32) -> f64) -> Option<f64> {
+    if list.len() < 2 {
+        return None;
+    }
+    let mut sum = 0.0;
+    for (a, &first) in list.iter().enumerate() {
+        for &second in &list[a + 1..] {
+            sum += dissimilarity(first, second);
+        }
+    }
+    let n_pairs = list.len() * (list.len() - 1) / 2;
+    Some(sum / n_pairs as f64)
+}
+
+/// Cosine of the angle between two vectors, in `[−1, 1]`; 0 when either is the zero
+/// vector, which has no direction and so resembles nothing.
+///
+/// ```text
+/// cos(a, b) = a · b / (‖a‖ ‖b‖)
+/// ```
+///
+/// # Panics
+///
+/// If `a` and `b` differ in length.
+///
+/// # References
+///
+/// Salton & McGill (1983), *Introduction to Modern Information Retrieval*.
+#[must_use]
+pub fn cosine_similarity(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "vectors must have the same length");
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm_a = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let norm_b = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if norm_a == 0.0 || norm_b == 0.0 {
+        return 0.0;
+    }
+    // Rounding can push |cos| of parallel vectors just past 1.
+    (dot / (norm_a * norm_b)).clamp(-1.0, 1.0)
+}
+
+/// Jaccard index of the sets of ids in `a` and `b` (repeats ignored); 0 when both
+/// are empty, so two empty lists never count as identical.
+///
+/// ```text
+/// J(A, B) = |A ∩ B| / |A ∪ B|
+/// ```
+///
+/// # References
+///
+/// Jaccard (1912), "The distribution of the flora in the alpine zone", New
+/// Phytologist 11(2).
+#[must_use]
+pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+    jaccard_of_sorted_sets(&sorted_set(a), &sorted_set(b))
+}
+
+/// Mean Jaccard index over all unordered pairs of users' lists: 0 when no two users
+/// share an item, 1 when everyone gets the same set. `None` for fewer than two lists.
+///
+/// Cost is `O(u² · L)` for `u` lists of length `L` (each list is sorted once, then
+/// pairs are merged), so pass a fixed, deterministically chosen subset of users for
+/// large populations.
+///
+/// ```text
+/// H = 2 / (u (u − 1)) · Σ_{v < w} J(L_v, L_w)
+/// ```
+///
+/// # References
+///
+/// Chaney, Stewart & Engelhardt (2018), "How algorithmic confounding in
+/// recommendation systems increases homogeneity and decreases utility", RecSys
+/// (homogenisation measured by the Jaccard index of users' item sets).
+#[must_use]
+pub fn homogenisation(lists: &[Vec<u32>]) -> Option<f64> {
+    if lists.len() < 2 {
+        return None;
+    }
+    let sets: Vec<Vec<u32>> = lists.iter().map(|list| sorted_set(list)).collect();
+    let mut sum = 0.0;
+    for (v, first) in sets.iter().enumerate() {
+        for second in &sets[v + 1..] {
+            sum += jaccard_of_sorted_sets(first, second);
+        }
+    }
+    let n_pairs = sets.len() * (sets.len() - 1) / 2;
+    Some(sum / n_pairs as f64)
+}
+
+fn sorted_set(ids: &[u32]) -> Vec<u32> {
+    let mut set = ids.to_vec();
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
+fn jaccard_of_sorted_sets(a: &[u32], b: &[u32]) -> f64 {
+    let (mut i, mut j, mut n_common) = (0, 0, 0_usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            Ordering::Less => i += 1,
+            Ordering::Greater => j += 1,
+            Ordering::Equal => {
+                n_common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let n_union = a.len() + b.len() - n_common;
+    if n_union == 0 {
+        return 0.0;
+    }
+    n_common as f64 / n_union as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_close(actual: f64, expected: f64) {
+        assert!(
+            (actual - expected).abs() < 1e-12,
+            "{actual} differs from {expected}"
+        );
+    }
+
+    #[test]
+    fn intra_list_diversity_averages_unordered_pairs() {
+        let distance = |a: u32, b: u32| f64::from(a.abs_diff(b));
+        // Pairs (1,2), (1,3), (2,3): (1 + 2 + 1) / 3.
+        assert_eq!(intra_list_diversity(&[1, 2, 3], distance), Some(4.0 / 3.0));
+        assert_eq!(intra_list_diversity(&[4, 9], distance), Some(5.0));
+    }
+
+    #[test]
+    fn intra_list_diversity_keeps_repeated_items() {
+        let different = |a: u32, b: u32| if a == b { 0.0 } else { 1.0 };
+        // Pairs (5,5), (5,6), (5,6): (0 + 1 + 1) / 3.
+        assert_eq!(intra_list_diversity(&[5, 5, 6], different), Some(2.0 / 3.0));
+    }
+
+    #[test]
+    fn intra_list_diversity_with_cosine_dissimilarity() {
+        let vectors = [vec![1.0, 0.0], vec![0.0, 1.0], vec![1.0, 1.0]];
+        let dissimilarity =
+            |a: u32, b: u32| 1.0 - cosine_similarity(&vectors[a as usize], &vectors[b as usize]);
+        // 1 − 0 for the orthogonal pair, 1 − 1/√2 for the two others.
+        let expected = (1.0 + 2.0 * (1.0 - std::f64::consts::FRAC_1_SQRT_2)) / 3.0;
+        assert_close(
+            intra_list_diversity(&[0, 1, 2], dissimilarity).unwrap(),
+            expected,
+        );
+    }
+
+    #[test]
+    fn intra_list_diversity_needs_two_items() {
+        assert_eq!(intra_list_diversity(&[], |_, _| 1.0), None);
+        assert_eq!(intra_list_diversity(&[3], |_, _| 1.0), None);
+    }
+
+    #[test]
+    fn cosine_similarity_hand_computed() {
+        // 32 / (√14 · √77)
+        assert_close(
+            cosine_similarity(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]),
+            32.0 / 1078_f64.sqrt(),
+        );
+        assert_eq!(cosine_similarity(&[2.0, 0.0], &[-3.0, 0.0]), -1.0);
+        assert_close(cosine_similarity(&[1.0, 1.0], &[2.0, 2.0]), 1.0);
+        assert_eq!(cosine_similarity(&[0.0, 0.0], &[1.0, 2.0]), 0.0);
+        assert_eq!(cosine_similarity(&[], &[]), 0.0);
+    }
+
+    #[test]
+    #[should_panic(expected = "same length")]
+    fn cosine_similarity_of_mismatched_vectors_panics() {
+        let _ = cosine_similarity(&[1.0], &[1.0, 2.0]);
+    }
+
+    #[test]
+    fn jaccard_on_sets() {
+        // {1,2,3} vs {2,3,4}: 2 shared of 4.
+        assert_eq!(jaccard(&[1, 2, 3], &[2, 3, 4, 4]), 0.5);
+        assert_eq!(jaccard(&[3, 1, 1], &[1, 3]), 1.0);
+        assert_eq!(jaccard(&[1], &[2]), 0.0);
+        assert_eq!(jaccard(&[1], &[]), 0.0);
+        assert_eq!(jaccard(&[], &[]), 0.0);
+    }
+
+    #[test]
+    fn homogenisation_averages_pairwise_jaccard() {
+        let lists = [vec![1, 2], vec![2, 3], vec![2, 1]];
+        // J = 1/3, 1, 1/3 over the three pairs.
+        assert_close(homogenisation(&lists).unwrap(), 5.0 / 9.0);
+        assert_eq!(homogenisation(&[vec![1], vec![1]]), Some(1.0));
+        assert_eq!(homogenisation(&[vec![1], vec![2]]), Some(0.0));
+    }
+
+    #[test]
+    fn homogenisation_needs_two_lists() {
+        assert_eq!(homogenisation(&[]), None);
+        assert_eq!(homogenisation(&[vec![1, 2]]), None);
+    }
+}

@@ -1,0 +1,183 @@
+//! Online metrics of a replay, computed from its tallies and exposure counts.
+
+use serde::Serialize;
+
+use crate::interaction::Interaction;
+use crate::sim::{RunOutcome, Tally};
+use crate::world::Catalogue;
+
+use super::{
+    coverage, gini, long_tail_share, mean_popularity_rank, mean_self_information, popularity_ranks,
+};
+
+/// Engagement of a group of requests.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Engagement {
+    /// Slates shown.
+    pub requests: u64,
+    /// Slates with a click.
+    pub clicks: u64,
+    /// Click-through rate per slate: clicks / requests (at most one click per slate).
+    pub ctr: Option<f64>,
+    /// Mean true click probability of the shown slates (the oracle stamp): the CTR
+    /// without the sampling noise of clicks.
+    pub expected_ctr: Option<f64>,
+    /// Ratings / clicks.
+    pub rating_rate: Option<f64>,
+    /// Mean stars of rated clicks.
+    pub mean_rating: Option<f64>,
+    /// Clicks followed by a rating ≥ 4, per click (the plan's conversion).
+    pub conversion_rate: Option<f64>,
+    /// Thumbs up.
+    pub thumbs_up: u64,
+    /// Thumbs down.
+    pub thumbs_down: u64,
+    /// Thumbs up / thumbs down; `None` without any thumbs down.
+    pub thumbs_up_down_ratio: Option<f64>,
+    /// Share of impressions that are long-tail movies.
+    pub long_tail_share: Option<f64>,
+    /// Share of clicks on niche movies (niche genre or foreign language).
+    pub niche_click_share: Option<f64>,
+}
+
+fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
+    (denominator > 0.0).then(|| numerator / denominator)
+}
+
+impl Engagement {
+    /// Metrics of a tally.
+    #[must_use]
+    pub fn of(t: &Tally) -> Self {
+        let requests = t.requests as f64;
+        let clicks = t.clicks as f64;
+        Self {
+            requests: t.requests,
+            clicks: t.clicks,
+            ctr: ratio(clicks, requests),
+            expected_ctr: ratio(t.expected_clicks, requests),
+            rating_rate: ratio(t.ratings as f64, clicks),
+            mean_rating: ratio(t.rating_sum as f64, t.ratings as f64),
+            conversion_rate: ratio(t.good_ratings as f64, clicks),
+            thumbs_up: t.thumbs_up,
+            thumbs_down: t.thumbs_down,
+            thumbs_up_down_ratio: ratio(t.thumbs_up as f64, t.thumbs_down as f64),
+            long_tail_share: ratio(t.long_tail_impressions as f64, t.impressions as f64),
+            niche_click_share: ratio(t.niche_clicks as f64, clicks),
+        }
+    }
+}
+
+/// Diversity of everything recommended in a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Exposure {
+    /// Gini of recommendation counts over the whole catalogue: 0 = every movie
+    /// recommended equally, 1 = one movie gets everything.
+    pub gini: f64,
+    /// Share of the catalogue recommended at least once.
+    pub coverage: f64,
+    /// Mean popularity rank of recommended movies (1 = most voted; higher = more novel).
+    pub mean_popularity_rank: Option<f64>,
+    /// Mean self-information −log2 p(i) of recommended movies, p(i) = (users who rated i
+    /// before day 0 + 1) / (users + 1) (Zhou et al. 2010, add-one smoothed).
+    pub mean_self_information: Option<f64>,
+    /// Share of impressions of long-tail movies (vote_count below the threshold).
+    pub long_tail_share: Option<f64>,
+    /// The long-tail threshold used.
+    pub long_tail_max_votes: u64,
+}
+
+impl Exposure {
+    /// Exposure metrics of a run's recommendation counts.
+    #[must_use]
+    pub fn of(
+        counts: &[u64],
+        catalogue: &Catalogue,
+        warm_up: &[Interaction],
+        n_users: usize,
+    ) -> Self {
+        let votes: Vec<u64> = catalogue.movies.iter().map(|m| m.vote_count).collect();
+        let ranks = popularity_ranks(&votes);
+        let mut raters = vec![0u64; catalogue.len()];
+        for i in warm_up {
+            raters[i.movie.index()] += 1;
+        }
+        let shares: Vec<f64> = raters
+            .iter()
+            .map(|&r| (r as f64 + 1.0) / (n_users as f64 + 1.0))
+            .collect();
+        let long_tail: Vec<bool> = catalogue
+            .movies
+            .iter()
+            .map(|m| catalogue.is_long_tail(m.id))
+            .collect();
+        Self {
+            gini: gini(counts),
+            coverage: coverage(counts),
+            mean_popularity_rank: mean_popularity_rank(counts, &ranks),
+            mean_self_information: mean_self_information(counts, &shares),
+            long_tail_share: long_tail_share(counts, &long_tail),
+            long_tail_max_votes: catalogue.long_tail_max_votes,
+        }
+    }
+}
+
+/// The online summary of a run: engagement overall and by group, and exposure.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OnlineSummary {
+    /// All requests.
+    pub overall: Engagement,
+    /// Exposure diversity over the whole run.
+    pub exposure: Exposure,
+}
+
+impl OnlineSummary {
+    /// Summarises a run.
+    #[must_use]
+    pub fn of(
+        outcome: &RunOutcome,
+        catalogue: &Catalogue,
+        warm_up: &[Interaction],
+        n_users: usize,
+    ) -> Self {
+        Self {
+            overall: Engagement::of(&outcome.overall),
+            exposure: Exposure::of(&outcome.exposure, catalogue, warm_up, n_users),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engagement_divides_by_the_right_counts() {
+        let t = Tally {
+            requests: 10,
+            impressions: 100,
+            clicks: 4,
+            expected_clicks: 3.5,
+            ratings: 2,
+            rating_sum: 9,
+            good_ratings: 1,
+            thumbs_up: 3,
+            thumbs_down: 1,
+            long_tail_impressions: 25,
+            niche_clicks: 1,
+        };
+        let e = Engagement::of(&t);
+        assert_eq!(e.ctr, Some(0.4));
+        assert_eq!(e.expected_ctr, Some(0.35));
+        assert_eq!(e.rating_rate, Some(0.5));
+        assert_eq!(e.mean_rating, Some(4.5));
+        assert_eq!(e.conversion_rate, Some(0.25));
+        assert_eq!(e.thumbs_up_down_ratio, Some(3.0));
+        assert_eq!(e.long_tail_share, Some(0.25));
+        assert_eq!(e.niche_click_share, Some(0.25));
+        let empty = Engagement::of(&Tally::default());
+        assert_eq!(
+            (empty.ctr, empty.mean_rating, empty.thumbs_up_down_ratio),
+            (None, None, None)
+        );
+    }
+}

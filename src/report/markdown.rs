@@ -1,0 +1,144 @@
+//! `summary.md`: the summary as tables for people.
+
+use std::fmt::Write as _;
+
+use crate::eval::Engagement;
+use crate::run::RunSummary;
+
+fn num(value: Option<f64>, digits: usize) -> String {
+    value.map_or_else(|| "–".into(), |v| format!("{v:.digits$}"))
+}
+
+fn pct(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".into(), |v| format!("{:.2}%", 100.0 * v))
+}
+
+fn engagement_cells(e: &Engagement) -> String {
+    format!(
+        "{} | {} | {} | {} | {} | {} | {}",
+        e.requests,
+        pct(e.ctr),
+        pct(e.expected_ctr),
+        num(e.mean_rating, 2),
+        num(e.thumbs_up_down_ratio, 2),
+        pct(e.long_tail_share),
+        pct(e.niche_click_share),
+    )
+}
+
+const ENGAGEMENT_HEADER: &str =
+    "requests | CTR | expected CTR | mean rating | thumbs up/down | long-tail share | niche clicks";
+
+/// Renders the summary as Markdown.
+#[must_use]
+pub fn summary_markdown(s: &RunSummary) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let line = "writing to a String cannot fail";
+    writeln!(w, "# recolab report: {}\n", s.scenario).expect(line);
+    writeln!(
+        w,
+        "Seed {} · {} movies ({} long-tail, {} niche) · {} users ({} active) · {} simulated days · {} warm-up ratings\n",
+        s.seed,
+        s.world.n_movies,
+        s.world.n_long_tail_movies,
+        s.world.n_niche_movies,
+        s.world.n_users,
+        s.active_users,
+        s.world.days,
+        s.world.n_warm_up_interactions
+    )
+    .expect(line);
+    let e = &s.overall;
+    let x = &s.exposure;
+    writeln!(w, "## Engagement\n").expect(line);
+    writeln!(w, "| metric | value |\n| --- | ---: |").expect(line);
+    for (name, value) in [
+        ("requests (slates shown)", e.requests.to_string()),
+        ("CTR (clicks / requests)", pct(e.ctr)),
+        ("expected CTR (true click probability)", pct(e.expected_ctr)),
+        ("rating rate (ratings / clicks)", pct(e.rating_rate)),
+        ("mean rating of clicked items", num(e.mean_rating, 3)),
+        ("conversion (rating ≥ 4 / clicks)", pct(e.conversion_rate)),
+        (
+            "thumbs up / down",
+            format!("{} / {}", e.thumbs_up, e.thumbs_down),
+        ),
+        ("thumbs up/down ratio", num(e.thumbs_up_down_ratio, 3)),
+        ("niche click share", pct(e.niche_click_share)),
+    ] {
+        writeln!(w, "| {name} | {value} |").expect(line);
+    }
+    writeln!(w, "\n## Diversity of recommendations\n").expect(line);
+    writeln!(w, "| metric | value |\n| --- | ---: |").expect(line);
+    for (name, value) in [
+        (
+            "Gini of recommendation counts (0 = equal, 1 = one movie)",
+            format!("{:.4}", x.gini),
+        ),
+        ("catalogue coverage", pct(Some(x.coverage))),
+        (
+            "mean popularity rank (1 = most voted)",
+            num(x.mean_popularity_rank, 1),
+        ),
+        (
+            "mean self-information (bits)",
+            num(x.mean_self_information, 3),
+        ),
+        (
+            &format!("long-tail share (vote_count < {})", x.long_tail_max_votes),
+            pct(x.long_tail_share),
+        ),
+    ] {
+        writeln!(w, "| {name} | {value} |").expect(line);
+    }
+    writeln!(w, "\n## By variant\n").expect(line);
+    writeln!(w, "| experiment | variant | policy | {ENGAGEMENT_HEADER} |").expect(line);
+    writeln!(w, "| --- | --- | --- |{}", " ---: |".repeat(7)).expect(line);
+    for v in &s.by_variant {
+        let experiment = v.experiment_id.as_deref().unwrap_or("–");
+        writeln!(
+            w,
+            "| {experiment} | {} | {} | {} |",
+            v.variant,
+            v.policy,
+            engagement_cells(&v.engagement)
+        )
+        .expect(line);
+    }
+    writeln!(w, "\n## By user segment\n").expect(line);
+    writeln!(w, "| segment | {ENGAGEMENT_HEADER} |").expect(line);
+    writeln!(w, "| --- |{}", " ---: |".repeat(7)).expect(line);
+    for row in &s.by_segment {
+        writeln!(
+            w,
+            "| {} | {} |",
+            row.segment.name(),
+            engagement_cells(&row.engagement)
+        )
+        .expect(line);
+    }
+    writeln!(w, "\n## By arm\n").expect(line);
+    writeln!(w, "| arm | selection rate | mean confidence | credited impressions | clicks | clicks per impression |").expect(line);
+    writeln!(w, "| --- |{}", " ---: |".repeat(5)).expect(line);
+    for a in &s.by_arm {
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} |",
+            a.arm,
+            pct(a.selection_rate),
+            num(a.mean_confidence, 3),
+            a.impressions,
+            a.clicks,
+            pct(a.click_rate_per_impression)
+        )
+        .expect(line);
+    }
+    writeln!(
+        w,
+        "\n{} clicks, {} ratings and {} thumbs were logged; {} model version(s) trained.",
+        s.interactions.clicks, s.interactions.ratings, s.interactions.thumbs, s.model_versions
+    )
+    .expect(line);
+    out
+}

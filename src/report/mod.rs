@@ -1,0 +1,27 @@
+//! Report files. Everything here writes; nothing computes a metric.
+//!
+//! A report folder holds:
+//!
+//! | file | contents |
+//! | --- | --- |
+//! | `scenario.ron` | the resolved scenario (defaults filled in); `recolab run` on it reproduces the report |
+//! | `summary.json` | [`RunSummary`](crate::run::RunSummary): engagement, exposure, per variant, segment and arm |
+//! | `summary.md` | the same, as tables for people |
+//! | `timeseries.csv` | one row per time bucket |
+//! | `model_updates.json` | the training runs ([`ModelUpdateLog`](crate::pipeline::ModelUpdateLog)) |
+//! | `events.jsonl` | with `report.event_log: true`: a header line, then one `RecommendationEvent` per line |
+//!
+//! Files are written to a temporary sibling folder that is renamed into place at the
+//! end ([`ReportDir`]), so a failed run never leaves a half-written report.
+
+mod dir;
+mod events;
+mod files;
+mod markdown;
+
+pub use dir::ReportDir;
+pub use events::EventLog;
+pub use files::write_run;
+
+/// Name of the event-log file.
+pub const EVENTS_FILE: &str = "events.jsonl";

@@ -1,0 +1,252 @@
+//! One run, end to end: world → replay → metrics → report files.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::eval::{Engagement, Exposure};
+use crate::report::{self, EventLog, ReportDir};
+use crate::rng::SeedTree;
+use crate::scenario::Scenario;
+use crate::sim::{self, EventSink, NoEvents, Progress, RunOutcome};
+use crate::world::{Segment, World};
+
+/// Version of the `summary.json` layout.
+pub const SUMMARY_FORMAT_VERSION: u32 = 1;
+
+/// Size of the generated world.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorldStats {
+    /// Movies.
+    pub n_movies: usize,
+    /// Users.
+    pub n_users: usize,
+    /// Movies below the long-tail vote threshold.
+    pub n_long_tail_movies: usize,
+    /// Niche movies (niche genre or foreign language).
+    pub n_niche_movies: usize,
+    /// Ratings before day 0.
+    pub n_warm_up_interactions: usize,
+    /// Simulated days.
+    pub days: u32,
+}
+
+/// Engagement of one experiment variant (or the default stack).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VariantRow {
+    /// Experiment id; `None` for users outside every experiment.
+    pub experiment_id: Option<String>,
+    /// Variant name.
+    pub variant: String,
+    /// Policy serving it.
+    pub policy: String,
+    /// Its metrics.
+    pub engagement: Engagement,
+}
+
+/// Engagement of one user segment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SegmentRow {
+    /// The segment.
+    pub segment: Segment,
+    /// Its metrics.
+    pub engagement: Engagement,
+}
+
+/// How one arm was used.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ArmRow {
+    /// Arm name.
+    pub arm: String,
+    /// Requests in which the policy picked it.
+    pub selections: u64,
+    /// Selections / requests.
+    pub selection_rate: Option<f64>,
+    /// Mean confidence when picked.
+    pub mean_confidence: Option<f64>,
+    /// Slate items credited to it.
+    pub impressions: u64,
+    /// Clicks on those items.
+    pub clicks: u64,
+    /// Clicks / impressions of its items.
+    pub click_rate_per_impression: Option<f64>,
+}
+
+/// Everything `summary.json` holds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunSummary {
+    /// Layout version of this document.
+    pub format_version: u32,
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed of the run.
+    pub seed: u64,
+    /// The world's size.
+    pub world: WorldStats,
+    /// Distinct users with at least one request.
+    pub active_users: u64,
+    /// Engagement over all requests.
+    pub overall: Engagement,
+    /// Diversity of all recommendations.
+    pub exposure: Exposure,
+    /// Per experiment variant; the default stack first.
+    pub by_variant: Vec<VariantRow>,
+    /// Per user segment.
+    pub by_segment: Vec<SegmentRow>,
+    /// Per arm.
+    pub by_arm: Vec<ArmRow>,
+    /// Interactions produced during the replay: clicks, ratings, thumbs.
+    pub interactions: InteractionCounts,
+    /// Model versions trained (1 = only the initial fit).
+    pub model_versions: usize,
+}
+
+/// Interactions produced during the replay.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InteractionCounts {
+    /// Clicks.
+    pub clicks: u64,
+    /// Ratings.
+    pub ratings: u64,
+    /// Thumbs.
+    pub thumbs: u64,
+}
+
+fn per(n: f64, d: f64) -> Option<f64> {
+    (d > 0.0).then(|| n / d)
+}
+
+impl RunSummary {
+    /// Computes the summary of a finished replay.
+    #[must_use]
+    pub fn new(scenario: &Scenario, world: &World, outcome: &RunOutcome) -> Self {
+        let catalogue = &world.catalogue;
+        let requests = outcome.overall.requests as f64;
+        Self {
+            format_version: SUMMARY_FORMAT_VERSION,
+            scenario: scenario.name().to_owned(),
+            seed: scenario.spec().seed,
+            world: WorldStats {
+                n_movies: catalogue.len(),
+                n_users: world.population.len(),
+                n_long_tail_movies: catalogue
+                    .movies
+                    .iter()
+                    .filter(|m| catalogue.is_long_tail(m.id))
+                    .count(),
+                n_niche_movies: catalogue.movies.iter().filter(|m| m.is_niche).count(),
+                n_warm_up_interactions: world.warm_up.len(),
+                days: scenario.spec().horizon.days,
+            },
+            active_users: outcome.n_active_users,
+            overall: Engagement::of(&outcome.overall),
+            exposure: Exposure::of(
+                &outcome.exposure,
+                catalogue,
+                &world.warm_up,
+                world.population.len(),
+            ),
+            by_variant: outcome
+                .by_variant
+                .iter()
+                .map(|(key, tally)| VariantRow {
+                    experiment_id: key.experiment.clone(),
+                    variant: key.variant.clone(),
+                    policy: key.policy.clone(),
+                    engagement: Engagement::of(tally),
+                })
+                .collect(),
+            by_segment: outcome
+                .by_segment
+                .iter()
+                .map(|(segment, tally)| SegmentRow {
+                    segment: *segment,
+                    engagement: Engagement::of(tally),
+                })
+                .collect(),
+            by_arm: outcome
+                .by_arm
+                .iter()
+                .map(|(name, t)| ArmRow {
+                    arm: name.clone(),
+                    selections: t.selections,
+                    selection_rate: per(t.selections as f64, requests),
+                    mean_confidence: per(t.confidence_sum, t.selections as f64),
+                    impressions: t.impressions,
+                    clicks: t.clicks,
+                    click_rate_per_impression: per(t.clicks as f64, t.impressions as f64),
+                })
+                .collect(),
+            interactions: InteractionCounts {
+                clicks: outcome.n_interactions[0],
+                ratings: outcome.n_interactions[1],
+                thumbs: outcome.n_interactions[2],
+            },
+            model_versions: outcome.model_updates.len(),
+        }
+    }
+}
+
+/// What a finished run hands back.
+#[derive(Clone, Debug)]
+pub struct Finished {
+    /// The report folder.
+    pub report_dir: PathBuf,
+    /// The summary written to it.
+    pub summary: RunSummary,
+}
+
+/// Stages of a run, for progress display.
+#[derive(Clone, Copy, Debug)]
+pub enum Stage {
+    /// Generating the world.
+    World,
+    /// A simulated day finished.
+    Day(Progress),
+    /// Writing the report.
+    Report,
+}
+
+/// Runs a scenario and writes its report to `out_dir` atomically: the files appear
+/// together or not at all.
+///
+/// # Errors
+///
+/// I/O errors creating or writing the report folder.
+pub fn run(
+    scenario: &Scenario,
+    out_dir: &Path,
+    on_stage: &mut dyn FnMut(Stage),
+) -> Result<Finished> {
+    let seeds = SeedTree::new(scenario.spec().seed);
+    let dir = ReportDir::create(out_dir)?;
+    on_stage(Stage::World);
+    let world = World::generate(scenario, &seeds);
+    let mut progress = |p: Progress| on_stage(Stage::Day(p));
+    let outcome = if scenario.spec().report.event_log {
+        let mut sink = EventLog::create(&dir.path(report::EVENTS_FILE))?;
+        let outcome = sim::replay(
+            scenario,
+            &seeds,
+            &world,
+            &mut sink as &mut dyn EventSink,
+            &mut progress,
+        )
+        .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?;
+        sink.finish()
+            .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?;
+        outcome
+    } else {
+        sim::replay(scenario, &seeds, &world, &mut NoEvents, &mut progress)
+            .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?
+    };
+    on_stage(Stage::Report);
+    let summary = RunSummary::new(scenario, &world, &outcome);
+    report::write_run(&dir, scenario, &summary, &outcome)?;
+    let report_dir = dir.commit()?;
+    Ok(Finished {
+        report_dir,
+        summary,
+    })
+}

@@ -1,0 +1,773 @@
+//! The raw serde shapes of a scenario file, with every default documented.
+//!
+//! These types accept anything RON can express; [`ScenarioSpec::validate`] turns them
+//! into a checked [`Scenario`](super::Scenario). Every struct denies unknown fields, so
+//! a typo is an error, not a silently ignored setting. `docs/SCENARIOS.md` lists every
+//! field with its default and meaning.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario file. Every field is optional; an empty `()` is the default world.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScenarioSpec {
+    /// Name of the scenario and of its report folder; default: the file's stem.
+    pub name: Option<String>,
+    /// Root of the seed tree; every random stream derives from it. Default 42.
+    pub seed: u64,
+    /// The movies.
+    pub catalogue: CatalogueSpec,
+    /// The users.
+    pub population: PopulationSpec,
+    /// How context (daypart, weekend, fatigue, session position) shifts tastes.
+    pub context: ContextSpec,
+    /// The ground-truth response model: utility, clicks, ratings, thumbs, sessions.
+    pub response: ResponseSpec,
+    /// Simulated time: days, warm-up, arrivals by hour.
+    pub horizon: HorizonSpec,
+    /// The recommendation stack: arms, policy, slate size.
+    pub stack: StackSpec,
+    /// A/B experiments; users outside every experiment get the stack's policy.
+    pub experiments: Vec<ExperimentSpec>,
+    /// The retraining schedule.
+    pub pipeline: PipelineSpec,
+    /// What the report contains.
+    pub report: ReportSpec,
+}
+
+impl Default for ScenarioSpec {
+    fn default() -> Self {
+        Self {
+            name: None,
+            seed: 42,
+            catalogue: CatalogueSpec::default(),
+            population: PopulationSpec::default(),
+            context: ContextSpec::default(),
+            response: ResponseSpec::default(),
+            horizon: HorizonSpec::default(),
+            stack: StackSpec::default(),
+            experiments: Vec::new(),
+            pipeline: PipelineSpec::default(),
+            report: ReportSpec::default(),
+        }
+    }
+}
+
+/// The movie catalogue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogueSpec {
+    /// Number of movies. Default 5,000.
+    pub n_movies: usize,
+    /// Genres and the share of movies whose primary genre each is; shares sum to 1.
+    pub genres: Vec<GenreSpec>,
+    /// Genres that count as niche (discovery metrics, niche-loving users).
+    /// Default: anime, documentary, foreign.
+    pub niche_genres: Vec<String>,
+    /// Probability that a movie has a second genre (and, again, a third). Default 0.4.
+    pub extra_genre_probability: f64,
+    /// Language of movies whose primary genre names none. Default "en".
+    pub default_language: String,
+    /// Number of vote counts: log-normal with this median and log-scale sigma.
+    pub vote_count: VoteCountSpec,
+    /// Average vote (1–10): normal around `mean` with `sd`, driven by true quality.
+    pub vote_average: VoteAverageSpec,
+    /// Share of movies that are hidden gems: vote_count below `long_tail_max_votes`
+    /// and vote_average above `gem_min_average`. Default 0.05.
+    pub hidden_gem_share: f64,
+    /// Vote count below which a movie is long-tail. Default 1,000 (the plan's threshold).
+    pub long_tail_max_votes: u64,
+    /// Vote average a hidden gem exceeds. Default 7.5 (the plan's threshold).
+    pub gem_min_average: f64,
+    /// Correlation between true quality and log vote count. Default 0.3.
+    pub popularity_quality_correlation: f64,
+    /// Release years, uniform in `[min, max]`. Default 1950–2026.
+    pub years: YearRange,
+    /// Dimension of the hidden taste space shared by movies and users. Default 16.
+    pub n_factors: usize,
+    /// Dimension of each movie's public content vector. Default 32.
+    pub n_content_dims: usize,
+    /// Noise of the content vector around the movie's true attributes. Default 0.5.
+    pub content_noise: f64,
+    /// People (cast and crew) in the knowledge graph. Default 2,000.
+    pub n_people: usize,
+    /// People credited on each movie. Default 4.
+    pub people_per_movie: usize,
+    /// Keywords in the knowledge graph. Default 600.
+    pub n_keywords: usize,
+    /// Keywords tagged on each movie. Default 5.
+    pub keywords_per_movie: usize,
+}
+
+/// One genre of the catalogue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenreSpec {
+    /// Genre name, unique, e.g. "anime".
+    pub name: String,
+    /// Share of movies with this primary genre.
+    pub share: f64,
+    /// Original languages of movies with this primary genre, with shares summing to 1;
+    /// empty = the catalogue's `default_language`.
+    #[serde(default)]
+    pub languages: Vec<LanguageShare>,
+}
+
+/// A language and its share.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageShare {
+    /// ISO 639-1 code, e.g. "ja".
+    pub code: String,
+    /// Share among the genre's movies.
+    pub share: f64,
+}
+
+/// Log-normal vote counts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VoteCountSpec {
+    /// Median vote count. Default 250 (about 80% of movies below 1,000).
+    pub median: f64,
+    /// Sigma of the log vote count. Default 1.6 (a few movies above 50,000).
+    pub sigma: f64,
+}
+
+/// Normal vote averages on the 1–10 scale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VoteAverageSpec {
+    /// Mean vote average. Default 6.3.
+    pub mean: f64,
+    /// Standard deviation explained by true quality. Default 0.9.
+    pub sd: f64,
+    /// Extra noise between true quality and the public average. Default 0.3.
+    pub noise_sd: f64,
+}
+
+/// An inclusive range of release years.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YearRange {
+    /// First year.
+    pub min: u16,
+    /// Last year.
+    pub max: u16,
+}
+
+impl Default for CatalogueSpec {
+    fn default() -> Self {
+        let genre = |name: &str, share: f64| GenreSpec {
+            name: name.to_owned(),
+            share,
+            languages: Vec::new(),
+        };
+        let lang = |code: &str, share: f64| LanguageShare {
+            code: code.to_owned(),
+            share,
+        };
+        let mut anime = genre("anime", 0.05);
+        anime.languages = vec![lang("ja", 1.0)];
+        let mut foreign = genre("foreign", 0.06);
+        foreign.languages = vec![
+            lang("fr", 0.25),
+            lang("ko", 0.2),
+            lang("es", 0.2),
+            lang("hi", 0.15),
+            lang("de", 0.1),
+            lang("it", 0.1),
+        ];
+        Self {
+            n_movies: 5_000,
+            genres: vec![
+                genre("drama", 0.16),
+                genre("comedy", 0.13),
+                genre("action", 0.11),
+                genre("thriller", 0.08),
+                genre("romance", 0.07),
+                genre("horror", 0.06),
+                genre("science_fiction", 0.06),
+                genre("family", 0.05),
+                genre("crime", 0.05),
+                genre("fantasy", 0.04),
+                genre("animation", 0.04),
+                anime,
+                genre("documentary", 0.04),
+                foreign,
+            ],
+            niche_genres: vec!["anime".into(), "documentary".into(), "foreign".into()],
+            extra_genre_probability: 0.4,
+            default_language: "en".into(),
+            vote_count: VoteCountSpec::default(),
+            vote_average: VoteAverageSpec::default(),
+            hidden_gem_share: 0.05,
+            long_tail_max_votes: 1_000,
+            gem_min_average: 7.5,
+            popularity_quality_correlation: 0.3,
+            years: YearRange {
+                min: 1950,
+                max: 2026,
+            },
+            n_factors: 16,
+            n_content_dims: 32,
+            content_noise: 0.5,
+            n_people: 2_000,
+            people_per_movie: 4,
+            n_keywords: 600,
+            keywords_per_movie: 5,
+        }
+    }
+}
+
+impl Default for VoteCountSpec {
+    fn default() -> Self {
+        Self {
+            median: 250.0,
+            sigma: 1.6,
+        }
+    }
+}
+
+impl Default for VoteAverageSpec {
+    fn default() -> Self {
+        Self {
+            mean: 6.3,
+            sd: 0.9,
+            noise_sd: 0.3,
+        }
+    }
+}
+
+/// The users.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PopulationSpec {
+    /// Number of users. Default 20,000.
+    pub n_users: usize,
+    /// Activity segments; shares sum to 1.
+    pub segments: SegmentsSpec,
+    /// Share of users with a strong affinity for niche genres. Default 0.15.
+    pub niche_lover_share: f64,
+    /// Affinity added to niche genres for niche lovers. Default 1.2.
+    pub niche_lover_boost: f64,
+    /// Spread of per-user genre affinities (normal sd). Default 0.6.
+    pub genre_affinity_sd: f64,
+    /// Appetite for unpopular movies, Beta(a, b) per user. Default Beta(2, 5).
+    pub novelty_appetite: BetaSpec,
+    /// How strongly context shifts a user's tastes, Beta(a, b) per user. Default Beta(2, 2).
+    pub context_sensitivity: BetaSpec,
+}
+
+/// The three activity segments of the plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SegmentsSpec {
+    /// New users with little history.
+    pub cold_start: SegmentSpec,
+    /// Ordinary users.
+    pub regular: SegmentSpec,
+    /// Heavy users.
+    pub power: SegmentSpec,
+}
+
+/// One activity segment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentSpec {
+    /// Share of users in the segment.
+    pub share: f64,
+    /// Mean visits (sessions) per simulated day.
+    pub visits_per_day: f64,
+    /// Interactions before day 0, uniform in `[min, max]`.
+    pub warm_up_interactions: CountRange,
+}
+
+/// An inclusive range of counts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountRange {
+    /// Smallest count.
+    pub min: usize,
+    /// Largest count.
+    pub max: usize,
+}
+
+/// A Beta(a, b) distribution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BetaSpec {
+    /// First shape parameter, > 0.
+    pub a: f64,
+    /// Second shape parameter, > 0.
+    pub b: f64,
+}
+
+impl Default for PopulationSpec {
+    fn default() -> Self {
+        Self {
+            n_users: 20_000,
+            segments: SegmentsSpec::default(),
+            niche_lover_share: 0.15,
+            niche_lover_boost: 1.2,
+            genre_affinity_sd: 0.6,
+            novelty_appetite: BetaSpec { a: 2.0, b: 5.0 },
+            context_sensitivity: BetaSpec { a: 2.0, b: 2.0 },
+        }
+    }
+}
+
+impl Default for SegmentsSpec {
+    fn default() -> Self {
+        let segment = |share, visits_per_day, min, max| SegmentSpec {
+            share,
+            visits_per_day,
+            warm_up_interactions: CountRange { min, max },
+        };
+        Self {
+            cold_start: segment(0.3, 0.1, 0, 3),
+            regular: segment(0.55, 0.25, 5, 40),
+            power: segment(0.15, 0.8, 40, 150),
+        }
+    }
+}
+
+/// A part of the day, as the plan names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Daypart {
+    /// 06:00–11:59.
+    Morning,
+    /// 12:00–17:59.
+    Afternoon,
+    /// 18:00–22:59.
+    Evening,
+    /// 23:00–05:59.
+    Night,
+}
+
+/// How context changes tastes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContextSpec {
+    /// Utility added to a genre in a daypart, scaled by the user's context sensitivity.
+    pub daypart_shifts: Vec<DaypartShift>,
+    /// Utility added to a genre on weekends, scaled by context sensitivity.
+    pub weekend_shifts: Vec<GenreShift>,
+    /// Genre fatigue: the more of a genre a user watched lately, the less it appeals.
+    pub fatigue: FatigueSpec,
+    /// Utility added per unit of novelty appetite for each request deeper in a session:
+    /// later requests are more exploratory. Default 0.15.
+    pub session_novelty_gain: f64,
+}
+
+/// A genre's utility shift in one daypart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaypartShift {
+    /// The daypart.
+    pub daypart: Daypart,
+    /// The genre's name.
+    pub genre: String,
+    /// Utility added (negative to subtract).
+    pub shift: f64,
+}
+
+/// A genre's utility shift.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenreShift {
+    /// The genre's name.
+    pub genre: String,
+    /// Utility added (negative to subtract).
+    pub shift: f64,
+}
+
+/// Genre fatigue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FatigueSpec {
+    /// Number of most recently watched movies that count. Default 10; 0 disables.
+    pub window: usize,
+    /// Utility removed when every movie in the window shares the genre. Default 1.0.
+    pub strength: f64,
+}
+
+impl Default for FatigueSpec {
+    fn default() -> Self {
+        Self {
+            window: 10,
+            strength: 1.0,
+        }
+    }
+}
+
+impl Default for ContextSpec {
+    fn default() -> Self {
+        let daypart = |daypart, genre: &str, shift| DaypartShift {
+            daypart,
+            genre: genre.into(),
+            shift,
+        };
+        let weekend = |genre: &str, shift| GenreShift {
+            genre: genre.into(),
+            shift,
+        };
+        Self {
+            daypart_shifts: vec![
+                daypart(Daypart::Morning, "documentary", 0.8),
+                daypart(Daypart::Morning, "horror", -0.8),
+                daypart(Daypart::Afternoon, "family", 0.8),
+                daypart(Daypart::Afternoon, "animation", 0.6),
+                daypart(Daypart::Evening, "thriller", 0.6),
+                daypart(Daypart::Evening, "drama", 0.4),
+                daypart(Daypart::Night, "horror", 0.9),
+                daypart(Daypart::Night, "anime", 0.7),
+                daypart(Daypart::Night, "family", -0.8),
+            ],
+            weekend_shifts: vec![
+                weekend("family", 0.6),
+                weekend("action", 0.4),
+                weekend("documentary", -0.3),
+            ],
+            fatigue: FatigueSpec::default(),
+            session_novelty_gain: 0.15,
+        }
+    }
+}
+
+/// The ground-truth response model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResponseSpec {
+    /// Weights of the parts of true utility.
+    pub utility: UtilitySpec,
+    /// Probability of examining position k (1-based) is `1 / k^position_bias`.
+    /// Default 0.8; 0 = no position bias.
+    pub position_bias: f64,
+    /// Utility of not clicking anything; higher = fewer clicks. Default 2.5.
+    pub no_click_utility: f64,
+    /// Ratings given after a click.
+    pub rating: RatingSpec,
+    /// Thumbs given after a click.
+    pub thumbs: ThumbsSpec,
+    /// Whether a session continues after a request.
+    pub session: SessionSpec,
+    /// How satisfaction brings users back sooner.
+    pub retention: RetentionSpec,
+}
+
+/// Weights of true utility's parts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UtilitySpec {
+    /// Weight of the hidden taste match (user factors · movie factors). Default 1.0.
+    pub taste: f64,
+    /// Weight of the user's affinity for the movie's genres. Default 1.0.
+    pub genre: f64,
+    /// Weight of the movie's true quality (standardised). Default 0.5.
+    pub quality: f64,
+    /// Weight of novelty (1 − popularity percentile) times the user's appetite. Default 1.5.
+    pub novelty: f64,
+}
+
+/// Ratings on the 1–5 star scale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RatingSpec {
+    /// Probability that a click is followed by a rating. Default 0.6.
+    pub probability: f64,
+    /// Rating of a movie whose utility equals the no-click utility. Default 3.0.
+    pub midpoint: f64,
+    /// Stars per unit of utility above the no-click utility. Default 0.8.
+    pub slope: f64,
+    /// Standard deviation of rating noise before rounding. Default 0.5.
+    pub noise_sd: f64,
+}
+
+/// Thumbs up and down.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThumbsSpec {
+    /// Probability that a click is followed by a thumb. Default 0.3.
+    pub probability: f64,
+    /// Logistic slope of P(up) in utility above the no-click utility. Default 1.5.
+    pub slope: f64,
+}
+
+/// Session continuation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionSpec {
+    /// Probability of another request after a request without a click. Default 0.45.
+    pub continue_without_click: f64,
+    /// Probability of another request after a click. Default 0.7.
+    pub continue_after_click: f64,
+    /// Hard cap on requests per session. Default 12.
+    pub max_requests: usize,
+    /// Simulated minutes between requests of a session. Default 4.
+    pub minutes_between_requests: f64,
+}
+
+/// Retention.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSpec {
+    /// A session with clicks in every request multiplies the user's visit rate until
+    /// the next visit by `1 + satisfaction_boost` (linear in the click share). Default 1.0.
+    pub satisfaction_boost: f64,
+}
+
+impl Default for ResponseSpec {
+    fn default() -> Self {
+        Self {
+            utility: UtilitySpec::default(),
+            position_bias: 0.8,
+            no_click_utility: 2.5,
+            rating: RatingSpec::default(),
+            thumbs: ThumbsSpec::default(),
+            session: SessionSpec::default(),
+            retention: RetentionSpec::default(),
+        }
+    }
+}
+
+impl Default for UtilitySpec {
+    fn default() -> Self {
+        Self {
+            taste: 1.0,
+            genre: 1.0,
+            quality: 0.5,
+            novelty: 1.5,
+        }
+    }
+}
+
+impl Default for RatingSpec {
+    fn default() -> Self {
+        Self {
+            probability: 0.6,
+            midpoint: 3.0,
+            slope: 0.8,
+            noise_sd: 0.5,
+        }
+    }
+}
+
+impl Default for ThumbsSpec {
+    fn default() -> Self {
+        Self {
+            probability: 0.3,
+            slope: 1.5,
+        }
+    }
+}
+
+impl Default for SessionSpec {
+    fn default() -> Self {
+        Self {
+            continue_without_click: 0.45,
+            continue_after_click: 0.7,
+            max_requests: 12,
+            minutes_between_requests: 4.0,
+        }
+    }
+}
+
+impl Default for RetentionSpec {
+    fn default() -> Self {
+        Self {
+            satisfaction_boost: 1.0,
+        }
+    }
+}
+
+/// A day of the week.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    /// Monday.
+    Monday,
+    /// Tuesday.
+    Tuesday,
+    /// Wednesday.
+    Wednesday,
+    /// Thursday.
+    Thursday,
+    /// Friday.
+    Friday,
+    /// Saturday.
+    Saturday,
+    /// Sunday.
+    Sunday,
+}
+
+/// Simulated time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HorizonSpec {
+    /// Simulated days of traffic after day 0. Default 30.
+    pub days: u32,
+    /// Days of history before day 0 over which warm-up interactions are spread. Default 30.
+    pub warm_up_days: u32,
+    /// Day of the week of day 0. Default Monday.
+    pub start_weekday: Weekday,
+    /// Relative arrival weight of each hour 0–23 (any positive scale). Default: a
+    /// streaming-service curve peaking at 20:00–22:00.
+    pub arrival_profile: Vec<f64>,
+}
+
+impl Default for HorizonSpec {
+    fn default() -> Self {
+        Self {
+            days: 30,
+            warm_up_days: 30,
+            start_weekday: Weekday::Monday,
+            arrival_profile: vec![
+                2.0, 1.2, 0.7, 0.4, 0.3, 0.4, 0.8, 1.5, 2.0, 2.2, 2.4, 2.8, 3.4, 3.4, 3.0, 3.0,
+                3.4, 4.2, 5.6, 7.0, 8.2, 8.4, 7.0, 4.2,
+            ],
+        }
+    }
+}
+
+/// The recommendation stack.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StackSpec {
+    /// The arms the policy chooses among; names must be unique.
+    pub arms: Vec<ArmSpec>,
+    /// The policy of users outside every experiment.
+    pub policy: PolicySpec,
+    /// Arms blended per request (the plan's `n_arms`). Default 2.
+    pub arms_per_request: usize,
+    /// Movies shown per request (K). Default 10.
+    pub slate_size: usize,
+}
+
+impl Default for StackSpec {
+    fn default() -> Self {
+        Self {
+            arms: vec![ArmSpec::Popularity, ArmSpec::Random],
+            policy: PolicySpec::StaticWeights {
+                weights: BTreeMap::from([("popularity".into(), 0.5), ("random".into(), 0.5)]),
+            },
+            arms_per_request: 2,
+            slate_size: 10,
+        }
+    }
+}
+
+/// One arm (recommendation algorithm) and its parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ArmSpec {
+    /// Most popular movies the user has not watched: public vote count plus clicks
+    /// observed since day 0.
+    Popularity,
+    /// Movies the user has not watched, uniformly at random.
+    Random,
+}
+
+impl ArmSpec {
+    /// The arm's name, used in policies, reports and events.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Popularity => "popularity",
+            Self::Random => "random",
+        }
+    }
+}
+
+/// A policy: how arms are chosen per request and how they learn.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum PolicySpec {
+    /// Fixed weights per arm (today's system): the `arms_per_request` heaviest arms,
+    /// blended by their normalised weights.
+    StaticWeights {
+        /// Weight per arm name; every named arm must exist; weights are ≥ 0.
+        weights: BTreeMap<String, f64>,
+    },
+    /// Arms drawn uniformly at random per request, blended equally.
+    Uniform,
+}
+
+impl PolicySpec {
+    /// The policy's short name for reports.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::StaticWeights { .. } => "static_weights",
+            Self::Uniform => "uniform",
+        }
+    }
+}
+
+/// An A/B experiment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentSpec {
+    /// Identifier, recorded on every event (the plan's `experiment_id`).
+    pub id: String,
+    /// Share of all users enrolled; experiments do not overlap, so shares sum to ≤ 1.
+    pub traffic: f64,
+    /// Variants with relative weights; the first is the control.
+    pub variants: Vec<VariantSpec>,
+}
+
+/// A variant of an experiment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    /// Name, recorded on every event (the plan's `variant`), e.g. "control".
+    pub name: String,
+    /// Relative share of the experiment's users. Default 1.
+    #[serde(default = "one")]
+    pub weight: f64,
+    /// The variant's policy; default: the stack's policy.
+    #[serde(default)]
+    pub policy: Option<PolicySpec>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The retraining schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineSpec {
+    /// Simulated hours between incremental updates of every arm with the interactions
+    /// since the last one (the plan's "every N hours"). Default 6; 0 = never.
+    pub retrain_every_hours: f64,
+}
+
+impl Default for PipelineSpec {
+    fn default() -> Self {
+        Self {
+            retrain_every_hours: 6.0,
+        }
+    }
+}
+
+/// What the report contains.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSpec {
+    /// Write every `RecommendationEvent` to `events.jsonl`. Default false (large).
+    pub event_log: bool,
+    /// Hours per row of `timeseries.csv`. Default 24.
+    pub timeseries_bucket_hours: u32,
+}
+
+impl Default for ReportSpec {
+    fn default() -> Self {
+        Self {
+            event_log: false,
+            timeseries_bucket_hours: 24,
+        }
+    }
+}

@@ -1,0 +1,562 @@
+//! Checks a [`ScenarioSpec`] once, so that everything after it is infallible.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::Scenario;
+use super::error::{Problem, ScenarioError};
+use super::spec::{BetaSpec, PolicySpec, ScenarioSpec, SegmentSpec};
+
+/// Tolerance for shares that must sum to 1.
+const SHARE_TOLERANCE: f64 = 1e-6;
+
+/// Collects problems with their field paths.
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn fail(
+        &mut self,
+        field: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.problems.push(Problem {
+            field: field.into(),
+            problem: problem.into(),
+            fix: fix.into(),
+        });
+    }
+
+    fn finite(&mut self, field: &str, value: f64) -> bool {
+        if value.is_finite() {
+            true
+        } else {
+            self.fail(field, format!("is {value}"), "use a finite number");
+            false
+        }
+    }
+
+    fn probability(&mut self, field: &str, value: f64) {
+        if self.finite(field, value) && !(0.0..=1.0).contains(&value) {
+            self.fail(field, format!("is {value}"), "use a probability in [0, 1]");
+        }
+    }
+
+    fn non_negative(&mut self, field: &str, value: f64) {
+        if self.finite(field, value) && value < 0.0 {
+            self.fail(field, format!("is {value}"), "use a value ≥ 0");
+        }
+    }
+
+    fn positive(&mut self, field: &str, value: f64) {
+        if self.finite(field, value) && value <= 0.0 {
+            self.fail(field, format!("is {value}"), "use a value > 0");
+        }
+    }
+
+    fn at_least(&mut self, field: &str, value: usize, min: usize) {
+        if value < min {
+            self.fail(field, format!("is {value}"), format!("use at least {min}"));
+        }
+    }
+
+    fn shares_sum_to_one(&mut self, field: &str, shares: impl Iterator<Item = f64>, what: &str) {
+        let sum: f64 = shares.sum();
+        if sum.is_finite() && (sum - 1.0).abs() > SHARE_TOLERANCE {
+            self.fail(
+                field,
+                format!("{what} sum to {sum}"),
+                "make the shares sum to 1 (within 1e-6)",
+            );
+        }
+    }
+
+    fn beta(&mut self, field: &str, beta: &BetaSpec) {
+        self.positive(&format!("{field}.a"), beta.a);
+        self.positive(&format!("{field}.b"), beta.b);
+    }
+}
+
+impl ScenarioSpec {
+    /// Checks every value and every cross-reference, and resolves names.
+    ///
+    /// `path` names the file in errors; `fallback_name` is used when the scenario
+    /// sets no `name` (the CLI passes the file stem).
+    ///
+    /// # Errors
+    ///
+    /// [`ScenarioError::Invalid`] listing every problem, each with its field path, the
+    /// value found and the fix.
+    pub fn validate(self, path: &Path, fallback_name: &str) -> Result<Scenario, ScenarioError> {
+        let mut c = Checker {
+            problems: Vec::new(),
+        };
+        self.check(&mut c);
+        if !c.problems.is_empty() {
+            return Err(ScenarioError::Invalid {
+                path: path.to_owned(),
+                problems: c.problems,
+            });
+        }
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| fallback_name.to_owned());
+        Ok(Scenario::from_checked(name, self))
+    }
+
+    fn check(&self, c: &mut Checker) {
+        if let Some(name) = &self.name
+            && (name.is_empty()
+                || !name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_'))
+        {
+            c.fail(
+                "name",
+                format!("is {name:?}"),
+                "use letters, digits, '-' and '_' only (it names the report folder)",
+            );
+        }
+        self.check_catalogue(c);
+        self.check_population(c);
+        self.check_context(c);
+        self.check_response(c);
+        self.check_horizon(c);
+        self.check_stack(c);
+        self.check_experiments(c);
+        c.non_negative(
+            "pipeline.retrain_every_hours",
+            self.pipeline.retrain_every_hours,
+        );
+        c.at_least(
+            "report.timeseries_bucket_hours",
+            self.report.timeseries_bucket_hours as usize,
+            1,
+        );
+    }
+
+    fn genre_names(&self) -> BTreeSet<&str> {
+        self.catalogue
+            .genres
+            .iter()
+            .map(|g| g.name.as_str())
+            .collect()
+    }
+
+    fn check_genre_ref(&self, c: &mut Checker, field: &str, genre: &str) {
+        if !self.genre_names().contains(genre) {
+            let known: Vec<_> = self
+                .catalogue
+                .genres
+                .iter()
+                .map(|g| g.name.as_str())
+                .collect();
+            c.fail(
+                field,
+                format!("names genre {genre:?}, which is not in `catalogue.genres`"),
+                format!("use one of {known:?} or add the genre to `catalogue.genres`"),
+            );
+        }
+    }
+
+    fn check_catalogue(&self, c: &mut Checker) {
+        let cat = &self.catalogue;
+        c.at_least("catalogue.n_movies", cat.n_movies, 1);
+        if cat.n_movies > u32::MAX as usize {
+            c.fail(
+                "catalogue.n_movies",
+                format!("is {}", cat.n_movies),
+                "use at most 2^32 − 1",
+            );
+        }
+        if cat.genres.is_empty() {
+            c.fail(
+                "catalogue.genres",
+                "is empty",
+                "list at least one genre with its share",
+            );
+        }
+        if cat.genres.len() > 256 {
+            c.fail(
+                "catalogue.genres",
+                format!("has {} genres", cat.genres.len()),
+                "use at most 256 genres",
+            );
+        }
+        let mut seen = BTreeSet::new();
+        for (i, genre) in cat.genres.iter().enumerate() {
+            let field = format!("catalogue.genres[{i}]");
+            if !seen.insert(genre.name.as_str()) {
+                c.fail(
+                    format!("{field}.name"),
+                    format!("{:?} appears twice", genre.name),
+                    "give every genre a unique name",
+                );
+            }
+            c.probability(&format!("{field}.share"), genre.share);
+            if !genre.languages.is_empty() {
+                for (j, lang) in genre.languages.iter().enumerate() {
+                    c.probability(&format!("{field}.languages[{j}].share"), lang.share);
+                }
+                c.shares_sum_to_one(
+                    &format!("{field}.languages"),
+                    genre.languages.iter().map(|l| l.share),
+                    "language shares",
+                );
+            }
+        }
+        if !cat.genres.is_empty() {
+            c.shares_sum_to_one(
+                "catalogue.genres",
+                cat.genres.iter().map(|g| g.share),
+                "genre shares",
+            );
+        }
+        for (i, niche) in cat.niche_genres.iter().enumerate() {
+            self.check_genre_ref(c, &format!("catalogue.niche_genres[{i}]"), niche);
+        }
+        let p = cat.extra_genre_probability;
+        if c.finite("catalogue.extra_genre_probability", p) && !(0.0..1.0).contains(&p) {
+            c.fail(
+                "catalogue.extra_genre_probability",
+                format!("is {p}"),
+                "use a probability in [0, 1)",
+            );
+        }
+        c.positive("catalogue.vote_count.median", cat.vote_count.median);
+        c.non_negative("catalogue.vote_count.sigma", cat.vote_count.sigma);
+        let mean = cat.vote_average.mean;
+        if c.finite("catalogue.vote_average.mean", mean) && !(1.0..=10.0).contains(&mean) {
+            c.fail(
+                "catalogue.vote_average.mean",
+                format!("is {mean}"),
+                "use a mean on the 1–10 vote scale",
+            );
+        }
+        c.non_negative("catalogue.vote_average.sd", cat.vote_average.sd);
+        c.non_negative("catalogue.vote_average.noise_sd", cat.vote_average.noise_sd);
+        c.probability("catalogue.hidden_gem_share", cat.hidden_gem_share);
+        c.at_least(
+            "catalogue.long_tail_max_votes",
+            cat.long_tail_max_votes as usize,
+            2,
+        );
+        let gem = cat.gem_min_average;
+        if c.finite("catalogue.gem_min_average", gem) && !(1.0..10.0).contains(&gem) {
+            c.fail(
+                "catalogue.gem_min_average",
+                format!("is {gem}"),
+                "use a vote average in [1, 10)",
+            );
+        }
+        let rho = cat.popularity_quality_correlation;
+        if c.finite("catalogue.popularity_quality_correlation", rho) && !(-1.0..=1.0).contains(&rho)
+        {
+            c.fail(
+                "catalogue.popularity_quality_correlation",
+                format!("is {rho}"),
+                "use a correlation in [−1, 1]",
+            );
+        }
+        if cat.years.min > cat.years.max {
+            c.fail(
+                "catalogue.years",
+                format!("min {} is after max {}", cat.years.min, cat.years.max),
+                "make `min` ≤ `max`",
+            );
+        }
+        c.at_least("catalogue.n_factors", cat.n_factors, 1);
+        c.at_least("catalogue.n_content_dims", cat.n_content_dims, 1);
+        c.non_negative("catalogue.content_noise", cat.content_noise);
+        if cat.people_per_movie > cat.n_people {
+            c.fail(
+                "catalogue.people_per_movie",
+                format!(
+                    "is {} but `catalogue.n_people` is {}",
+                    cat.people_per_movie, cat.n_people
+                ),
+                "credit at most `n_people` people per movie",
+            );
+        }
+        if cat.keywords_per_movie > cat.n_keywords {
+            c.fail(
+                "catalogue.keywords_per_movie",
+                format!(
+                    "is {} but `catalogue.n_keywords` is {}",
+                    cat.keywords_per_movie, cat.n_keywords
+                ),
+                "tag at most `n_keywords` keywords per movie",
+            );
+        }
+    }
+
+    fn check_population(&self, c: &mut Checker) {
+        let pop = &self.population;
+        c.at_least("population.n_users", pop.n_users, 1);
+        if pop.n_users > u32::MAX as usize {
+            c.fail(
+                "population.n_users",
+                format!("is {}", pop.n_users),
+                "use at most 2^32 − 1",
+            );
+        }
+        let segments: [(&str, &SegmentSpec); 3] = [
+            ("cold_start", &pop.segments.cold_start),
+            ("regular", &pop.segments.regular),
+            ("power", &pop.segments.power),
+        ];
+        for (name, segment) in segments {
+            let field = format!("population.segments.{name}");
+            c.probability(&format!("{field}.share"), segment.share);
+            c.positive(&format!("{field}.visits_per_day"), segment.visits_per_day);
+            let range = &segment.warm_up_interactions;
+            if range.min > range.max {
+                c.fail(
+                    format!("{field}.warm_up_interactions"),
+                    format!("min {} is above max {}", range.min, range.max),
+                    "make `min` ≤ `max`",
+                );
+            }
+            if range.max > self.catalogue.n_movies {
+                c.fail(
+                    format!("{field}.warm_up_interactions.max"),
+                    format!(
+                        "is {} but the catalogue has {} movies",
+                        range.max, self.catalogue.n_movies
+                    ),
+                    "a user watches each movie at most once: use at most `catalogue.n_movies`",
+                );
+            }
+        }
+        c.shares_sum_to_one(
+            "population.segments",
+            segments.iter().map(|(_, s)| s.share),
+            "segment shares (cold_start + regular + power)",
+        );
+        c.probability("population.niche_lover_share", pop.niche_lover_share);
+        c.non_negative("population.niche_lover_boost", pop.niche_lover_boost);
+        c.non_negative("population.genre_affinity_sd", pop.genre_affinity_sd);
+        c.beta("population.novelty_appetite", &pop.novelty_appetite);
+        c.beta("population.context_sensitivity", &pop.context_sensitivity);
+    }
+
+    fn check_context(&self, c: &mut Checker) {
+        for (i, shift) in self.context.daypart_shifts.iter().enumerate() {
+            let field = format!("context.daypart_shifts[{i}]");
+            self.check_genre_ref(c, &format!("{field}.genre"), &shift.genre);
+            c.finite(&format!("{field}.shift"), shift.shift);
+        }
+        for (i, shift) in self.context.weekend_shifts.iter().enumerate() {
+            let field = format!("context.weekend_shifts[{i}]");
+            self.check_genre_ref(c, &format!("{field}.genre"), &shift.genre);
+            c.finite(&format!("{field}.shift"), shift.shift);
+        }
+        c.non_negative("context.fatigue.strength", self.context.fatigue.strength);
+        c.finite(
+            "context.session_novelty_gain",
+            self.context.session_novelty_gain,
+        );
+    }
+
+    fn check_response(&self, c: &mut Checker) {
+        let r = &self.response;
+        for (field, w) in [
+            ("response.utility.taste", r.utility.taste),
+            ("response.utility.genre", r.utility.genre),
+            ("response.utility.quality", r.utility.quality),
+            ("response.utility.novelty", r.utility.novelty),
+            ("response.no_click_utility", r.no_click_utility),
+        ] {
+            c.finite(field, w);
+        }
+        c.non_negative("response.position_bias", r.position_bias);
+        c.probability("response.rating.probability", r.rating.probability);
+        c.finite("response.rating.midpoint", r.rating.midpoint);
+        c.non_negative("response.rating.slope", r.rating.slope);
+        c.non_negative("response.rating.noise_sd", r.rating.noise_sd);
+        c.probability("response.thumbs.probability", r.thumbs.probability);
+        c.non_negative("response.thumbs.slope", r.thumbs.slope);
+        c.probability(
+            "response.session.continue_without_click",
+            r.session.continue_without_click,
+        );
+        c.probability(
+            "response.session.continue_after_click",
+            r.session.continue_after_click,
+        );
+        c.at_least("response.session.max_requests", r.session.max_requests, 1);
+        c.positive(
+            "response.session.minutes_between_requests",
+            r.session.minutes_between_requests,
+        );
+        c.non_negative(
+            "response.retention.satisfaction_boost",
+            r.retention.satisfaction_boost,
+        );
+    }
+
+    fn check_horizon(&self, c: &mut Checker) {
+        let h = &self.horizon;
+        c.at_least("horizon.days", h.days as usize, 1);
+        if h.days > 3650 {
+            c.fail(
+                "horizon.days",
+                format!("is {}", h.days),
+                "simulate at most 3,650 days",
+            );
+        }
+        if h.warm_up_days > 3650 {
+            c.fail(
+                "horizon.warm_up_days",
+                format!("is {}", h.warm_up_days),
+                "use at most 3,650 days",
+            );
+        }
+        if h.arrival_profile.len() != 24 {
+            c.fail(
+                "horizon.arrival_profile",
+                format!("has {} values", h.arrival_profile.len()),
+                "give exactly 24 weights, one per hour 0–23",
+            );
+        } else {
+            for (hour, &w) in h.arrival_profile.iter().enumerate() {
+                c.non_negative(&format!("horizon.arrival_profile[{hour}]"), w);
+            }
+            if h.arrival_profile.iter().sum::<f64>() <= 0.0 {
+                c.fail(
+                    "horizon.arrival_profile",
+                    "all weights are 0",
+                    "give at least one hour a positive weight",
+                );
+            }
+        }
+    }
+
+    fn check_stack(&self, c: &mut Checker) {
+        let s = &self.stack;
+        if s.arms.is_empty() {
+            c.fail(
+                "stack.arms",
+                "is empty",
+                "list at least one arm, e.g. `arms: [Popularity]`",
+            );
+        }
+        let mut names = BTreeSet::new();
+        for (i, arm) in s.arms.iter().enumerate() {
+            if !names.insert(arm.name()) {
+                c.fail(
+                    format!("stack.arms[{i}]"),
+                    format!("arm {:?} appears twice", arm.name()),
+                    "list each arm once",
+                );
+            }
+        }
+        if s.arms_per_request == 0 || s.arms_per_request > s.arms.len().max(1) {
+            c.fail(
+                "stack.arms_per_request",
+                format!(
+                    "is {} with {} arm(s) in `stack.arms`",
+                    s.arms_per_request,
+                    s.arms.len()
+                ),
+                format!("use a value in 1..={}", s.arms.len().max(1)),
+            );
+        }
+        c.at_least("stack.slate_size", s.slate_size, 1);
+        if s.slate_size > self.catalogue.n_movies {
+            c.fail(
+                "stack.slate_size",
+                format!(
+                    "is {} but the catalogue has {} movies",
+                    s.slate_size, self.catalogue.n_movies
+                ),
+                "show at most `catalogue.n_movies` movies per request",
+            );
+        }
+        self.check_policy(c, "stack.policy", &s.policy);
+    }
+
+    fn check_policy(&self, c: &mut Checker, field: &str, policy: &PolicySpec) {
+        match policy {
+            PolicySpec::StaticWeights { weights } => {
+                let arms: Vec<&str> = self.stack.arms.iter().map(|a| a.name()).collect();
+                for (name, &w) in weights {
+                    let f = format!("{field}.weights[{name:?}]");
+                    if !arms.contains(&name.as_str()) {
+                        c.fail(
+                            &f,
+                            format!("names arm {name:?}, which is not in `stack.arms`"),
+                            format!("use one of {arms:?}"),
+                        );
+                    }
+                    c.non_negative(&f, w);
+                }
+                if !weights.values().any(|&w| w > 0.0) {
+                    c.fail(
+                        format!("{field}.weights"),
+                        "no arm has a positive weight",
+                        "give at least one arm of `stack.arms` a weight > 0",
+                    );
+                }
+            }
+            PolicySpec::Uniform => {}
+        }
+    }
+
+    fn check_experiments(&self, c: &mut Checker) {
+        let mut ids = BTreeSet::new();
+        let mut total = 0.0;
+        for (i, exp) in self.experiments.iter().enumerate() {
+            let field = format!("experiments[{i}]");
+            if exp.id.is_empty() || !ids.insert(exp.id.as_str()) {
+                c.fail(
+                    format!("{field}.id"),
+                    format!("{:?} is empty or used twice", exp.id),
+                    "give every experiment a unique, non-empty id",
+                );
+            }
+            if c.finite(&format!("{field}.traffic"), exp.traffic)
+                && !(exp.traffic > 0.0 && exp.traffic <= 1.0)
+            {
+                c.fail(
+                    format!("{field}.traffic"),
+                    format!("is {}", exp.traffic),
+                    "use a share of users in (0, 1]",
+                );
+            }
+            total += exp.traffic;
+            if exp.variants.len() < 2 {
+                c.fail(
+                    format!("{field}.variants"),
+                    format!("has {} variant(s)", exp.variants.len()),
+                    "list at least two variants (the first is the control)",
+                );
+            }
+            let mut names = BTreeSet::new();
+            for (j, variant) in exp.variants.iter().enumerate() {
+                let vfield = format!("{field}.variants[{j}]");
+                if variant.name.is_empty() || !names.insert(variant.name.as_str()) {
+                    c.fail(
+                        format!("{vfield}.name"),
+                        format!("{:?} is empty or used twice", variant.name),
+                        "give every variant a unique, non-empty name",
+                    );
+                }
+                c.positive(&format!("{vfield}.weight"), variant.weight);
+                if let Some(policy) = &variant.policy {
+                    self.check_policy(c, &format!("{vfield}.policy"), policy);
+                }
+            }
+        }
+        if total > 1.0 + SHARE_TOLERANCE {
+            c.fail(
+                "experiments",
+                format!("traffic shares sum to {total}"),
+                "experiments do not overlap: make their `traffic` sum to at most 1",
+            );
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The replay: simulated time, requests, responses, the event log.
+
+mod arrivals;
+mod event;
+mod outcome;
+mod replay;
+mod tally;
+
+pub use arrivals::ArrivalProfile;
+pub use event::{EVENT_LOG_VERSION, EventSink, RecommendationEvent};
+pub use outcome::{RunOutcome, TimeBucket, VariantKey};
+pub use replay::{POOL_FACTOR, Progress, replay};
+pub use tally::{ArmTally, Tally};
+
+/// A sink that drops every event (when only the tallies are wanted).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoEvents;
+
+impl EventSink for NoEvents {
+    fn record(&mut self, _event: &RecommendationEvent) -> std::io::Result<()> {
+        Ok(())
+    }
+}

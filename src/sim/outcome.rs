@@ -1,0 +1,154 @@
+//! What a replay produced: tallies by group, exposure counts, the model-update log.
+
+use serde::Serialize;
+
+use crate::bandit::ArmChoice;
+use crate::interaction::{Interaction, InteractionKind};
+use crate::pipeline::ModelUpdateLog;
+use crate::recommend::BlendedItem;
+use crate::scenario::ScenarioSpec;
+use crate::world::Segment;
+
+use super::tally::{ArmTally, Tally};
+
+/// Identifies who served a request: an experiment's variant, or the default stack.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct VariantKey {
+    /// The experiment id; `None` for users outside every experiment.
+    pub experiment: Option<String>,
+    /// The variant name; "default" outside experiments.
+    pub variant: String,
+    /// The policy's short name.
+    pub policy: String,
+}
+
+/// One row of the time series.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TimeBucket {
+    /// Counts of the bucket's requests.
+    pub tally: Tally,
+    /// How often each arm was picked in the bucket, by arm id.
+    pub arm_selections: Vec<u64>,
+    /// Movies recommended for the first time in the run during the bucket.
+    pub newly_exposed: u64,
+}
+
+/// Everything a replay measured.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunOutcome {
+    /// All requests.
+    pub overall: Tally,
+    /// Per (experiment, variant) slot; slot 0 is the default stack.
+    pub by_variant: Vec<(VariantKey, Tally)>,
+    /// Per user segment, in [`Segment::ALL`] order.
+    pub by_segment: Vec<(Segment, Tally)>,
+    /// Per arm, in arm-id order.
+    pub by_arm: Vec<(String, ArmTally)>,
+    /// Per time bucket of `report.timeseries_bucket_hours`.
+    pub timeseries: Vec<TimeBucket>,
+    /// Times each movie was recommended, by movie id.
+    pub exposure: Vec<u64>,
+    /// The training runs.
+    pub model_updates: Vec<ModelUpdateLog>,
+    /// Interactions produced during the replay, by kind: clicks, ratings, thumbs.
+    pub n_interactions: [u64; 3],
+    /// Distinct users who made at least one request.
+    pub n_active_users: u64,
+    #[serde(skip)]
+    active: Vec<bool>,
+}
+
+impl RunOutcome {
+    pub(crate) fn new(
+        n_movies: usize,
+        arm_names: &[&str],
+        spec: &ScenarioSpec,
+        slots: &[VariantKey],
+    ) -> Self {
+        let n_buckets = (spec.horizon.days as usize * 24)
+            .div_ceil(spec.report.timeseries_bucket_hours as usize);
+        Self {
+            overall: Tally::default(),
+            by_variant: slots
+                .iter()
+                .map(|k| (k.clone(), Tally::default()))
+                .collect(),
+            by_segment: Segment::ALL
+                .iter()
+                .map(|&s| (s, Tally::default()))
+                .collect(),
+            by_arm: arm_names
+                .iter()
+                .map(|n| ((*n).to_owned(), ArmTally::default()))
+                .collect(),
+            timeseries: (0..n_buckets)
+                .map(|_| TimeBucket {
+                    arm_selections: vec![0; arm_names.len()],
+                    ..TimeBucket::default()
+                })
+                .collect(),
+            exposure: vec![0; n_movies],
+            model_updates: Vec::new(),
+            n_interactions: [0; 3],
+            n_active_users: 0,
+            active: vec![false; spec.population.n_users],
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record(
+        &mut self,
+        user: usize,
+        tally: &Tally,
+        slot: usize,
+        segment: Segment,
+        bucket: usize,
+        slate: &[BlendedItem],
+        choices: &[ArmChoice],
+        click_position: Option<usize>,
+    ) {
+        if !self.active[user] {
+            self.active[user] = true;
+            self.n_active_users += 1;
+        }
+        self.overall.add(tally);
+        self.by_variant[slot].1.add(tally);
+        let s = Segment::ALL
+            .iter()
+            .position(|&x| x == segment)
+            .expect("every segment is listed");
+        self.by_segment[s].1.add(tally);
+        let row = &mut self.timeseries[bucket];
+        row.tally.add(tally);
+        for choice in choices {
+            let arm = &mut self.by_arm[choice.arm.index()].1;
+            arm.selections += 1;
+            arm.confidence_sum += choice.confidence;
+            row.arm_selections[choice.arm.index()] += 1;
+        }
+        for (k, item) in slate.iter().enumerate() {
+            let count = &mut self.exposure[item.movie.index()];
+            if *count == 0 {
+                row.newly_exposed += 1;
+            }
+            *count += 1;
+            let arm = &mut self.by_arm[item.arm.index()].1;
+            arm.impressions += 1;
+            if click_position == Some(k) {
+                arm.clicks += 1;
+            }
+        }
+    }
+
+    pub(crate) fn finish(&mut self, model_updates: Vec<ModelUpdateLog>, new: &[Interaction]) {
+        self.model_updates = model_updates;
+        for i in new {
+            let k = match i.kind {
+                InteractionKind::Click => 0,
+                InteractionKind::Rating => 1,
+                InteractionKind::Thumbs => 2,
+            };
+            self.n_interactions[k] += 1;
+        }
+    }
+}

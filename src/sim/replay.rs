@@ -1,0 +1,486 @@
+//! The replay loop: requests in simulated-time order against the whole stack.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use rand::RngExt;
+
+use crate::bandit::{Feedback, Policy, build_policy};
+use crate::experiment::Assigner;
+use crate::ids::{ArmId, MovieId, UserId};
+use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
+use crate::pipeline::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
+use crate::recommend::{Arms, Blend, BlendedItem, Request, Scored, TrainingData, blend};
+use crate::rng::{ChaCha8Rng, Purpose, SeedTree};
+use crate::scenario::Scenario;
+use crate::world::context::{Calendar, EARLY_REQUESTS, SessionPhase, saturation_of};
+use crate::world::{Context, Situation, World};
+
+use super::arrivals::ArrivalProfile;
+use super::event::{EventSink, RecommendationEvent};
+use super::outcome::{RunOutcome, VariantKey};
+use super::tally::Tally;
+
+/// Each arm proposes this many candidates per slate position before blending.
+pub const POOL_FACTOR: usize = 5;
+
+/// Progress of a replay, reported once per simulated day.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Simulated days completed.
+    pub day: u32,
+    /// Days in the horizon.
+    pub days: u32,
+    /// Requests served so far.
+    pub requests: u64,
+}
+
+/// A user's evolving state.
+struct UserState {
+    seen: Vec<MovieId>,
+    recent: VecDeque<MovieId>,
+    recent_genre_counts: Vec<u16>,
+    visits: u32,
+    session_requests: u32,
+    session_clicks: u32,
+    arrivals: ChaCha8Rng,
+    responses: ChaCha8Rng,
+}
+
+/// The policy serving one (experiment, variant) slot.
+struct Slot {
+    key: VariantKey,
+    policy: Box<dyn Policy>,
+    rng: ChaCha8Rng,
+}
+
+/// Runs the replay of `scenario` on `world`, sending every event to `sink`.
+///
+/// # Errors
+///
+/// Only the sink's I/O errors; the simulation itself cannot fail on a validated
+/// scenario.
+///
+/// # Determinism
+///
+/// Requests are processed in (time, user) order from a priority queue; every draw
+/// comes from the stream of its user, arm or policy slot. The loop is sequential
+/// (the policies learn online), so threads cannot change it.
+pub fn replay(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    world: &World,
+    sink: &mut dyn EventSink,
+    progress: &mut dyn FnMut(Progress),
+) -> std::io::Result<RunOutcome> {
+    let spec = scenario.spec();
+    let catalogue = &world.catalogue;
+    let n_genres = catalogue.genre_names.len();
+    let window = spec.context.fatigue.window;
+    let calendar = Calendar {
+        start_weekday: spec.horizon.start_weekday,
+    };
+    let profile = ArrivalProfile::new(&spec.horizon.arrival_profile);
+    let horizon_secs = i64::from(spec.horizon.days) * SECS_PER_DAY;
+    let slate_size = spec.stack.slate_size;
+    let session = &spec.response.session;
+
+    // Pipeline step 1–4 at day 0: fit every arm on the warm-up log (version 1).
+    let mut log: Vec<Interaction> = world.warm_up.clone();
+    let mut arms = Arms::build(&spec.stack.arms, catalogue);
+    arms.fit(&TrainingData {
+        catalogue,
+        population: &world.population,
+        interactions: &log,
+    });
+    let arm_names = arms.names();
+    let mut model_updates = vec![ModelUpdateLog {
+        version: 1,
+        time_secs: 0,
+        window_start_secs: None,
+        n_interactions: log.len(),
+        warm_start: false,
+        decision: UpdateDecision::Deployed,
+    }];
+    let mut schedule = RetrainSchedule::every_hours(spec.pipeline.retrain_every_hours);
+    let mut last_update_secs: SimSecs = 0;
+    let mut new_since_update = 0usize;
+
+    let assigner = Assigner::new(&spec.experiments);
+    let mut slots = build_slots(scenario, seeds);
+    let slot_of = |user: UserId| -> usize {
+        let a = assigner.assign(user);
+        match a.experiment {
+            None => 0,
+            Some(e) => {
+                1 + spec.experiments[..e]
+                    .iter()
+                    .map(|x| x.variants.len())
+                    .sum::<usize>()
+                    + a.variant
+            }
+        }
+    };
+    let user_slot: Vec<usize> = world
+        .population
+        .users
+        .iter()
+        .map(|u| slot_of(u.id))
+        .collect();
+    let mut arm_rngs: Vec<ChaCha8Rng> = (0..arms.len())
+        .map(|a| seeds.stream(Purpose::Arm, a as u64))
+        .collect();
+
+    let mut users: Vec<UserState> = world
+        .population
+        .users
+        .iter()
+        .map(|u| UserState {
+            seen: Vec::new(),
+            recent: VecDeque::with_capacity(window + 1),
+            recent_genre_counts: vec![0; n_genres],
+            visits: 0,
+            session_requests: 0,
+            session_clicks: 0,
+            arrivals: seeds.stream(Purpose::Arrivals, u64::from(u.id.0)),
+            responses: seeds.stream(Purpose::Responses, u64::from(u.id.0)),
+        })
+        .collect();
+    for i in &world.warm_up {
+        let state = &mut users[i.user.index()];
+        state.seen.push(i.movie);
+        watch(state, i.movie, catalogue, window);
+    }
+    for state in &mut users {
+        state.seen.sort_unstable();
+        state.seen.dedup();
+    }
+
+    // (time, user, session position): a user has at most one pending request.
+    let mut queue: BinaryHeap<Reverse<(SimSecs, u32, u32)>> = BinaryHeap::new();
+    for (i, u) in world.population.users.iter().enumerate() {
+        let rate = world.tastes[i].visits_per_day;
+        let t = profile.next_visit(&mut users[i].arrivals, 0, -1, rate);
+        if t < horizon_secs {
+            queue.push(Reverse((t, u.id.0, 1)));
+        }
+    }
+
+    let mut outcome = RunOutcome::new(
+        catalogue.len(),
+        &arm_names,
+        spec,
+        &slots.iter().map(|s| s.key.clone()).collect::<Vec<_>>(),
+    );
+    let bucket_secs = i64::from(spec.report.timeseries_bucket_hours) * 3_600;
+    let mut lists: Vec<Vec<Scored>> = vec![Vec::new(); arms.len()];
+    let mut slate: Vec<BlendedItem> = Vec::with_capacity(slate_size);
+    let mut utilities: Vec<f64> = Vec::with_capacity(slate_size);
+    let mut scratch: Vec<f64> = Vec::with_capacity(slate_size);
+    let mut request_id: u64 = 0;
+    let mut day_reported: u32 = 0;
+
+    while let Some(Reverse((now, user_raw, position))) = queue.pop() {
+        let user = UserId(user_raw);
+        let u = user.index();
+        while let Some(at) = schedule.due(now) {
+            let new = &log[log.len() - new_since_update..];
+            arms.update(
+                &TrainingData {
+                    catalogue,
+                    population: &world.population,
+                    interactions: &log,
+                },
+                new,
+            );
+            model_updates.push(ModelUpdateLog {
+                version: model_updates.len() as u32 + 1,
+                time_secs: at,
+                window_start_secs: Some(last_update_secs),
+                n_interactions: new_since_update,
+                warm_start: true,
+                decision: UpdateDecision::Deployed,
+            });
+            last_update_secs = at;
+            new_since_update = 0;
+        }
+        let day = u32::try_from(now / SECS_PER_DAY).expect("horizon fits u32 days");
+        while day_reported < day {
+            day_reported += 1;
+            progress(Progress {
+                day: day_reported,
+                days: spec.horizon.days,
+                requests: request_id,
+            });
+        }
+
+        let segment = world.population.users[u].segment;
+        let state = &mut users[u];
+        if position == 1 {
+            state.session_requests = 0;
+            state.session_clicks = 0;
+        }
+        let top_genre = state.recent_genre_counts.iter().copied().max().unwrap_or(0);
+        let context = Context {
+            daypart: calendar.daypart(now),
+            day_type: calendar.day_type(now),
+            segment,
+            saturation: saturation_of(usize::from(top_genre), state.recent.len()),
+            session_phase: if position <= EARLY_REQUESTS {
+                SessionPhase::Early
+            } else {
+                SessionPhase::Late
+            },
+        };
+
+        let slot_index = user_slot[u];
+        let slot = &mut slots[slot_index];
+        let choices = slot
+            .policy
+            .select_arms(&context, spec.stack.arms_per_request, &mut slot.rng);
+        let request = Request {
+            user,
+            context: &context,
+            seen: &state.seen,
+            time_secs: now,
+            session_position: position,
+            recent_genre_counts: &state.recent_genre_counts,
+        };
+        for choice in &choices {
+            let a = choice.arm.index();
+            arms.get(choice.arm).recommend(
+                &request,
+                slate_size * POOL_FACTOR,
+                &mut arm_rngs[a],
+                &mut lists[a],
+            );
+        }
+        let inputs: Vec<Blend<'_>> = choices
+            .iter()
+            .map(|c| Blend {
+                arm: c.arm,
+                weight: c.confidence,
+                list: &lists[c.arm.index()],
+            })
+            .collect();
+        blend(&inputs, slate_size, &mut slate);
+
+        let situation = Situation {
+            daypart: context.daypart,
+            day_type: context.day_type,
+            session_position: position,
+            recent_genre_counts: &state.recent_genre_counts,
+            fatigue_window: window,
+        };
+        let taste = &world.tastes[u];
+        utilities.clear();
+        utilities.extend(slate.iter().map(|item| {
+            world
+                .response
+                .utility(catalogue, &world.movie_truth, taste, item.movie, &situation)
+        }));
+        let movies: Vec<MovieId> = slate.iter().map(|i| i.movie).collect();
+        let expected_click = world.response.expected_click(&utilities, &mut scratch);
+        let response =
+            world
+                .response
+                .respond(&mut state.responses, &movies, &utilities, &mut scratch);
+
+        let credited_arm: Option<ArmId> = response.click.map(|(k, _)| slate[k].arm);
+        let feedback = Feedback {
+            clicked: response.click.is_some(),
+            credited_arm,
+            rating: response.rating,
+            thumbs: response.thumbs,
+        };
+        slot.policy.update(&context, &choices, &feedback);
+
+        state.session_requests += 1;
+        if let Some((_, movie)) = response.click {
+            state.session_clicks += 1;
+            log.push(interaction(user, movie, InteractionKind::Click, 1.0, now));
+            new_since_update += 1;
+            if let Some(stars) = response.rating {
+                log.push(interaction(
+                    user,
+                    movie,
+                    InteractionKind::Rating,
+                    f32::from(stars),
+                    now,
+                ));
+                new_since_update += 1;
+            }
+            if let Some(thumb) = response.thumbs {
+                log.push(interaction(
+                    user,
+                    movie,
+                    InteractionKind::Thumbs,
+                    f32::from(thumb),
+                    now,
+                ));
+                new_since_update += 1;
+            }
+            watch(state, movie, catalogue, window);
+            let at = state.seen.binary_search(&movie).unwrap_or_else(|i| i);
+            state.seen.insert(at, movie);
+        }
+
+        // Tallies.
+        let mut tally = Tally {
+            requests: 1,
+            impressions: slate.len() as u64,
+            clicks: u64::from(response.click.is_some()),
+            expected_clicks: expected_click,
+            ..Tally::default()
+        };
+        tally.long_tail_impressions = slate
+            .iter()
+            .filter(|i| catalogue.is_long_tail(i.movie))
+            .count() as u64;
+        if let Some((_, movie)) = response.click {
+            tally.niche_clicks = u64::from(catalogue.movie(movie).is_niche);
+        }
+        if let Some(stars) = response.rating {
+            tally.ratings = 1;
+            tally.rating_sum = u64::from(stars);
+            tally.good_ratings = u64::from(stars >= 4);
+        }
+        match response.thumbs {
+            Some(1) => tally.thumbs_up = 1,
+            Some(_) => tally.thumbs_down = 1,
+            None => {}
+        }
+        let bucket = usize::try_from(now / bucket_secs).expect("non-negative time");
+        outcome.record(
+            u,
+            &tally,
+            slot_index,
+            segment,
+            bucket,
+            &slate,
+            &choices,
+            response.click.map(|(k, _)| k),
+        );
+
+        let event = RecommendationEvent {
+            request: request_id,
+            time_secs: now,
+            user,
+            session: state.visits,
+            session_position: position,
+            experiment_id: slot.key.experiment.clone(),
+            variant: slot.key.variant.clone(),
+            bandit_context: context,
+            arms: choices.iter().map(|c| arm_names[c.arm.index()]).collect(),
+            algorithm_confidence: choices.first().map_or(0.0, |c| c.confidence),
+            choices,
+            slate: movies,
+            click: response.click,
+            rating: response.rating,
+            thumbs: response.thumbs,
+            expected_click,
+        };
+        sink.record(&event)?;
+        request_id += 1;
+
+        // Does the session go on, and when does the user come back?
+        let p_continue = if response.click.is_some() {
+            session.continue_after_click
+        } else {
+            session.continue_without_click
+        };
+        let coin: f64 = state.arrivals.random();
+        if coin < p_continue && (position as usize) < session.max_requests {
+            let t = now + (session.minutes_between_requests * 60.0).round() as SimSecs;
+            if t < horizon_secs {
+                queue.push(Reverse((t, user_raw, position + 1)));
+            }
+        } else {
+            state.visits += 1;
+            let satisfaction = f64::from(state.session_clicks) / f64::from(state.session_requests);
+            let rate = world.tastes[u].visits_per_day
+                * (1.0 + spec.response.retention.satisfaction_boost * satisfaction);
+            let t = profile.next_visit(&mut state.arrivals, now, now + 1_800, rate);
+            if t < horizon_secs {
+                queue.push(Reverse((t, user_raw, 1)));
+            }
+        }
+    }
+    while day_reported < spec.horizon.days {
+        day_reported += 1;
+        progress(Progress {
+            day: day_reported,
+            days: spec.horizon.days,
+            requests: request_id,
+        });
+    }
+    outcome.finish(model_updates, &log[world.warm_up.len()..]);
+    Ok(outcome)
+}
+
+fn interaction(
+    user: UserId,
+    movie: MovieId,
+    kind: InteractionKind,
+    value: f32,
+    time_secs: SimSecs,
+) -> Interaction {
+    Interaction {
+        user,
+        movie,
+        kind,
+        value,
+        time_secs,
+    }
+}
+
+/// Records a watched movie in the fatigue window of recent genres.
+fn watch(
+    state: &mut UserState,
+    movie: MovieId,
+    catalogue: &crate::world::Catalogue,
+    window: usize,
+) {
+    if window == 0 {
+        return;
+    }
+    state.recent.push_back(movie);
+    for g in &catalogue.movie(movie).genres {
+        state.recent_genre_counts[g.index()] += 1;
+    }
+    if state.recent.len() > window {
+        let old = state.recent.pop_front().expect("window is non-empty");
+        for g in &catalogue.movie(old).genres {
+            state.recent_genre_counts[g.index()] -= 1;
+        }
+    }
+}
+
+fn build_slots(scenario: &Scenario, seeds: &SeedTree) -> Vec<Slot> {
+    let spec = scenario.spec();
+    let mut slots = vec![Slot {
+        key: VariantKey {
+            experiment: None,
+            variant: "default".into(),
+            policy: spec.stack.policy.name().into(),
+        },
+        policy: build_policy(&spec.stack.policy, &spec.stack.arms),
+        rng: seeds.stream(Purpose::Policy, 0),
+    }];
+    for e in &spec.experiments {
+        for v in &e.variants {
+            let policy_spec = v.policy.as_ref().unwrap_or(&spec.stack.policy);
+            let index = slots.len() as u64;
+            slots.push(Slot {
+                key: VariantKey {
+                    experiment: Some(e.id.clone()),
+                    variant: v.name.clone(),
+                    policy: policy_spec.name().into(),
+                },
+                policy: build_policy(policy_spec, &spec.stack.arms),
+                rng: seeds.stream(Purpose::Policy, index),
+            });
+        }
+    }
+    slots
+}

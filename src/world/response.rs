@@ -1,0 +1,279 @@
+//! The ground truth: how a user values a movie in a context, and how they respond to
+//! a slate.
+//!
+//! Utility of movie m for user u in situation s:
+//!
+//! ```text
+//! u(u, m, s) = w_taste · ⟨f_u, f_m⟩
+//!            + w_genre · mean_{g ∈ m} (a_{u,g} + c_u · shift(s.daypart, s.weekend, g))
+//!            + w_quality · q_m
+//!            + w_novelty · n_u · ν_m · (1 + gain · (s.position − 1))
+//!            − fatigue · max_{g ∈ m} (recent_g / window)
+//! ```
+//!
+//! A slate of K movies is answered by a position-biased multinomial logit with a
+//! no-click option (an attention-weighted MNL): position k is examined with weight
+//! `b_k = k^(−η)` and
+//!
+//! ```text
+//! P(click i) = b_i e^{u_i} / (e^{u_0} + Σ_j b_j e^{u_j}),   P(no click) = e^{u_0} / (…)
+//! ```
+//!
+//! Closed-form click probabilities are what make regret exact: the simulator knows the
+//! expected reward of any slate, shown or not.
+
+use rand::RngExt;
+use rand_distr::StandardNormal;
+use serde::Serialize;
+
+use crate::ids::MovieId;
+use crate::rng::ChaCha8Rng;
+use crate::scenario::Scenario;
+use crate::scenario::spec::ResponseSpec;
+use crate::world::context::{DayType, Daypart, daypart_index};
+use crate::world::{Catalogue, MovieTruth, UserTaste};
+
+/// Everything about a request the truth depends on beyond user and movie.
+#[derive(Clone, Copy, Debug)]
+pub struct Situation<'a> {
+    /// Part of the day.
+    pub daypart: Daypart,
+    /// Weekday or weekend.
+    pub day_type: DayType,
+    /// 1-based position of the request in its session.
+    pub session_position: u32,
+    /// How many of the user's recent watches had each genre (index = genre).
+    pub recent_genre_counts: &'a [u16],
+    /// The fatigue window (divisor of the counts); 0 disables fatigue.
+    pub fatigue_window: usize,
+}
+
+/// A user's response to one slate.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Response {
+    /// Clicked slate position (0-based) and movie, if any.
+    pub click: Option<(usize, MovieId)>,
+    /// Stars 1–5 given after the click, if any.
+    pub rating: Option<u8>,
+    /// +1 or −1 given after the click, if any.
+    pub thumbs: Option<i8>,
+}
+
+/// The response model of one world.
+#[derive(Clone, Debug)]
+pub struct ResponseModel {
+    spec: ResponseSpec,
+    /// `shift[daypart][weekend][genre]`.
+    shift: Vec<[Vec<f64>; 2]>,
+    fatigue_strength: f64,
+    session_novelty_gain: f64,
+}
+
+impl ResponseModel {
+    /// Builds the model's tables from a scenario.
+    #[must_use]
+    pub fn new(scenario: &Scenario) -> Self {
+        let spec = scenario.spec();
+        let n_genres = spec.catalogue.genres.len();
+        let mut shift: Vec<[Vec<f64>; 2]> = (0..4)
+            .map(|_| [vec![0.0; n_genres], vec![0.0; n_genres]])
+            .collect();
+        for s in &spec.context.daypart_shifts {
+            let g = scenario.genre_id(&s.genre).index();
+            let table = &mut shift[daypart_index(s.daypart)];
+            table[0][g] += s.shift;
+            table[1][g] += s.shift;
+        }
+        for s in &spec.context.weekend_shifts {
+            let g = scenario.genre_id(&s.genre).index();
+            for table in &mut shift {
+                table[1][g] += s.shift;
+            }
+        }
+        Self {
+            spec: spec.response.clone(),
+            shift,
+            fatigue_strength: spec.context.fatigue.strength,
+            session_novelty_gain: spec.context.session_novelty_gain,
+        }
+    }
+
+    /// The true utility of `movie` for `user` in `situation`.
+    #[must_use]
+    pub fn utility(
+        &self,
+        catalogue: &Catalogue,
+        movie_truth: &[MovieTruth],
+        taste: &UserTaste,
+        movie: MovieId,
+        s: &Situation<'_>,
+    ) -> f64 {
+        let w = &self.spec.utility;
+        let m = catalogue.movie(movie);
+        let t = &movie_truth[movie.index()];
+        let taste_match: f64 = taste
+            .factors
+            .iter()
+            .zip(&t.factors)
+            .map(|(a, b)| a * b)
+            .sum();
+        let weekend = usize::from(s.day_type == DayType::Weekend);
+        let shift = &self.shift[daypart_index(s.daypart)][weekend];
+        let genre = m
+            .genres
+            .iter()
+            .map(|g| taste.genre_affinity[g.index()] + taste.context_sensitivity * shift[g.index()])
+            .sum::<f64>()
+            / m.genres.len() as f64;
+        let depth = f64::from(s.session_position.saturating_sub(1));
+        let novelty =
+            taste.novelty_appetite * t.novelty * (1.0 + self.session_novelty_gain * depth);
+        let fatigue = if s.fatigue_window == 0 {
+            0.0
+        } else {
+            let top = m
+                .genres
+                .iter()
+                .map(|g| s.recent_genre_counts.get(g.index()).copied().unwrap_or(0))
+                .max()
+                .unwrap_or(0);
+            self.fatigue_strength * f64::from(top) / s.fatigue_window as f64
+        };
+        w.taste * taste_match + w.genre * genre + w.quality * t.quality + w.novelty * novelty
+            - fatigue
+    }
+
+    /// Examination weight of 0-based slate position `k`: `(k+1)^(−η)`.
+    #[must_use]
+    pub fn examination(&self, k: usize) -> f64 {
+        ((k + 1) as f64).powf(-self.spec.position_bias)
+    }
+
+    /// Click probability of each slate position given the slate's utilities, and the
+    /// probability of no click; they sum to 1.
+    pub fn click_probabilities(&self, utilities: &[f64], out: &mut Vec<f64>) -> f64 {
+        // Subtract the largest exponent so exp never overflows.
+        let u0 = self.spec.no_click_utility;
+        let top = utilities.iter().copied().fold(u0, f64::max);
+        out.clear();
+        out.extend(
+            utilities
+                .iter()
+                .enumerate()
+                .map(|(k, &u)| self.examination(k) * (u - top).exp()),
+        );
+        let none = (u0 - top).exp();
+        let total = none + out.iter().sum::<f64>();
+        for p in out.iter_mut() {
+            *p /= total;
+        }
+        none / total
+    }
+
+    /// Draws the user's response to a slate whose utilities are `utilities`.
+    ///
+    /// # Determinism
+    ///
+    /// Always draws exactly four numbers from `rng` (choice, rating noise, rating coin,
+    /// thumbs coin and direction share one each, unused ones are still drawn), so a
+    /// user's stream stays aligned whatever the slate — common random numbers across
+    /// policies.
+    pub fn respond(
+        &self,
+        rng: &mut ChaCha8Rng,
+        slate: &[MovieId],
+        utilities: &[f64],
+        scratch: &mut Vec<f64>,
+    ) -> Response {
+        let _ = self.click_probabilities(utilities, scratch);
+        let choice: f64 = rng.random();
+        let rating_noise: f64 = rng.sample(StandardNormal);
+        let rating_coin: f64 = rng.random();
+        let thumbs_coin: f64 = rng.random();
+        let mut acc = 0.0;
+        let mut click = None;
+        for (k, &p) in scratch.iter().enumerate() {
+            acc += p;
+            if choice < acc {
+                click = Some(k);
+                break;
+            }
+        }
+        let Some(k) = click else {
+            return Response {
+                click: None,
+                rating: None,
+                thumbs: None,
+            };
+        };
+        let u = utilities[k];
+        let r = &self.spec.rating;
+        let rating = (rating_coin < r.probability).then(|| {
+            let stars = (r.midpoint + r.slope * u + r.noise_sd * rating_noise).round();
+            stars.clamp(1.0, 5.0) as u8
+        });
+        let th = &self.spec.thumbs;
+        // One coin decides both whether a thumb is given and its direction: the lower
+        // `probability` share of [0, 1) gives a thumb, up with the logistic chance.
+        let thumbs = (thumbs_coin < th.probability).then(|| {
+            let p_up = 1.0 / (1.0 + (-th.slope * u).exp());
+            if thumbs_coin < th.probability * p_up {
+                1
+            } else {
+                -1
+            }
+        });
+        Response {
+            click: Some((k, slate[k])),
+            rating,
+            thumbs,
+        }
+    }
+
+    /// The expected number of clicks (the click-through probability) of a slate.
+    #[must_use]
+    pub fn expected_click(&self, utilities: &[f64], scratch: &mut Vec<f64>) -> f64 {
+        1.0 - self.click_probabilities(utilities, scratch)
+    }
+
+    /// The response settings.
+    #[must_use]
+    pub fn spec(&self) -> &ResponseSpec {
+        &self.spec
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ScenarioSpec;
+    use std::path::Path;
+
+    fn model(position_bias: f64, no_click: f64) -> ResponseModel {
+        let mut spec = ScenarioSpec::default();
+        spec.response.position_bias = position_bias;
+        spec.response.no_click_utility = no_click;
+        let scenario = spec.validate(Path::new("test.ron"), "test").unwrap();
+        ResponseModel::new(&scenario)
+    }
+
+    #[test]
+    fn click_probabilities_match_hand_computation() {
+        // Two items, u = (0, ln 2), u0 = 0, η = 1: weights 1·1, ½·2, none 1 → total 3.
+        let m = model(1.0, 0.0);
+        let mut p = Vec::new();
+        let none = m.click_probabilities(&[0.0, 2f64.ln()], &mut p);
+        assert!((p[0] - 1.0 / 3.0).abs() < 1e-12);
+        assert!((p[1] - 1.0 / 3.0).abs() < 1e-12);
+        assert!((none - 1.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn click_probabilities_survive_huge_utilities() {
+        let m = model(0.8, 2.5);
+        let mut p = Vec::new();
+        let none = m.click_probabilities(&[800.0, 1.0], &mut p);
+        assert!((p[0] - 1.0).abs() < 1e-12 && none >= 0.0);
+        assert!((p.iter().sum::<f64>() + none - 1.0).abs() < 1e-12);
+    }
+}

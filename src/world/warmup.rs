@@ -1,0 +1,100 @@
+//! History before day 0, so that trained arms have data to learn from.
+//!
+//! Each user rated `n` distinct movies (n uniform in the segment's range), chosen with
+//! probability proportional to `exp(u(m) + ½ ln vote_count(m))` — users watch what
+//! they like and what is visible — without replacement (Gumbel top-n, Vieira 2014
+//! "Gumbel-max trick and weighted reservoir sampling"). Times are uniform over the
+//! warm-up days; ratings follow the response model in a neutral context.
+
+use rand::RngExt;
+use rand_distr::{Gumbel, StandardNormal};
+use rayon::prelude::*;
+
+use crate::ids::{MovieId, UserId};
+use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY};
+use crate::rng::{Purpose, SeedTree};
+use crate::scenario::Scenario;
+use crate::world::context::{DayType, Daypart};
+use crate::world::population::segment_spec;
+use crate::world::response::{ResponseModel, Situation};
+use crate::world::{Catalogue, MovieTruth, Population, UserTaste};
+
+/// Weight of log vote count in warm-up choices: visibility drives what gets watched.
+const VISIBILITY_WEIGHT: f64 = 0.5;
+
+/// Generates every user's warm-up ratings, sorted by (time, user, movie).
+///
+/// # Determinism
+///
+/// User `i` draws only from stream `(WarmUp, i)`; parallel, merged in a fixed order.
+pub(crate) fn generate(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    catalogue: &Catalogue,
+    movie_truth: &[MovieTruth],
+    population: &Population,
+    tastes: &[UserTaste],
+    response: &ResponseModel,
+) -> Vec<Interaction> {
+    let spec = scenario.spec();
+    let warm_up_secs = i64::from(spec.horizon.warm_up_days) * SECS_PER_DAY;
+    let visibility: Vec<f64> = catalogue
+        .movies
+        .iter()
+        .map(|m| VISIBILITY_WEIGHT * (m.vote_count as f64).ln())
+        .collect();
+    let gumbel = Gumbel::new(0.0, 1.0).expect("scale 1 is valid");
+    let no_recent = vec![0u16; catalogue.genre_names.len()];
+    let rating = &spec.response.rating;
+    let per_user: Vec<Vec<Interaction>> = population
+        .users
+        .par_iter()
+        .map_init(Vec::new, |keyed: &mut Vec<(f64, MovieId, f64)>, user| {
+            let mut rng = seeds.stream(Purpose::WarmUp, u64::from(user.id.0));
+            let range = &segment_spec(&spec.population, user.segment).warm_up_interactions;
+            let n = rng.random_range(range.min..=range.max);
+            if n == 0 || warm_up_secs == 0 {
+                return Vec::new();
+            }
+            let taste = &tastes[user.id.index()];
+            let neutral = Situation {
+                daypart: Daypart::Evening,
+                day_type: DayType::Weekday,
+                session_position: 1,
+                recent_genre_counts: &no_recent,
+                fatigue_window: 0,
+            };
+            // The buffer is per thread and fully overwritten: results cannot depend on it.
+            keyed.clear();
+            keyed.extend(catalogue.movies.iter().map(|m| {
+                let u = response.utility(catalogue, movie_truth, taste, m.id, &neutral);
+                let key = u + visibility[m.id.index()] + rng.sample(gumbel);
+                (key, m.id, u)
+            }));
+            keyed.select_nth_unstable_by(n - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let mut chosen: Vec<(MovieId, f64)> =
+                keyed[..n].iter().map(|&(_, id, u)| (id, u)).collect();
+            chosen.sort_by_key(|&(id, _)| id);
+            chosen
+                .into_iter()
+                .map(|(movie, u)| {
+                    let time_secs = -rng.random_range(1..=warm_up_secs);
+                    let noise: f64 = rng.sample(StandardNormal);
+                    let stars = (rating.midpoint + rating.slope * u + rating.noise_sd * noise)
+                        .round()
+                        .clamp(1.0, 5.0);
+                    Interaction {
+                        user: UserId(user.id.0),
+                        movie,
+                        kind: InteractionKind::Rating,
+                        value: stars as f32,
+                        time_secs,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let mut all: Vec<Interaction> = per_user.into_iter().flatten().collect();
+    all.sort_by_key(|i| (i.time_secs, i.user, i.movie));
+    all
+}
