@@ -1,6 +1,6 @@
 //! Command-line interface: the only place that prints for humans.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -97,6 +97,12 @@ fn run_command(
     let out = out.unwrap_or_else(|| Path::new("reports").join(scenario.name()));
     let started = Instant::now();
     let mut stage_started = Instant::now();
+    // On a terminal the day counter rewrites one line; in logs every day is a line.
+    let (day_prefix, day_suffix) = if std::io::stderr().is_terminal() {
+        ("\r", "")
+    } else {
+        ("", "\n")
+    };
     let mut on_stage = |stage: Stage| {
         if quiet {
             return;
@@ -120,15 +126,20 @@ fn run_command(
                 }
                 write!(
                     err,
-                    "\rrecolab: day {}/{} · {} requests",
+                    "{day_prefix}recolab: day {}/{} · {} requests{day_suffix}",
                     p.day, p.days, p.requests
                 )
             }
-            Stage::Report => writeln!(
-                err,
-                "\nrecolab: replay done in {:.1?}; writing the report",
-                stage_started.elapsed()
-            ),
+            Stage::Report => {
+                if day_suffix.is_empty() {
+                    let _ = writeln!(err);
+                }
+                writeln!(
+                    err,
+                    "recolab: replay done in {:.1?}; writing the report",
+                    stage_started.elapsed()
+                )
+            }
         };
     };
     let finished = run(&scenario, &out, &mut on_stage)

@@ -40,7 +40,15 @@ pub enum ScenarioError {
 
 fn field_hint(field: &Option<String>) -> String {
     match field {
-        Some(field) if !field.is_empty() && field != "." => format!("in `{field}`: "),
+        Some(field) => {
+            // serde_path_to_error marks a field it had not yet identified with `?`.
+            let field = field.trim_end_matches(".?").trim_end_matches('?');
+            if field.is_empty() || field == "." {
+                String::new()
+            } else {
+                format!("in `{field}`: ")
+            }
+        }
         _ => String::new(),
     }
 }

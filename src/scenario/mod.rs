@@ -9,6 +9,9 @@ pub mod spec;
 mod starter;
 mod validate;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
 
 pub use error::{Problem, ScenarioError};

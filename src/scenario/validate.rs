@@ -10,6 +10,10 @@ use super::spec::{BetaSpec, PolicySpec, ScenarioSpec, SegmentSpec};
 /// Tolerance for shares that must sum to 1.
 const SHARE_TOLERANCE: f64 = 1e-6;
 
+fn round_for_display(x: f64) -> f64 {
+    (x * 1e9).round() / 1e9
+}
+
 /// Collects problems with their field paths.
 struct Checker {
     problems: Vec<Problem>,
@@ -63,7 +67,8 @@ impl Checker {
     }
 
     fn shares_sum_to_one(&mut self, field: &str, shares: impl Iterator<Item = f64>, what: &str) {
-        let sum: f64 = shares.sum();
+        // Rounded for the message: 0.3 + 0.3 + 0.3 should read 0.9, not 0.8999999999999999.
+        let sum = round_for_display(shares.sum());
         if sum.is_finite() && (sum - 1.0).abs() > SHARE_TOLERANCE {
             self.fail(
                 field,
@@ -551,6 +556,7 @@ impl ScenarioSpec {
                 }
             }
         }
+        let total = round_for_display(total);
         if total > 1.0 + SHARE_TOLERANCE {
             c.fail(
                 "experiments",

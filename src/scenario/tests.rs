@@ -1,0 +1,232 @@
+//! One test per class of scenario error: each asserts that the message names the
+//! file, the field and the fix.
+
+use std::path::Path;
+
+use super::{Scenario, ScenarioError, ScenarioSpec};
+
+fn parse(src: &str) -> Result<Scenario, ScenarioError> {
+    Scenario::from_ron_str(src, Path::new("bad.ron"), "bad")
+}
+
+fn message(src: &str) -> String {
+    format!("{}", parse(src).expect_err("the scenario must be rejected"))
+}
+
+fn assert_mentions(msg: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(
+            msg.contains(part),
+            "message {msg:?} should mention {part:?}"
+        );
+    }
+}
+
+#[test]
+fn empty_scenario_is_the_default_world() {
+    let scenario = parse("()").unwrap();
+    assert_eq!(scenario.name(), "bad");
+    let expected = ScenarioSpec {
+        name: Some("bad".into()),
+        ..ScenarioSpec::default()
+    };
+    assert_eq!(scenario.spec(), &expected);
+}
+
+#[test]
+fn resolved_scenario_round_trips_through_ron() {
+    let scenario = parse("(seed: 9, catalogue: (n_movies: 300))").unwrap();
+    let again = parse(&scenario.to_ron()).unwrap();
+    assert_eq!(again, scenario);
+}
+
+#[test]
+fn syntax_error_names_file_line_and_column() {
+    let msg = message("(\n  seed: 3,\n  catalogue: (n_movies: 10\n");
+    assert_mentions(&msg, &["bad.ron:3:27:", "in `catalogue`", "Expected comma"]);
+}
+
+#[test]
+fn unknown_field_names_the_path_and_the_allowed_fields() {
+    let msg = message("(\n  catalogue: (\n    n_moviez: 10,\n  ),\n)");
+    assert_mentions(
+        &msg,
+        &["bad.ron:3:", "catalogue", "n_moviez", "n_movies", "fix"],
+    );
+}
+
+#[test]
+fn wrong_type_names_the_field() {
+    let msg = message("(population: (n_users: \"many\"))");
+    assert_mentions(&msg, &["bad.ron:1:", "population.n_users"]);
+}
+
+#[test]
+fn unknown_variant_lists_the_allowed_ones() {
+    let msg = message("(stack: (arms: [Popularity, Magic]))");
+    assert_mentions(&msg, &["stack.arms", "Magic", "Popularity", "Random"]);
+}
+
+#[test]
+fn shares_not_summing_to_one_are_rejected() {
+    let msg = message(
+        "(population: (segments: (
+            cold_start: (share: 0.3, visits_per_day: 0.1, warm_up_interactions: (min: 0, max: 3)),
+            regular: (share: 0.3, visits_per_day: 0.3, warm_up_interactions: (min: 5, max: 40)),
+            power: (share: 0.3, visits_per_day: 0.8, warm_up_interactions: (min: 40, max: 150)),
+        )))",
+    );
+    assert_mentions(
+        &msg,
+        &[
+            "bad.ron",
+            "`population.segments`",
+            "sum to 0.9",
+            "fix: make the shares sum to 1",
+        ],
+    );
+}
+
+#[test]
+fn out_of_range_values_name_field_value_and_range() {
+    let msg = message(
+        "(response: (rating: (probability: 1.5)), catalogue: (extra_genre_probability: -0.1))",
+    );
+    assert_mentions(
+        &msg,
+        &[
+            "2 problems",
+            "`response.rating.probability`: is 1.5; fix: use a probability in [0, 1]",
+            "`catalogue.extra_genre_probability`: is -0.1",
+        ],
+    );
+}
+
+#[test]
+fn slate_larger_than_catalogue_is_inconsistent() {
+    let msg = message(
+        "(catalogue: (n_movies: 5), population: (segments: (
+            cold_start: (share: 1.0, visits_per_day: 0.1, warm_up_interactions: (min: 0, max: 2)),
+            regular: (share: 0.0, visits_per_day: 0.3, warm_up_interactions: (min: 0, max: 2)),
+            power: (share: 0.0, visits_per_day: 0.8, warm_up_interactions: (min: 0, max: 2)),
+        )), stack: (slate_size: 10))",
+    );
+    assert_mentions(
+        &msg,
+        &[
+            "`stack.slate_size`",
+            "is 10 but the catalogue has 5 movies",
+            "fix",
+        ],
+    );
+}
+
+#[test]
+fn warm_up_longer_than_catalogue_is_inconsistent() {
+    let msg = message("(catalogue: (n_movies: 100))");
+    assert_mentions(
+        &msg,
+        &[
+            "`population.segments.power.warm_up_interactions.max`",
+            "is 150",
+            "at most `catalogue.n_movies`",
+        ],
+    );
+}
+
+#[test]
+fn unknown_genre_reference_lists_the_genres() {
+    let msg = message("(context: (weekend_shifts: [(genre: \"westerns\", shift: 0.5)]))");
+    assert_mentions(
+        &msg,
+        &[
+            "`context.weekend_shifts[0].genre`",
+            "\"westerns\"",
+            "\"anime\"",
+            "fix",
+        ],
+    );
+}
+
+#[test]
+fn policy_naming_an_absent_arm_is_rejected() {
+    let msg = message(
+        "(stack: (arms: [Popularity], arms_per_request: 1, policy: StaticWeights(weights: {\"svd\": 1.0})))",
+    );
+    assert_mentions(
+        &msg,
+        &[
+            "`stack.policy.weights[\"svd\"]`",
+            "not in `stack.arms`",
+            "[\"popularity\"]",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_arms_and_too_many_arms_per_request_are_rejected() {
+    let msg = message("(stack: (arms: [Popularity, Popularity], arms_per_request: 3))");
+    assert_mentions(
+        &msg,
+        &[
+            "`stack.arms[1]`",
+            "appears twice",
+            "`stack.arms_per_request`",
+            "use a value in 1..=2",
+        ],
+    );
+}
+
+#[test]
+fn experiments_must_not_overlap_and_need_two_variants() {
+    let msg = message(
+        "(experiments: [
+            (id: \"a\", traffic: 0.7, variants: [(name: \"control\"), (name: \"treatment\")]),
+            (id: \"b\", traffic: 0.6, variants: [(name: \"control\")]),
+        ])",
+    );
+    assert_mentions(
+        &msg,
+        &[
+            "`experiments[1].variants`",
+            "at least two variants",
+            "`experiments`",
+            "sum to 1.3",
+            "at most 1",
+        ],
+    );
+}
+
+#[test]
+fn arrival_profile_needs_24_hours() {
+    let msg = message("(horizon: (arrival_profile: [1.0, 2.0]))");
+    assert_mentions(
+        &msg,
+        &["`horizon.arrival_profile`", "has 2 values", "exactly 24"],
+    );
+}
+
+#[test]
+fn non_finite_numbers_are_rejected() {
+    let msg = message("(response: (no_click_utility: inf))");
+    assert_mentions(&msg, &["`response.no_click_utility`", "is inf", "finite"]);
+}
+
+#[test]
+fn bad_name_is_rejected() {
+    let msg = message("(name: \"../escape\")");
+    assert_mentions(&msg, &["`name`", "letters, digits"]);
+}
+
+#[test]
+fn missing_file_names_the_path() {
+    let err = Scenario::from_file(Path::new("no/such/scenario.ron")).unwrap_err();
+    assert_mentions(&err.to_string(), &["no/such/scenario.ron", "cannot read"]);
+}
+
+#[test]
+fn starter_scenario_is_valid() {
+    let src = super::STARTER_SCENARIO.replace("{name}", "starter");
+    let scenario = parse(&src).unwrap();
+    assert_eq!(scenario.name(), "starter");
+}

@@ -1,0 +1,163 @@
+//! The command line as a user meets it: exit codes, messages, files.
+
+use crate::harness::{recolab, root, scenario, text};
+
+#[test]
+fn help_shows_examples() {
+    let output = recolab(&["--help"], &[], &root());
+    let (stdout, _) = text(&output);
+    assert!(output.status.success());
+    assert!(
+        stdout.contains("Examples:") && stdout.contains("recolab run scenarios/default.ron"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn validate_accepts_a_good_scenario() {
+    let output = recolab(
+        &["validate", scenario("default.ron").to_str().unwrap()],
+        &[],
+        &root(),
+    );
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("ok") && stdout.contains("5000 movies"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn validate_rejects_a_bad_scenario_with_exit_2_and_the_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.ron");
+    std::fs::write(
+        &bad,
+        "(stack: (slate_size: 0), population: (niche_lover_share: 2.0))",
+    )
+    .unwrap();
+    let output = recolab(&["validate", bad.to_str().unwrap()], &[], tmp.path());
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    for part in [
+        "bad.ron",
+        "`stack.slate_size`",
+        "`population.niche_lover_share`",
+        "fix:",
+    ] {
+        assert!(stderr.contains(part), "{part} not in {stderr}");
+    }
+}
+
+#[test]
+fn run_of_a_missing_file_fails_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = recolab(&["run", "nowhere.ron"], &[], tmp.path());
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr.contains("nowhere.ron") && stderr.contains("cannot read"),
+        "{stderr}"
+    );
+    assert!(
+        !tmp.path().join("reports").exists(),
+        "no report folder for a failed run"
+    );
+}
+
+#[test]
+fn run_that_cannot_write_leaves_no_half_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The report's parent is a file, so nothing can be created under it.
+    std::fs::write(tmp.path().join("blocker"), "").unwrap();
+    let out = tmp.path().join("blocker").join("report");
+    let output = recolab(
+        &[
+            "run",
+            scenario("smoke.ron").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+        &[],
+        tmp.path(),
+    );
+    assert_eq!(output.status.code(), Some(2), "{:?}", text(&output));
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("blocker")]);
+}
+
+#[test]
+fn run_replaces_an_old_report_and_prints_the_headline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("stale.txt"), "from an older run").unwrap();
+    let output = recolab(
+        &[
+            "run",
+            scenario("smoke.ron").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+        tmp.path(),
+    );
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("CTR") && stdout.contains("Gini"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("day 5/5"),
+        "progress goes to stderr: {stderr}"
+    );
+    assert!(out.join("summary.json").exists());
+    assert!(
+        !out.join("stale.txt").exists(),
+        "the old report is replaced whole"
+    );
+    let hidden: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(
+        hidden.is_empty(),
+        "temporary folders left behind: {hidden:?}"
+    );
+}
+
+#[test]
+fn default_report_folder_is_named_after_the_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = recolab(
+        &["run", scenario("smoke.ron").to_str().unwrap(), "-q"],
+        &[],
+        tmp.path(),
+    );
+    assert!(output.status.success(), "{:?}", text(&output));
+    assert!(tmp.path().join("reports/smoke/summary.md").exists());
+}
+
+#[test]
+fn init_writes_a_runnable_starter_and_refuses_to_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = recolab(&["init", "trial"], &[], tmp.path());
+    assert!(output.status.success(), "{:?}", text(&output));
+    let written = std::fs::read_to_string(tmp.path().join("trial.ron")).unwrap();
+    assert!(
+        written.contains("name: \"trial\"") && written.contains("//"),
+        "commented starter"
+    );
+    let check = recolab(&["validate", "trial.ron"], &[], tmp.path());
+    assert!(check.status.success(), "{:?}", text(&check));
+    let again = recolab(&["init", "trial"], &[], tmp.path());
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again).1.contains("already exists"));
+}

@@ -1,0 +1,64 @@
+//! Value stability: the first draws of the seed tree and of a small world are pinned,
+//! so that any change of results is deliberate (as rand's `tests/value_stability.rs`).
+//! If a change is intended, update the pins in the same commit and say why.
+
+use std::path::Path;
+
+use rand::Rng;
+use recolab::rng::{Purpose, SeedTree, stream};
+use recolab::scenario::Scenario;
+use recolab::world::World;
+
+#[test]
+fn seed_tree_first_draws_are_pinned() {
+    let draws: Vec<u64> = [
+        (Purpose::Catalogue, 0),
+        (Purpose::Population, 7),
+        (Purpose::Responses, 3),
+    ]
+    .iter()
+    .map(|&(purpose, unit)| stream(42, purpose, 0, unit).next_u64())
+    .collect();
+    assert_eq!(draws, PINNED_DRAWS);
+}
+
+#[test]
+fn small_world_is_pinned() {
+    let scenario = Scenario::from_ron_str(
+        "(seed: 5, catalogue: (n_movies: 50, n_people: 40, n_keywords: 30), population: (n_users: 20, segments: (
+            cold_start: (share: 0.3, visits_per_day: 0.3, warm_up_interactions: (min: 0, max: 3)),
+            regular: (share: 0.5, visits_per_day: 0.6, warm_up_interactions: (min: 2, max: 10)),
+            power: (share: 0.2, visits_per_day: 1.5, warm_up_interactions: (min: 10, max: 20)),
+        )))",
+        Path::new("pinned.ron"),
+        "pinned",
+    )
+    .unwrap();
+    let world = World::generate(&scenario, &SeedTree::new(5));
+    let votes: Vec<u64> = world
+        .catalogue
+        .movies
+        .iter()
+        .take(5)
+        .map(|m| m.vote_count)
+        .collect();
+    let segments: Vec<&str> = world
+        .population
+        .users
+        .iter()
+        .take(5)
+        .map(|u| u.segment.name())
+        .collect();
+    assert_eq!(votes, PINNED_VOTES);
+    assert_eq!(segments, PINNED_SEGMENTS);
+    assert_eq!(world.warm_up.len(), PINNED_WARM_UP);
+}
+
+const PINNED_DRAWS: [u64; 3] = [
+    8848223470525804993,
+    17753540390608990786,
+    16062532831424818800,
+];
+const PINNED_VOTES: [u64; 5] = [1244, 520, 554, 327, 161];
+const PINNED_SEGMENTS: [&str; 5] = ["power", "cold_start", "cold_start", "power", "regular"];
+const PINNED_WARM_UP: usize = 124;
