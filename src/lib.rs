@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 pub mod bandit;
+pub mod data;
 pub mod error;
 pub mod eval;
 pub mod experiment;

@@ -28,11 +28,17 @@
 mod beyond_accuracy;
 mod calibration;
 mod diversity;
+mod interval;
+mod metric_set;
 mod ndcg;
+mod offline;
 mod popularity_bias;
+mod protocol;
 mod ranking;
 mod rating;
+mod rating_reference;
 mod relevance;
+mod serendipity;
 
 pub use beyond_accuracy::{
     coverage, gini, long_tail_share, mean_popularity_rank, mean_self_information, popularity_ranks,
@@ -47,6 +53,19 @@ pub use ranking::{
 };
 pub use rating::{mae, rmse};
 pub use relevance::{Relevance, RelevanceError};
+pub use serendipity::serendipity_at_k;
+
+pub use interval::{CONFIDENCE, MeanInterval};
+pub use metric_set::{
+    ItemFeatures, METRIC_NAMES, MetricSet, MetricSettings, UserCase, metric_set,
+    metric_sets_by_segment,
+};
+pub use offline::{
+    ArmEvaluation, EVAL_FORMAT_VERSION, FoldStats, OfflineEvaluation, SegmentSummary, SummaryRow,
+    evaluate,
+};
+pub use protocol::{Fold, folds};
+pub use rating_reference::{BiasBaseline, RatingTruth, rating_distribution};
 
 mod online;
 pub use online::{Engagement, Exposure, OnlineSummary};
