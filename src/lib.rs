@@ -37,6 +37,7 @@ pub mod eval;
 pub mod experiment;
 pub mod ids;
 pub mod interaction;
+pub mod offline;
 pub mod pipeline;
 pub mod recommend;
 pub mod report;

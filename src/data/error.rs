@@ -79,15 +79,16 @@ impl fmt::Display for ProblemList<'_> {
     }
 }
 
-/// Collects row problems while a file is read.
+/// Collects row problems while a file is read or checked.
 #[derive(Debug, Default)]
-pub(crate) struct Problems {
+pub struct Problems {
     listed: Vec<RowProblem>,
     n: usize,
 }
 
 impl Problems {
-    pub(crate) fn push(&mut self, line: u64, problem: impl Into<String>, fix: impl Into<String>) {
+    /// Records a malformed row.
+    pub fn push(&mut self, line: u64, problem: impl Into<String>, fix: impl Into<String>) {
         self.n += 1;
         if self.listed.len() < MAX_LISTED_PROBLEMS {
             self.listed.push(RowProblem {
@@ -98,8 +99,12 @@ impl Problems {
         }
     }
 
-    /// `Ok(())` when no row was malformed, else the error naming `path`.
-    pub(crate) fn into_result(self, path: &std::path::Path) -> Result<(), DataError> {
+    /// `Ok(())` when no row was malformed, else [`DataError::Malformed`] naming `path`.
+    ///
+    /// # Errors
+    ///
+    /// As described.
+    pub fn into_result(self, path: &std::path::Path) -> Result<(), DataError> {
         if self.n == 0 {
             Ok(())
         } else {

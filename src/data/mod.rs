@@ -13,7 +13,7 @@ mod records;
 mod trec;
 
 pub use dataset::{Dataset, SHORT_HEAD_SHARE, SegmentThresholds, short_head_min_votes};
-pub use error::{DataError, MAX_LISTED_PROBLEMS, RowProblem};
+pub use error::{DataError, MAX_LISTED_PROBLEMS, Problems, RowProblem};
 pub use movielens::{ML100K_GENRES, MovieRow, read_movies};
 pub use ratings::{RatingRow, read_ratings};
 pub use trec::{ItemRow, QrelRow, RunRow, read_items, read_qrels, read_run};

@@ -186,6 +186,18 @@ impl MetricSet {
             .and_then(|i| self.values[i])
     }
 
+    /// A copy with every metric not in `keep` undefined.
+    #[must_use]
+    pub fn only(&self, keep: &[&str]) -> Self {
+        Self {
+            values: METRIC_NAMES
+                .iter()
+                .zip(&self.values)
+                .map(|(name, &v)| if keep.contains(name) { v } else { None })
+                .collect(),
+        }
+    }
+
     /// `(name, value)` in report order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, Option<f64>)> + '_ {
         METRIC_NAMES

@@ -28,6 +28,7 @@
 mod beyond_accuracy;
 mod calibration;
 mod diversity;
+mod external;
 mod interval;
 mod metric_set;
 mod ndcg;
@@ -55,6 +56,7 @@ pub use rating::{mae, rmse};
 pub use relevance::{Relevance, RelevanceError};
 pub use serendipity::serendipity_at_k;
 
+pub use external::{ExternalReport, ExternalSettings, evaluate_external};
 pub use interval::{CONFIDENCE, MeanInterval};
 pub use metric_set::{
     ItemFeatures, METRIC_NAMES, MetricSet, MetricSettings, UserCase, metric_set,
@@ -68,4 +70,4 @@ pub use protocol::{Fold, folds};
 pub use rating_reference::{BiasBaseline, RatingTruth, rating_distribution};
 
 mod online;
-pub use online::{Engagement, Exposure, OnlineSummary};
+pub use online::{Engagement, Exposure, OnlineBreakdown, OnlineRow, OnlineSummary, SessionMetrics};
