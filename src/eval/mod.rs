@@ -25,6 +25,7 @@
 //!   repeated item once, exposure metrics count every slot.
 //! - Sums run in index order on one thread, so results are bit-for-bit repeatable.
 
+mod batch;
 mod beyond_accuracy;
 mod calibration;
 mod diversity;
@@ -56,6 +57,7 @@ pub use rating::{mae, rmse};
 pub use relevance::{Relevance, RelevanceError};
 pub use serendipity::serendipity_at_k;
 
+pub use batch::{RankingMeans, ranking_means};
 pub use external::{ExternalReport, ExternalSettings, evaluate_external};
 pub use interval::{CONFIDENCE, MeanInterval};
 pub use metric_set::{
