@@ -73,6 +73,10 @@ pub struct Dataset {
     pub item_ids: Vec<String>,
     /// Ratings dropped because the same user rated the same item again later.
     pub n_superseded: usize,
+    /// Whether the catalogue's `vote_count`, `vote_average` and long-tail threshold
+    /// were computed from `ratings` (a real log), so that an evaluation must recompute
+    /// them from each fold's training ratings lest test ratings leak into arms.
+    pub votes_from_ratings: bool,
 }
 
 /// Sorts ids numerically when every id is an unsigned integer, else as text, so that
@@ -266,7 +270,38 @@ impl Dataset {
             user_ids,
             item_ids,
             n_superseded,
+            votes_from_ratings: true,
         })
+    }
+
+    /// The catalogue an arm may see when trained on `train`: for a real log, vote
+    /// counts, vote averages and the long-tail threshold recomputed from `train` only
+    /// (the whole-file values would leak test ratings into popularity-based arms);
+    /// for a generated world, whose votes are public and exogenous, the catalogue as is.
+    #[must_use]
+    pub fn catalogue_for(&self, train: &[Interaction]) -> std::borrow::Cow<'_, Catalogue> {
+        if !self.votes_from_ratings {
+            return std::borrow::Cow::Borrowed(&self.catalogue);
+        }
+        let mut catalogue = self.catalogue.clone();
+        let mut sums = vec![0.0f64; catalogue.len()];
+        for movie in &mut catalogue.movies {
+            movie.vote_count = 0;
+        }
+        for r in train {
+            catalogue.movies[r.movie.index()].vote_count += 1;
+            sums[r.movie.index()] += f64::from(r.value);
+        }
+        for (movie, sum) in catalogue.movies.iter_mut().zip(sums) {
+            movie.vote_average = if movie.vote_count > 0 {
+                (20.0 * sum / movie.vote_count as f64).round() / 10.0
+            } else {
+                0.0
+            };
+        }
+        let votes: Vec<u64> = catalogue.movies.iter().map(|m| m.vote_count).collect();
+        catalogue.long_tail_max_votes = short_head_min_votes(&votes);
+        std::borrow::Cow::Owned(catalogue)
     }
 
     /// The warm-up ratings of a generated world as a dataset; ids are the world's.
@@ -286,6 +321,7 @@ impl Dataset {
             user_ids: (0..world.population.len()).map(|i| i.to_string()).collect(),
             item_ids: (0..world.catalogue.len()).map(|i| i.to_string()).collect(),
             n_superseded: 0,
+            votes_from_ratings: false,
         }
     }
 }
@@ -348,6 +384,28 @@ mod tests {
         assert_eq!(d.ratings.len(), 1);
         assert_eq!(d.ratings[0].value, 5.0);
         assert_eq!(d.n_superseded, 1);
+    }
+
+    #[test]
+    fn fold_catalogue_counts_training_votes_only() {
+        let rows = [
+            row("1", "a", 2.0, 1, 1),
+            row("2", "a", 4.0, 2, 2),
+            row("2", "b", 5.0, 3, 3),
+        ];
+        let d = Dataset::from_rows(
+            "t",
+            &rows,
+            None,
+            Path::new("r"),
+            SegmentThresholds::default(),
+        )
+        .unwrap();
+        assert_eq!(d.catalogue.movies[0].vote_count, 2);
+        let fold = d.catalogue_for(&d.ratings[..1]);
+        assert_eq!(fold.movies[0].vote_count, 1);
+        assert_eq!(fold.movies[0].vote_average, 4.0);
+        assert_eq!(fold.movies[1].vote_count, 0);
     }
 
     #[test]

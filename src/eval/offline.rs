@@ -14,7 +14,7 @@ use crate::recommend::{Popularity, Recommender, Request, Scored, TrainingData, b
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::spec::{ArmSpec, EvaluationSpec};
 use crate::world::context::{Saturation, SessionPhase};
-use crate::world::{Context, DayType, Daypart, Segment};
+use crate::world::{Catalogue, Context, DayType, Daypart, Segment};
 
 use super::interval::MeanInterval;
 use super::metric_set::{
@@ -269,9 +269,8 @@ pub fn evaluate(
     }
 }
 
-/// What beyond-accuracy metrics need from a dataset and a training set.
-fn features_of(dataset: &Dataset, train: &[Interaction]) -> ItemFeatures {
-    let catalogue = &dataset.catalogue;
+/// What beyond-accuracy metrics need from a fold's catalogue and training set.
+fn features_of(dataset: &Dataset, catalogue: &Catalogue, train: &[Interaction]) -> ItemFeatures {
     let mut popularity = vec![0u64; catalogue.len()];
     let mut users = vec![false; dataset.population.len()];
     for r in train {
@@ -312,8 +311,9 @@ fn evaluate_fold(
     seed: u64,
     truth: Option<RatingTruth<'_>>,
 ) -> FoldOutcome {
-    let catalogue = &dataset.catalogue;
     let train: Vec<Interaction> = fold.train.iter().map(|&i| dataset.ratings[i]).collect();
+    let fold_catalogue = dataset.catalogue_for(&train);
+    let catalogue: &Catalogue = &fold_catalogue;
     let data = TrainingData {
         catalogue,
         population: &dataset.population,
@@ -397,7 +397,7 @@ fn evaluate_fold(
             predictions: Vec::new(),
         });
     }
-    let features = features_of(dataset, &train);
+    let features = features_of(dataset, catalogue, &train);
     let settings = MetricSettings {
         k,
         gain: spec.gain,
