@@ -8,6 +8,10 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 
+use recolab::data::{read_items, read_qrels, read_run};
+use recolab::eval::{ExternalSettings, Gain, evaluate_external};
+use recolab::offline::{EvalSource, default_scenario, ratings_name, run_evaluation};
+use recolab::report::{HEADLINE_METRICS, interval_cell};
 use recolab::run::{Stage, run};
 use recolab::scenario::{STARTER_SCENARIO, Scenario};
 
@@ -18,6 +22,11 @@ Examples:
   recolab run my.ron --out /tmp/my-report        choose the report folder
   recolab validate scenarios/default.ron         check a scenario without running it
   recolab init my_experiment                     write a commented starter scenario
+  recolab eval scenarios/offline_evaluation.ron  train and score every arm offline, with folds
+  recolab eval --ratings ml-100k/u.data --movies ml-100k/u.item
+                                                 the same on a real MovieLens log
+  recolab metrics --run run.txt --qrels qrels.txt --items items.csv
+                                                 score lists made by another system (JSON)
 
 Exit status: 0 success, 1 a failed check, 2 an error (bad scenario, I/O).";
 
@@ -51,6 +60,64 @@ enum Command {
         /// The scenario file (RON).
         scenario: PathBuf,
     },
+    /// Train and score every arm of a stack offline: folds, metrics, 95% intervals.
+    ///
+    /// On a scenario's generated world (its warm-up ratings) or, with --ratings, on a
+    /// real log: MovieLens 100k (u.data, u.item), 1M (ratings.dat, movies.dat), latest
+    /// (ratings.csv, movies.csv) or CSV `user_id,item_id,rating,timestamp`. The
+    /// scenario, when given with --ratings, supplies the arms and the `evaluation`
+    /// settings. Writes eval.json and eval.md.
+    #[command(after_help = EXAMPLES)]
+    Eval {
+        /// The scenario file (RON) [default with --ratings: the default stack].
+        scenario: Option<PathBuf>,
+        /// A real rating log instead of the scenario's generated world.
+        #[arg(long)]
+        ratings: Option<PathBuf>,
+        /// The movies file of the log (titles, genres).
+        #[arg(long, requires = "ratings")]
+        movies: Option<PathBuf>,
+        /// Report folder [default: reports/<name>/eval].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Score recommendation lists made elsewhere against judgements; JSON on stdout.
+    ///
+    /// Runs: TREC `user Q0 item rank score tag` or CSV `user_id,item_id,score`.
+    /// Qrels: TREC `user 0 item relevance` or CSV `user_id,item_id,relevance`. With
+    /// --items (CSV `item_id,popularity,genres`, genres `|`-separated; its items are
+    /// the catalogue) adds coverage, Gini, novelty, ARP/APLT, genre ILD, calibration
+    /// and homogenisation.
+    Metrics {
+        /// The lists (run file).
+        #[arg(long)]
+        run: PathBuf,
+        /// The judgements (qrels file).
+        #[arg(long)]
+        qrels: PathBuf,
+        /// List length K.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// The item table (catalogue) for beyond-accuracy metrics.
+        #[arg(long)]
+        items: Option<PathBuf>,
+        /// Grades at or above this are relevant.
+        #[arg(long, default_value_t = 1.0)]
+        threshold: f64,
+        /// nDCG gain: the grade (linear) or 2^grade − 1 (exponential).
+        #[arg(long, value_enum, default_value_t = GainArg::Linear)]
+        gain: GainArg,
+        /// Users behind the item table's popularity counts (adds self-information).
+        #[arg(long)]
+        n_users: Option<usize>,
+        /// Score users with relevant judgements but no list as empty lists
+        /// (trec_eval -c).
+        #[arg(long)]
+        complete: bool,
+    },
     /// Write a commented starter scenario to NAME.ron.
     Init {
         /// Scenario name; the file is NAME.ron in the current folder.
@@ -81,6 +148,44 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         } => run_command(&scenario, out, seed, quiet),
         Command::Validate { scenario } => validate_command(&scenario),
         Command::Init { name } => init_command(&name),
+        Command::Eval {
+            scenario,
+            ratings,
+            movies,
+            out,
+            seed,
+        } => eval_command(
+            scenario.as_deref(),
+            ratings.as_deref(),
+            movies.as_deref(),
+            out,
+            seed,
+        ),
+        Command::Metrics {
+            run,
+            qrels,
+            k,
+            items,
+            threshold,
+            gain,
+            n_users,
+            complete,
+        } => metrics_command(
+            &run,
+            &qrels,
+            items.as_deref(),
+            ExternalSettings {
+                k,
+                relevance_threshold: threshold,
+                gain: match gain {
+                    GainArg::Linear => Gain::Linear,
+                    GainArg::Exponential => Gain::Exponential,
+                },
+                complete,
+                n_users,
+                homogenisation_users: 1_000,
+            },
+        ),
     }
 }
 
@@ -203,5 +308,145 @@ fn init_command(name: &str) -> anyhow::Result<ExitCode> {
         path.display(),
         path.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// nDCG gain on the command line.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum GainArg {
+    /// The grade itself (trec_eval, scikit-learn).
+    Linear,
+    /// 2^grade − 1.
+    Exponential,
+}
+
+fn eval_command(
+    scenario_path: Option<&Path>,
+    ratings: Option<&Path>,
+    movies: Option<&Path>,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+) -> anyhow::Result<ExitCode> {
+    let mut scenario = match (scenario_path, ratings) {
+        (Some(path), _) => Scenario::from_file(path)?,
+        (None, Some(ratings)) => default_scenario(&ratings_name(ratings)),
+        (None, None) => bail!(
+            "give a scenario (recolab eval scenarios/offline_evaluation.ron) or a rating log (recolab eval --ratings FILE)"
+        ),
+    };
+    if let Some(seed) = seed {
+        scenario = scenario.with_seed(seed);
+    }
+    let name = match ratings {
+        Some(r) if scenario_path.is_some() => format!("{}-{}", scenario.name(), ratings_name(r)),
+        Some(r) => ratings_name(r),
+        None => scenario.name().to_owned(),
+    };
+    let out = out.unwrap_or_else(|| Path::new("reports").join(&name).join("eval"));
+    let source = match ratings {
+        Some(ratings) => EvalSource::Ratings { ratings, movies },
+        None => EvalSource::World,
+    };
+    let started = Instant::now();
+    let what = ratings.map_or_else(
+        || format!("the world of {}", scenario.name()),
+        |r| r.display().to_string(),
+    );
+    eprintln!("recolab: evaluating every arm on {what} …");
+    let (evaluation, dir) =
+        run_evaluation(&scenario, source, &out).with_context(|| format!("evaluating {what}"))?;
+    let e = &evaluation;
+    println!(
+        "{}: {} users, {} items, {} ratings; {} fold(s), K = {}",
+        e.name,
+        e.data.n_users,
+        e.data.n_items,
+        e.data.n_ratings,
+        e.folds.len(),
+        e.settings.k
+    );
+    let shown = [
+        "precision",
+        "recall",
+        "ndcg",
+        "mrr",
+        "map",
+        "hit_rate",
+        "rmse",
+        "coverage",
+        "gini",
+        "ild_genre",
+        "mean_self_information",
+        "serendipity",
+    ];
+    let labels: Vec<&str> = shown
+        .iter()
+        .map(|name| {
+            HEADLINE_METRICS
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(*name, |(_, label)| *label)
+        })
+        .collect();
+    println!(
+        "{:<14} {}",
+        "arm",
+        labels
+            .iter()
+            .map(|l| format!("{l:>20}"))
+            .collect::<String>()
+    );
+    for arm in &e.arms {
+        let cells: String = shown
+            .iter()
+            .map(|name| format!("{:>20}", interval_cell(arm.overall.get(name))))
+            .collect();
+        println!("{:<14} {cells}", arm.arm);
+    }
+    for r in &e.rating_references {
+        println!(
+            "{:<14} RMSE {}  MAE {}",
+            r.predictor,
+            interval_cell(r.rmse),
+            interval_cell(r.mae)
+        );
+    }
+    if let Some(floor) = e.noise_floor_rmse {
+        println!("{:<14} RMSE {}", "noise floor", interval_cell(Some(floor)));
+    }
+    println!("report        {}", dir.display());
+    eprintln!("recolab: finished in {:.1?}", started.elapsed());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn metrics_command(
+    run_path: &Path,
+    qrels_path: &Path,
+    items_path: Option<&Path>,
+    settings: ExternalSettings,
+) -> anyhow::Result<ExitCode> {
+    if settings.k == 0 {
+        bail!("--k is 0; use a list length of at least 1");
+    }
+    if !(settings.relevance_threshold.is_finite() && settings.relevance_threshold > 0.0) {
+        bail!(
+            "--threshold is {}; use a finite grade > 0",
+            settings.relevance_threshold
+        );
+    }
+    let run = read_run(run_path)?;
+    let qrels = read_qrels(qrels_path)?;
+    let items = items_path.map(read_items).transpose()?;
+    let report = evaluate_external(
+        &run,
+        &qrels,
+        items.as_deref(),
+        settings,
+        run_path,
+        qrels_path,
+    )?;
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, &report)?;
+    writeln!(stdout)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::data::DataError;
 use crate::scenario::ScenarioError;
 
 /// Anything that can go wrong in recolab.
@@ -10,6 +11,9 @@ pub enum Error {
     /// A scenario could not be read or is invalid.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    /// A rating log, movie file, run, qrels or item file could not be used.
+    #[error(transparent)]
+    Data(#[from] DataError),
     /// A report file or folder could not be written.
     #[error("{}: {source}", path.display())]
     Io {

@@ -14,9 +14,11 @@
 //! | experiments | [`experiment`] | consistent-hash assignment of users to variants |
 //! | pipeline | [`pipeline`] | retraining schedule and model-update log |
 //! | replay | [`sim`] | the loop over simulated time, events, tallies |
-//! | metrics | [`eval`] | offline metrics as pure functions, online summaries |
+//! | metrics | [`eval`] | offline metrics as pure functions, protocols, the fold driver, online summaries |
+//! | real data | [`data`] | MovieLens / CSV logs, TREC runs and qrels → [`Dataset`](data::Dataset) |
 //! | report | [`report`] | files: JSON, Markdown, CSV, event log |
 //! | one run | [`run`](mod@run) | world → replay → metrics → report |
+//! | one evaluation | [`offline`] | world or real log → folds → every arm scored → `eval.json` |
 //!
 //! Dependencies point one way: `run → sim → {world, recommend, bandit, experiment,
 //! pipeline}`; `eval` and `report` read results. Recommenders and policies never see
@@ -31,11 +33,13 @@
 #![deny(missing_docs)]
 
 pub mod bandit;
+pub mod data;
 pub mod error;
 pub mod eval;
 pub mod experiment;
 pub mod ids;
 pub mod interaction;
+pub mod offline;
 pub mod pipeline;
 pub mod recommend;
 pub mod report;

@@ -38,8 +38,11 @@ pub enum Purpose {
     Policy = 7,
     /// Randomness of an arm (random arm draws); unit = arm.
     Arm = 8,
-    /// Splits and folds of offline evaluation; unit = fold.
+    /// Splits and folds of offline evaluation; unit = user (whose interactions are
+    /// shuffled into splits or folds).
     Evaluation = 9,
+    /// Randomness of an arm during offline evaluation; unit = fold × 2^16 + arm.
+    EvaluationArm = 10,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.

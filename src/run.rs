@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::eval::{Engagement, Exposure};
+use crate::eval::{Engagement, Exposure, OnlineBreakdown};
 use crate::report::{self, EventLog, ReportDir};
 use crate::rng::SeedTree;
 use crate::scenario::Scenario;
@@ -100,6 +100,9 @@ pub struct RunSummary {
     pub interactions: InteractionCounts,
     /// Model versions trained (1 = only the initial fit).
     pub model_versions: usize,
+    /// Sessions, time on site, retention and engagement per arm, variant, segment
+    /// and context.
+    pub online: OnlineBreakdown,
 }
 
 /// Interactions produced during the replay.
@@ -184,6 +187,7 @@ impl RunSummary {
                 thumbs: outcome.n_interactions[2],
             },
             model_versions: outcome.model_updates.len(),
+            online: OnlineBreakdown::of(outcome),
         }
     }
 }

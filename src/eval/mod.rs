@@ -25,14 +25,22 @@
 //!   repeated item once, exposure metrics count every slot.
 //! - Sums run in index order on one thread, so results are bit-for-bit repeatable.
 
+mod batch;
 mod beyond_accuracy;
 mod calibration;
 mod diversity;
+mod external;
+mod interval;
+mod metric_set;
 mod ndcg;
+mod offline;
 mod popularity_bias;
+mod protocol;
 mod ranking;
 mod rating;
+mod rating_reference;
 mod relevance;
+mod serendipity;
 
 pub use beyond_accuracy::{
     coverage, gini, long_tail_share, mean_popularity_rank, mean_self_information, popularity_ranks,
@@ -47,6 +55,21 @@ pub use ranking::{
 };
 pub use rating::{mae, rmse};
 pub use relevance::{Relevance, RelevanceError};
+pub use serendipity::serendipity_at_k;
+
+pub use batch::{RankingMeans, ranking_means};
+pub use external::{ExternalReport, ExternalSettings, evaluate_external};
+pub use interval::{CONFIDENCE, MeanInterval};
+pub use metric_set::{
+    ItemFeatures, METRIC_NAMES, MetricSet, MetricSettings, UserCase, metric_set,
+    metric_sets_by_segment,
+};
+pub use offline::{
+    ArmEvaluation, EVAL_FORMAT_VERSION, FoldStats, OfflineEvaluation, SegmentSummary, SummaryRow,
+    evaluate,
+};
+pub use protocol::{Fold, folds};
+pub use rating_reference::{BiasBaseline, RatingTruth, rating_distribution};
 
 mod online;
-pub use online::{Engagement, Exposure, OnlineSummary};
+pub use online::{Engagement, Exposure, OnlineBreakdown, OnlineRow, OnlineSummary, SessionMetrics};

@@ -75,6 +75,21 @@ fn dcg_at_k(recommended: &[u32], relevance: &Relevance, k: usize, gain: Gain) ->
         .sum()
 }
 
+/// DCG of already-judged positions and the ideal DCG, for batch scoring.
+pub(super) fn dcg_and_ideal(
+    judged: &[Option<f64>],
+    relevance: &Relevance,
+    k: usize,
+    gain: Gain,
+) -> (f64, f64) {
+    let dcg = judged
+        .iter()
+        .enumerate()
+        .filter_map(|(index, grade)| grade.map(|grade| gain.of(grade) / discount(index)))
+        .sum();
+    (dcg, ideal_dcg_at_k(relevance, k, gain))
+}
+
 fn ideal_dcg_at_k(relevance: &Relevance, k: usize, gain: Gain) -> f64 {
     let mut grades: Vec<f64> = relevance.iter().map(|(_, grade)| grade).collect();
     grades.sort_by(|a, b| b.total_cmp(a));

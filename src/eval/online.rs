@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use crate::interaction::Interaction;
-use crate::sim::{RunOutcome, Tally};
-use crate::world::Catalogue;
+use crate::sim::{RETENTION_DAYS, RunOutcome, SessionTally, Tally};
+use crate::world::{Catalogue, Segment};
 
 use super::{
     coverage, gini, long_tail_share, mean_popularity_rank, mean_self_information, popularity_ranks,
@@ -121,6 +121,131 @@ impl Exposure {
     }
 }
 
+/// Session metrics of a group: session length, time on site and 7-day retention.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SessionMetrics {
+    /// Sessions credited to the group (by their first request).
+    pub sessions: u64,
+    /// Mean requests (slates) per session.
+    pub requests_per_session: Option<f64>,
+    /// Mean simulated minutes on site per session.
+    pub minutes_on_site_per_session: Option<f64>,
+    /// Users whose first session belongs to the group and ended at least 7 simulated
+    /// days before the horizon.
+    pub retention_eligible_users: u64,
+    /// Share of those whose second session started within 7 simulated days of the end
+    /// of their first.
+    pub retention_7d: Option<f64>,
+}
+
+impl SessionMetrics {
+    /// Metrics of a session tally.
+    #[must_use]
+    pub fn of(t: &SessionTally) -> Self {
+        debug_assert_eq!(RETENTION_DAYS, 7, "field names say 7 days");
+        let sessions = t.sessions as f64;
+        Self {
+            sessions: t.sessions,
+            requests_per_session: ratio(t.requests as f64, sessions),
+            minutes_on_site_per_session: ratio(t.time_on_site_secs as f64 / 60.0, sessions),
+            retention_eligible_users: t.retention_eligible,
+            retention_7d: ratio(t.retained as f64, t.retention_eligible as f64),
+        }
+    }
+}
+
+/// Engagement and sessions of one group.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OnlineRow {
+    /// The group: an arm name, a variant (`experiment/variant`, or `default`), a
+    /// segment or a context key such as `evening/weekday/regular/low/early`.
+    pub group: String,
+    /// Engagement of the group's requests.
+    pub engagement: Engagement,
+    /// Sessions credited to the group.
+    pub sessions: SessionMetrics,
+}
+
+/// Online metrics overall and per arm, variant, segment and context.
+///
+/// A request counts for every arm the policy picked for it; a session (and its
+/// user's retention) counts for the groups of its first request.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OnlineBreakdown {
+    /// Every session.
+    pub sessions: SessionMetrics,
+    /// Per arm, in stack order.
+    pub by_arm: Vec<OnlineRow>,
+    /// Per (experiment, variant) slot; the default stack first.
+    pub by_variant: Vec<OnlineRow>,
+    /// Per user segment.
+    pub by_segment: Vec<OnlineRow>,
+    /// Per context, in key order.
+    pub by_context: Vec<OnlineRow>,
+}
+
+impl OnlineBreakdown {
+    /// The breakdown of a finished replay.
+    #[must_use]
+    pub fn of(outcome: &RunOutcome) -> Self {
+        let empty = crate::sim::SessionTallies {
+            overall: SessionTally::default(),
+            by_variant: vec![SessionTally::default(); outcome.by_variant.len()],
+            by_segment: vec![SessionTally::default(); Segment::ALL.len()],
+            by_arm: vec![SessionTally::default(); outcome.by_arm.len()],
+            by_context: std::collections::BTreeMap::new(),
+        };
+        let s = outcome.sessions.as_ref().unwrap_or(&empty);
+        let none = SessionTally::default();
+        let row = |group: String, tally: &Tally, sessions: &SessionTally| OnlineRow {
+            group,
+            engagement: Engagement::of(tally),
+            sessions: SessionMetrics::of(sessions),
+        };
+        let mut by_context: Vec<OnlineRow> = outcome
+            .by_context
+            .iter()
+            .map(|(context, tally)| {
+                row(
+                    context.key(),
+                    tally,
+                    s.by_context.get(context).unwrap_or(&none),
+                )
+            })
+            .collect();
+        by_context.sort_by(|a, b| a.group.cmp(&b.group));
+        Self {
+            sessions: SessionMetrics::of(&s.overall),
+            by_arm: outcome
+                .by_arm
+                .iter()
+                .zip(&outcome.by_arm_engagement)
+                .zip(&s.by_arm)
+                .map(|(((name, _), tally), sessions)| row(name.clone(), tally, sessions))
+                .collect(),
+            by_variant: outcome
+                .by_variant
+                .iter()
+                .zip(&s.by_variant)
+                .map(|((key, tally), sessions)| {
+                    let group = match &key.experiment {
+                        Some(e) => format!("{e}/{}", key.variant),
+                        None => key.variant.clone(),
+                    };
+                    row(group, tally, sessions)
+                })
+                .collect(),
+            by_segment: outcome
+                .by_segment
+                .iter()
+                .zip(&s.by_segment)
+                .map(|((segment, tally), sessions)| row(segment.name().into(), tally, sessions))
+                .collect(),
+            by_context,
+        }
+    }
+}
+
 /// The online summary of a run: engagement overall and by group, and exposure.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OnlineSummary {
@@ -149,6 +274,26 @@ impl OnlineSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_metrics_divide_by_sessions_and_eligible_users() {
+        let t = SessionTally {
+            sessions: 4,
+            requests: 10,
+            time_on_site_secs: 2400,
+            retention_eligible: 3,
+            retained: 1,
+        };
+        let m = SessionMetrics::of(&t);
+        assert_eq!(m.requests_per_session, Some(2.5));
+        assert_eq!(m.minutes_on_site_per_session, Some(10.0));
+        assert_eq!(m.retention_7d, Some(1.0 / 3.0));
+        let empty = SessionMetrics::of(&SessionTally::default());
+        assert_eq!(
+            (empty.requests_per_session, empty.retention_7d),
+            (None, None)
+        );
+    }
 
     #[test]
     fn engagement_divides_by_the_right_counts() {

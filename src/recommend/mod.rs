@@ -88,6 +88,14 @@ pub trait Recommender: Send + Sync {
         rng: &mut ChaCha8Rng,
         out: &mut Vec<Scored>,
     );
+
+    /// The rating (on the log's star scale) the arm predicts `user` would give
+    /// `movie`, for rating-prediction metrics (RMSE, MAE); `None` for arms that only
+    /// rank, which is the default.
+    fn predict_rating(&self, user: UserId, movie: MovieId) -> Option<f64> {
+        let _ = (user, movie);
+        None
+    }
 }
 
 /// Builds the arm a spec describes (untrained).

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::eval::Engagement;
+use crate::eval::{Engagement, OnlineBreakdown, OnlineRow};
 use crate::run::RunSummary;
 
 fn num(value: Option<f64>, digits: usize) -> String {
@@ -134,11 +134,73 @@ pub fn summary_markdown(s: &RunSummary) -> String {
         )
         .expect(line);
     }
+    out.push_str(&online_markdown(&s.online));
+    let w = &mut out;
     writeln!(
         w,
         "\n{} clicks, {} ratings and {} thumbs were logged; {} model version(s) trained.",
         s.interactions.clicks, s.interactions.ratings, s.interactions.thumbs, s.model_versions
     )
     .expect(line);
+    out
+}
+
+/// The online section: sessions, time on site, retention, and engagement per arm,
+/// variant, segment and context.
+fn online_markdown(o: &OnlineBreakdown) -> String {
+    let line = "writing to a String cannot fail";
+    let mut out = String::new();
+    let w = &mut out;
+    let x = &o.sessions;
+    writeln!(w, "\n## Sessions and retention\n").expect(line);
+    writeln!(w, "| metric | value |\n| --- | ---: |").expect(line);
+    for (name, value) in [
+        ("sessions", x.sessions.to_string()),
+        ("requests per session", num(x.requests_per_session, 2)),
+        (
+            "simulated minutes on site per session",
+            num(x.minutes_on_site_per_session, 1),
+        ),
+        (
+            "users observable for 7-day retention",
+            x.retention_eligible_users.to_string(),
+        ),
+        ("7-day retention", pct(x.retention_7d)),
+    ] {
+        writeln!(w, "| {name} | {value} |").expect(line);
+    }
+    let table = |w: &mut String, title: &str, rows: &[OnlineRow]| {
+        writeln!(w, "\n### {title}\n").expect(line);
+        writeln!(
+            w,
+            "| group | {ENGAGEMENT_HEADER} | conversion | sessions | requests/session | minutes/session | 7-day retention |"
+        )
+        .expect(line);
+        writeln!(w, "| --- |{}", " ---: |".repeat(12)).expect(line);
+        for r in rows {
+            let s = &r.sessions;
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                r.group,
+                engagement_cells(&r.engagement),
+                pct(r.engagement.conversion_rate),
+                s.sessions,
+                num(s.requests_per_session, 2),
+                num(s.minutes_on_site_per_session, 1),
+                pct(s.retention_7d)
+            )
+            .expect(line);
+        }
+    };
+    writeln!(
+        w,
+        "\nA request counts for every arm picked for it; a session and its user's retention count for the groups of the session's first request."
+    )
+    .expect(line);
+    table(w, "Online metrics by arm", &o.by_arm);
+    table(w, "Online metrics by variant", &o.by_variant);
+    table(w, "Online metrics by segment", &o.by_segment);
+    table(w, "Online metrics by context", &o.by_context);
     out
 }

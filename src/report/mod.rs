@@ -9,17 +9,20 @@
 //! | `summary.md` | the same, as tables for people |
 //! | `timeseries.csv` | one row per time bucket |
 //! | `model_updates.json` | the training runs ([`ModelUpdateLog`](crate::pipeline::ModelUpdateLog)) |
+//! | `eval/eval.json`, `eval/eval.md` | `recolab eval`: [`OfflineEvaluation`](crate::eval::OfflineEvaluation) per arm, mean and 95% interval over folds |
 //! | `events.jsonl` | with `report.event_log: true`: a header line, then one `RecommendationEvent` per line |
 //!
 //! Files are written to a temporary sibling folder that is renamed into place at the
 //! end ([`ReportDir`]), so a failed run never leaves a half-written report.
 
 mod dir;
+mod eval;
 mod events;
 mod files;
 mod markdown;
 
 pub use dir::ReportDir;
+pub use eval::{HEADLINE_METRICS, eval_markdown, interval_cell, write_eval};
 pub use events::EventLog;
 pub use files::write_run;
 

@@ -4,6 +4,7 @@
 //! checks them once; a [`Scenario`] is what the rest of the crate runs.
 
 mod error;
+mod evaluation;
 mod load;
 pub mod spec;
 mod starter;

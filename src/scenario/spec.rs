@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::evaluation::{EvaluationSpec, ProtocolSpec};
+
 /// A whole scenario file. Every field is optional; an empty `()` is the default world.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -35,6 +37,8 @@ pub struct ScenarioSpec {
     pub pipeline: PipelineSpec,
     /// What the report contains.
     pub report: ReportSpec,
+    /// Offline evaluation (`recolab eval`): protocol, K, relevance.
+    pub evaluation: EvaluationSpec,
 }
 
 impl Default for ScenarioSpec {
@@ -51,6 +55,7 @@ impl Default for ScenarioSpec {
             experiments: Vec::new(),
             pipeline: PipelineSpec::default(),
             report: ReportSpec::default(),
+            evaluation: EvaluationSpec::default(),
         }
     }
 }

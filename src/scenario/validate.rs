@@ -136,6 +136,7 @@ impl ScenarioSpec {
             "pipeline.retrain_every_hours",
             self.pipeline.retrain_every_hours,
         );
+        c.problems.extend(self.evaluation.problems());
         c.at_least(
             "report.timeseries_bucket_hours",
             self.report.timeseries_bucket_hours as usize,

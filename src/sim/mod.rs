@@ -4,12 +4,14 @@ mod arrivals;
 mod event;
 mod outcome;
 mod replay;
+mod sessions;
 mod tally;
 
 pub use arrivals::ArrivalProfile;
 pub use event::{EVENT_LOG_VERSION, EventSink, RecommendationEvent};
 pub use outcome::{RunOutcome, TimeBucket, VariantKey};
 pub use replay::{POOL_FACTOR, Progress, replay};
+pub use sessions::{RETENTION_DAYS, SessionTallies, SessionTally};
 pub use tally::{ArmTally, Tally};
 
 /// A sink that drops every event (when only the tallies are wanted).

@@ -7,8 +7,12 @@ use crate::interaction::{Interaction, InteractionKind};
 use crate::pipeline::ModelUpdateLog;
 use crate::recommend::BlendedItem;
 use crate::scenario::ScenarioSpec;
-use crate::world::Segment;
+use std::collections::BTreeMap;
 
+use crate::interaction::SECS_PER_DAY;
+use crate::world::{Context, Segment};
+
+use super::sessions::{SessionGroups, SessionTallies, SessionTracker, arms_of};
 use super::tally::{ArmTally, Tally};
 
 /// Identifies who served a request: an experiment's variant, or the default stack.
@@ -54,8 +58,18 @@ pub struct RunOutcome {
     pub n_interactions: [u64; 3],
     /// Distinct users who made at least one request.
     pub n_active_users: u64,
+    /// Engagement of the requests in which the policy picked each arm, in arm-id order.
+    pub by_arm_engagement: Vec<Tally>,
+    /// Engagement per request context (not serialised here: JSON keys must be
+    /// strings; summaries key it by [`Context::key`]).
+    #[serde(skip)]
+    pub by_context: BTreeMap<Context, Tally>,
+    /// Sessions, time on site and retention by group (filled by `finish`).
+    pub sessions: Option<SessionTallies>,
     #[serde(skip)]
     active: Vec<bool>,
+    #[serde(skip)]
+    tracker: Option<SessionTracker>,
 }
 
 impl RunOutcome {
@@ -91,7 +105,49 @@ impl RunOutcome {
             model_updates: Vec::new(),
             n_interactions: [0; 3],
             n_active_users: 0,
+            by_arm_engagement: vec![Tally::default(); arm_names.len()],
+            by_context: BTreeMap::new(),
+            sessions: None,
             active: vec![false; spec.population.n_users],
+            tracker: Some(SessionTracker::new(
+                spec.population.n_users,
+                slots.len(),
+                Segment::ALL.len(),
+                arm_names.len(),
+                (spec.response.session.minutes_between_requests * 60.0).round() as i64,
+                i64::from(spec.horizon.days) * SECS_PER_DAY,
+            )),
+        }
+    }
+
+    /// Records the online groups of one request: per-context and per-arm
+    /// engagement, and the user's sessions.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record_online(
+        &mut self,
+        user: usize,
+        now: i64,
+        position: u32,
+        context: &Context,
+        choices: &[ArmChoice],
+        slot: usize,
+        tally: &Tally,
+    ) {
+        self.by_context.entry(*context).or_default().add(tally);
+        for choice in choices {
+            self.by_arm_engagement[choice.arm.index()].add(tally);
+        }
+        let segment = Segment::ALL
+            .iter()
+            .position(|&s| s == context.segment)
+            .expect("every segment is listed");
+        if let Some(tracker) = &mut self.tracker {
+            tracker.request(user, now, position, || SessionGroups {
+                slot,
+                segment,
+                context: *context,
+                arms: arms_of(choices),
+            });
         }
     }
 
@@ -142,6 +198,7 @@ impl RunOutcome {
 
     pub(crate) fn finish(&mut self, model_updates: Vec<ModelUpdateLog>, new: &[Interaction]) {
         self.model_updates = model_updates;
+        self.sessions = self.tracker.take().map(SessionTracker::finish);
         for i in new {
             let k = match i.kind {
                 InteractionKind::Click => 0,

@@ -361,6 +361,7 @@ pub fn replay(
             &choices,
             response.click.map(|(k, _)| k),
         );
+        outcome.record_online(u, now, position, &context, &choices, slot_index, &tally);
 
         let event = RecommendationEvent {
             request: request_id,

@@ -2,6 +2,9 @@
 
 mod cli;
 mod determinism;
+mod evaluation;
+mod fixtures;
 mod harness;
+mod reference;
 mod scenarios;
 mod stability;

@@ -1,0 +1,19 @@
+//! Real rating data: readers for MovieLens and CSV logs, TREC runs and judgements,
+//! and the [`Dataset`] that turns a log into a catalogue, a population and an
+//! interaction log the arms can train on.
+//!
+//! Every reader refuses a file with malformed rows and names each one by file and
+//! line with the fix ([`DataError`]); nothing is skipped silently.
+
+mod dataset;
+mod error;
+mod movielens;
+mod ratings;
+mod records;
+mod trec;
+
+pub use dataset::{Dataset, SHORT_HEAD_SHARE, SegmentThresholds, short_head_min_votes};
+pub use error::{DataError, MAX_LISTED_PROBLEMS, Problems, RowProblem};
+pub use movielens::{ML100K_GENRES, MovieRow, read_movies};
+pub use ratings::{RatingRow, read_ratings};
+pub use trec::{ItemRow, QrelRow, RunRow, read_items, read_qrels, read_run};

@@ -1,0 +1,171 @@
+//! Rating logs: MovieLens 100k `u.data`, MovieLens 1M `ratings.dat`, MovieLens latest
+//! `ratings.csv` and plain CSV `user_id,item_id,rating,timestamp`.
+
+use std::path::Path;
+
+use super::error::{DataError, Problems, read_bytes};
+use super::records::{Separator, records, sniff};
+
+/// One rating as read, ids still as written in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RatingRow {
+    /// The user's id in the file.
+    pub user: String,
+    /// The item's id in the file.
+    pub item: String,
+    /// The rating, any finite number (stars, half stars, …).
+    pub rating: f64,
+    /// Seconds since the Unix epoch (or any monotone clock).
+    pub timestamp: i64,
+    /// 1-based line in the file.
+    pub line: u64,
+}
+
+/// Reads a rating log, recognising its format from the first line.
+///
+/// | format | separator | header |
+/// | --- | --- | --- |
+/// | MovieLens 100k `u.data` | tab | none |
+/// | MovieLens 1M `ratings.dat` | `::` | none |
+/// | MovieLens latest `ratings.csv` | comma | `userId,movieId,rating,timestamp` |
+/// | plain CSV | comma | optional `user_id,item_id,rating,timestamp` |
+///
+/// A first row whose rating is not a number is taken as the header.
+///
+/// # Errors
+///
+/// [`DataError::Read`] if the file cannot be read; [`DataError::Malformed`] listing
+/// every row with the wrong number of fields, an empty id, a rating that is not a
+/// finite number or a timestamp that is not an integer, each with file and line;
+/// [`DataError::Empty`] for a file without ratings.
+pub fn read_ratings(path: &Path) -> Result<Vec<RatingRow>, DataError> {
+    let bytes = read_bytes(path)?;
+    let separator = sniff(&bytes);
+    let rows = records(&bytes, separator, path)?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut problems = Problems::default();
+    let shape = match separator {
+        Separator::Tab => "user<TAB>item<TAB>rating<TAB>timestamp",
+        Separator::DoubleColon => "user::item::rating::timestamp",
+        _ => "user_id,item_id,rating,timestamp",
+    };
+    for (index, row) in rows.iter().enumerate() {
+        let f = &row.fields;
+        if index == 0 && f.len() >= 3 && f[2].parse::<f64>().is_err() {
+            continue;
+        }
+        if f.len() != 4 {
+            problems.push(
+                row.line,
+                format!("has {} field(s), expected 4", f.len()),
+                format!("write each rating as `{shape}`"),
+            );
+            continue;
+        }
+        if f[0].is_empty() || f[1].is_empty() {
+            problems.push(
+                row.line,
+                "has an empty user or item id",
+                "give every rating a user id and an item id",
+            );
+            continue;
+        }
+        let rating = match f[2].parse::<f64>() {
+            Ok(r) if r.is_finite() => r,
+            _ => {
+                problems.push(
+                    row.line,
+                    format!("rating {:?} is not a finite number", f[2]),
+                    "write the rating as a number, e.g. 4 or 3.5",
+                );
+                continue;
+            }
+        };
+        let Ok(timestamp) = f[3].parse::<i64>() else {
+            problems.push(
+                row.line,
+                format!("timestamp {:?} is not an integer", f[3]),
+                "write the timestamp as whole seconds since 1970-01-01 (0 if unknown)",
+            );
+            continue;
+        };
+        out.push(RatingRow {
+            user: f[0].clone(),
+            item: f[1].clone(),
+            rating,
+            timestamp,
+            line: row.line,
+        });
+    }
+    problems.into_result(path)?;
+    if out.is_empty() {
+        return Err(DataError::Empty {
+            path: path.to_owned(),
+            what: "holds no ratings".into(),
+            fix: format!("give one rating per line as `{shape}`"),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &[u8]) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
+    #[test]
+    fn reads_u_data_ratings_csv_and_plain_csv() {
+        let u_data = write(b"196\t242\t3\t881250949\n186\t302\t3\t891717742\n");
+        let rows = read_ratings(u_data.path()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[0].user.as_str(), rows[0].item.as_str()),
+            ("196", "242")
+        );
+        assert_eq!((rows[1].rating, rows[1].timestamp), (3.0, 891_717_742));
+
+        let latest = write(b"userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,3.5,9\n");
+        let rows = read_ratings(latest.path()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[1].rating, rows[1].line), (3.5, 3));
+
+        let plain = write(b"u1,i9,5,0\n");
+        assert_eq!(read_ratings(plain.path()).unwrap()[0].item, "i9");
+    }
+
+    #[test]
+    fn malformed_rows_are_all_reported_with_file_and_line() {
+        let file = write(
+            b"user_id,item_id,rating,timestamp\n1,2,4,5\n1,2\n1,3,x,5\n1,4,4,yesterday\n,5,4,1\n",
+        );
+        let error = read_ratings(file.path()).unwrap_err();
+        let DataError::Malformed {
+            problems,
+            n_problems,
+            ..
+        } = &error
+        else {
+            panic!("{error}");
+        };
+        assert_eq!(*n_problems, 4);
+        let lines: Vec<u64> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [3, 4, 5, 6]);
+        let text = error.to_string();
+        assert!(text.contains(&format!("{}:line 4: rating \"x\"", file.path().display())));
+        assert!(text.contains("fix:"));
+    }
+
+    #[test]
+    fn a_file_without_ratings_is_an_error() {
+        let file = write(b"userId,movieId,rating,timestamp\n");
+        assert!(matches!(
+            read_ratings(file.path()),
+            Err(DataError::Empty { .. })
+        ));
+    }
+}

@@ -1,0 +1,515 @@
+//! Every offline metric at once, over the lists of a set of users: what `recolab
+//! eval` reports per arm, fold and segment, and `recolab metrics` per run.
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use super::{
+    Gain, Relevance, aplt, arp, average_precision_at_k, calibration_kl, cosine_similarity,
+    coverage, genre_distribution, gini, hit_rate_at_k, homogenisation, intra_list_diversity,
+    jaccard, long_tail_share, mae, mean_popularity_rank, mean_self_information, ndcg_at_k,
+    popularity_ranks, precision_at_k, recall_at_k, reciprocal_rank_at_k, rmse, serendipity_at_k,
+};
+use crate::world::Segment;
+
+/// What beyond-accuracy metrics know about each catalogue item (ids are indices).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemFeatures {
+    /// Interactions with each item in the training data (the `φ(i)` of ARP).
+    pub popularity: Vec<u64>,
+    /// Popularity rank of each item, 1 = most popular, ties averaged.
+    pub popularity_ranks: Vec<f64>,
+    /// Add-one smoothed share of users who interacted with each item, for
+    /// self-information; `None` when the number of users is unknown.
+    pub user_share: Option<Vec<f64>>,
+    /// Whether each item is long-tail.
+    pub is_long_tail: Vec<bool>,
+    /// Each item's genres, sorted ascending.
+    pub genres: Vec<Vec<u32>>,
+    /// Number of genres; 0 disables the genre metrics.
+    pub n_genres: usize,
+    /// Each item's content vector; `None` disables embedding diversity.
+    pub content: Option<Vec<Vec<f64>>>,
+}
+
+impl ItemFeatures {
+    /// Features from popularity counts; `n_users` (for self-information) counts the
+    /// users behind `popularity`, each counted at most once per item.
+    ///
+    /// # Panics
+    ///
+    /// If the per-item vectors differ in length.
+    #[must_use]
+    pub fn new(
+        popularity: Vec<u64>,
+        n_users: Option<usize>,
+        is_long_tail: Vec<bool>,
+        mut genres: Vec<Vec<u32>>,
+        n_genres: usize,
+        content: Option<Vec<Vec<f64>>>,
+    ) -> Self {
+        let n = popularity.len();
+        assert_eq!(is_long_tail.len(), n, "one long-tail flag per item");
+        assert_eq!(genres.len(), n, "one genre set per item");
+        if let Some(content) = &content {
+            assert_eq!(content.len(), n, "one content vector per item");
+        }
+        for set in &mut genres {
+            set.sort_unstable();
+            set.dedup();
+        }
+        let user_share = n_users.map(|u| {
+            popularity
+                .iter()
+                .map(|&p| ((p as f64 + 1.0) / (u as f64 + 1.0)).min(1.0))
+                .collect()
+        });
+        Self {
+            popularity_ranks: popularity_ranks(&popularity),
+            popularity,
+            user_share,
+            is_long_tail,
+            genres,
+            n_genres,
+            content,
+        }
+    }
+
+    /// Number of items.
+    #[must_use]
+    pub fn n_items(&self) -> usize {
+        self.popularity.len()
+    }
+
+    /// `1 − jaccard` of the two items' genre sets.
+    #[must_use]
+    pub fn genre_dissimilarity(&self, a: u32, b: u32) -> f64 {
+        1.0 - jaccard(&self.genres[a as usize], &self.genres[b as usize])
+    }
+
+    /// `1 − cosine` of the two items' content vectors, if there are any.
+    #[must_use]
+    pub fn content_dissimilarity(&self, a: u32, b: u32) -> Option<f64> {
+        self.content
+            .as_ref()
+            .map(|c| 1.0 - cosine_similarity(&c[a as usize], &c[b as usize]))
+    }
+
+    /// `p(g|i)`: the item's genres, each with share `1/|genres(i)|`.
+    fn genre_row(&self, item: u32) -> Vec<f64> {
+        let set = &self.genres[item as usize];
+        let mut row = vec![0.0; self.n_genres];
+        for &g in set {
+            row[g as usize] = 1.0 / set.len() as f64;
+        }
+        row
+    }
+}
+
+/// One user's list and what it is judged against.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserCase {
+    /// The user (dense id).
+    pub user: u32,
+    /// The user's segment, when known.
+    pub segment: Option<Segment>,
+    /// The recommended items, best first.
+    pub list: Vec<u32>,
+    /// The user's relevant test items.
+    pub relevance: Relevance,
+    /// Items the user's taste is known from (training items), for calibration and
+    /// serendipity; may be empty.
+    pub profile: Vec<u32>,
+    /// What the popularity baseline recommends the user, sorted ascending (the
+    /// "expected" items of serendipity).
+    pub expected: Vec<u32>,
+    /// `(predicted, actual)` ratings of the user's test ratings, where the
+    /// recommender predicts ratings.
+    pub predictions: Vec<(f64, f64)>,
+}
+
+/// Settings shared by every metric of a set.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct MetricSettings {
+    /// List length K.
+    pub k: usize,
+    /// Gain of nDCG.
+    pub gain: Gain,
+    /// Threshold of serendipity's unexpectedness.
+    pub serendipity_min_dissimilarity: f64,
+    /// Users (at most) whose lists enter homogenisation.
+    pub homogenisation_users: usize,
+    /// Smoothing α of calibration.
+    pub calibration_alpha: f64,
+}
+
+/// Names of the metrics of a [`MetricSet`], in report order.
+pub const METRIC_NAMES: [&str; 22] = [
+    "n_users",
+    "n_users_with_relevant",
+    "rmse",
+    "mae",
+    "precision",
+    "recall",
+    "ndcg",
+    "mrr",
+    "map",
+    "hit_rate",
+    "serendipity",
+    "ild_genre",
+    "ild_embedding",
+    "coverage",
+    "gini",
+    "mean_popularity_rank",
+    "mean_self_information",
+    "long_tail_share",
+    "arp",
+    "aplt",
+    "calibration_kl",
+    "homogenisation",
+];
+
+/// The value of every metric in [`METRIC_NAMES`] order; `None` where undefined.
+/// Serialises as a JSON object in that order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricSet {
+    values: Vec<Option<f64>>,
+}
+
+impl MetricSet {
+    /// The value of `name`; `None` if undefined or not a metric name.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<f64> {
+        METRIC_NAMES
+            .iter()
+            .position(|&n| n == name)
+            .and_then(|i| self.values[i])
+    }
+
+    /// A copy with every metric not in `keep` undefined.
+    #[must_use]
+    pub fn only(&self, keep: &[&str]) -> Self {
+        Self {
+            values: METRIC_NAMES
+                .iter()
+                .zip(&self.values)
+                .map(|(name, &v)| if keep.contains(name) { v } else { None })
+                .collect(),
+        }
+    }
+
+    /// `(name, value)` in report order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Option<f64>)> + '_ {
+        METRIC_NAMES
+            .iter()
+            .copied()
+            .zip(self.values.iter().copied())
+    }
+}
+
+impl Serialize for MetricSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.values.len()))?;
+        for (name, value) in self.iter() {
+            map.serialize_entry(name, &value)?;
+        }
+        map.end()
+    }
+}
+
+fn mean(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    let (sum, n) = values
+        .flatten()
+        .fold((0.0, 0usize), |(sum, n), v| (sum + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// Computes every metric over `cases`.
+///
+/// Per-user metrics (ranking, serendipity, ILD, calibration) are means over the users
+/// where they are defined: ranking metrics and serendipity skip users without a
+/// relevant test item, ILD skips lists shorter than 2, calibration skips users
+/// without a genre profile. RMSE and MAE pool every predicted rating. Exposure
+/// metrics (coverage, Gini, novelty, long-tail share) count each list's first `k`
+/// slots over the whole catalogue. Homogenisation uses up to
+/// `homogenisation_users` lists at an even stride through `cases`.
+///
+/// # Panics
+///
+/// If a list holds an item outside `features`.
+#[must_use]
+pub fn metric_set(
+    cases: &[&UserCase],
+    features: &ItemFeatures,
+    settings: &MetricSettings,
+) -> MetricSet {
+    let k = settings.k;
+    let top: Vec<&[u32]> = cases
+        .iter()
+        .map(|c| &c.list[..c.list.len().min(k)])
+        .collect();
+    let per_user = |f: &dyn Fn(&UserCase, &[u32]) -> Option<f64>| {
+        mean(cases.iter().zip(&top).map(|(c, list)| f(c, list)))
+    };
+    let pairs: Vec<(f64, f64)> = cases
+        .iter()
+        .flat_map(|c| c.predictions.iter().copied())
+        .collect();
+
+    let mut counts = vec![0u64; features.n_items()];
+    for list in &top {
+        for &item in *list {
+            counts[item as usize] += 1;
+        }
+    }
+    let lists: Vec<Vec<u32>> = top.iter().map(|l| l.to_vec()).collect();
+    let popularity: Vec<f64> = features.popularity.iter().map(|&p| p as f64).collect();
+    let stride = cases
+        .len()
+        .div_ceil(settings.homogenisation_users.max(2))
+        .max(1);
+    let sample: Vec<Vec<u32>> = lists.iter().step_by(stride).cloned().collect();
+
+    let genre_rows: Vec<Vec<f64>> = if features.n_genres > 0 {
+        (0..features.n_items() as u32)
+            .map(|i| features.genre_row(i))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let has_genres = |item: &u32| !features.genres[*item as usize].is_empty();
+    let calibration = |c: &UserCase, list: &[u32]| -> Option<f64> {
+        if features.n_genres == 0 {
+            return None;
+        }
+        let weighted = |items: &[u32]| -> Vec<(u32, f64)> {
+            items
+                .iter()
+                .filter(|i| has_genres(i))
+                .map(|&i| (i, 1.0))
+                .collect()
+        };
+        let p = genre_distribution(&weighted(&c.profile), &genre_rows, features.n_genres)?;
+        let q = genre_distribution(&weighted(list), &genre_rows, features.n_genres)
+            .unwrap_or_else(|| vec![0.0; features.n_genres]);
+        Some(calibration_kl(&p, &q, settings.calibration_alpha))
+    };
+    let serendipity = |c: &UserCase, list: &[u32]| {
+        let unexpectedness = |item: u32| {
+            if c.profile.is_empty() {
+                return 1.0;
+            }
+            let sum: f64 = c
+                .profile
+                .iter()
+                .map(|&j| {
+                    // Genres where known, else content; without either, nothing is
+                    // familiar (genre dissimilarity of two empty sets is 1).
+                    if features.n_genres > 0 {
+                        features.genre_dissimilarity(item, j)
+                    } else {
+                        features
+                            .content_dissimilarity(item, j)
+                            .unwrap_or_else(|| features.genre_dissimilarity(item, j))
+                    }
+                })
+                .sum();
+            sum / c.profile.len() as f64
+        };
+        serendipity_at_k(
+            list,
+            &c.relevance,
+            &c.expected,
+            unexpectedness,
+            settings.serendipity_min_dissimilarity,
+            k,
+        )
+    };
+
+    let values = vec![
+        Some(cases.len() as f64),
+        Some(
+            cases
+                .iter()
+                .filter(|c| c.relevance.n_relevant() > 0)
+                .count() as f64,
+        ),
+        rmse(&pairs),
+        mae(&pairs),
+        per_user(&|c, l| precision_at_k(l, &c.relevance, k)),
+        per_user(&|c, l| recall_at_k(l, &c.relevance, k)),
+        per_user(&|c, l| ndcg_at_k(l, &c.relevance, k, settings.gain)),
+        per_user(&|c, l| reciprocal_rank_at_k(l, &c.relevance, k)),
+        per_user(&|c, l| average_precision_at_k(l, &c.relevance, k)),
+        per_user(&|c, l| hit_rate_at_k(l, &c.relevance, k)),
+        per_user(&serendipity),
+        if features.n_genres > 0 {
+            per_user(&|_, l| intra_list_diversity(l, |a, b| features.genre_dissimilarity(a, b)))
+        } else {
+            None
+        },
+        features.content.as_ref().and_then(|_| {
+            per_user(&|_, l| {
+                intra_list_diversity(l, |a, b| {
+                    features
+                        .content_dissimilarity(a, b)
+                        .expect("content exists")
+                })
+            })
+        }),
+        (!cases.is_empty()).then(|| coverage(&counts)),
+        (!cases.is_empty()).then(|| gini(&counts)),
+        mean_popularity_rank(&counts, &features.popularity_ranks),
+        features
+            .user_share
+            .as_ref()
+            .and_then(|share| mean_self_information(&counts, share)),
+        long_tail_share(&counts, &features.is_long_tail),
+        arp(&lists, &popularity),
+        aplt(&lists, &features.is_long_tail),
+        per_user(&calibration),
+        homogenisation(&sample),
+    ];
+    debug_assert_eq!(values.len(), METRIC_NAMES.len());
+    MetricSet { values }
+}
+
+/// [`metric_set`] over all cases, then over each segment present.
+#[must_use]
+pub fn metric_sets_by_segment(
+    cases: &[UserCase],
+    features: &ItemFeatures,
+    settings: &MetricSettings,
+) -> (MetricSet, Vec<(Segment, MetricSet)>) {
+    let all: Vec<&UserCase> = cases.iter().collect();
+    let overall = metric_set(&all, features, settings);
+    let by_segment = Segment::ALL
+        .iter()
+        .filter_map(|&segment| {
+            let subset: Vec<&UserCase> = cases
+                .iter()
+                .filter(|c| c.segment == Some(segment))
+                .collect();
+            (!subset.is_empty()).then(|| (segment, metric_set(&subset, features, settings)))
+        })
+        .collect();
+    (overall, by_segment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::DEFAULT_CALIBRATION_ALPHA;
+
+    fn settings(k: usize) -> MetricSettings {
+        MetricSettings {
+            k,
+            gain: Gain::Linear,
+            serendipity_min_dissimilarity: 0.5,
+            homogenisation_users: 1000,
+            calibration_alpha: DEFAULT_CALIBRATION_ALPHA,
+        }
+    }
+
+    /// Four items: 0 and 1 are drama, 2 comedy, 3 drama+comedy; popularity 10, 5, 1, 0.
+    fn features() -> ItemFeatures {
+        ItemFeatures::new(
+            vec![10, 5, 1, 0],
+            Some(10),
+            vec![false, false, true, true],
+            vec![vec![0], vec![0], vec![1], vec![1, 0]],
+            2,
+            None,
+        )
+    }
+
+    fn case(user: u32, list: Vec<u32>, relevant: &[u32], profile: Vec<u32>) -> UserCase {
+        UserCase {
+            user,
+            segment: Some(Segment::Regular),
+            list,
+            relevance: Relevance::binary(relevant.iter().copied()),
+            profile,
+            expected: vec![0, 1],
+            predictions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn hand_computed_set_of_two_users() {
+        let a = case(0, vec![0, 2], &[2], vec![1]);
+        let b = case(1, vec![1, 2], &[], vec![]);
+        let set = metric_set(&[&a, &b], &features(), &settings(2));
+        assert_eq!(set.get("n_users"), Some(2.0));
+        assert_eq!(set.get("n_users_with_relevant"), Some(1.0));
+        // Only user a counts for ranking: hit at rank 2 of 2.
+        assert_eq!(set.get("precision"), Some(0.5));
+        assert_eq!(set.get("recall"), Some(1.0));
+        assert_eq!(set.get("mrr"), Some(0.5));
+        assert_eq!(set.get("ndcg"), Some(1.0 / 3_f64.log2()));
+        // Item 2 is relevant, not expected, and its genres (comedy) share nothing with
+        // the profile (item 1, drama): serendipitous, 1 of 2 slots.
+        assert_eq!(set.get("serendipity"), Some(0.5));
+        // Both lists pair drama with comedy: genre dissimilarity 1.
+        assert_eq!(set.get("ild_genre"), Some(1.0));
+        assert_eq!(set.get("ild_embedding"), None);
+        // Items 0, 1, 2 recommended once, 2 twice: counts 1, 1, 2, 0.
+        assert_eq!(set.get("coverage"), Some(0.75));
+        assert_eq!(set.get("gini"), Some(gini(&[1, 1, 2, 0])));
+        assert_eq!(set.get("long_tail_share"), Some(0.5));
+        // List means of popularity: (10 + 1)/2 and (5 + 1)/2.
+        assert_eq!(set.get("arp"), Some(4.25));
+        assert_eq!(set.get("aplt"), Some(0.5));
+        // Lists {0, 2} and {1, 2}: Jaccard 1/3.
+        assert_eq!(set.get("homogenisation"), Some(1.0 / 3.0));
+        assert_eq!(set.get("rmse"), None);
+        // User a's profile is all drama; the list is half drama, half comedy. User b
+        // has no profile, so calibration is a's alone.
+        let expected = calibration_kl(&[1.0, 0.0], &[0.5, 0.5], DEFAULT_CALIBRATION_ALPHA);
+        assert_eq!(set.get("calibration_kl"), Some(expected));
+    }
+
+    #[test]
+    fn k_cuts_lists_and_predictions_pool_over_users() {
+        let mut a = case(0, vec![2, 0, 1], &[2], vec![]);
+        a.predictions = vec![(4.0, 5.0), (3.0, 3.0)];
+        let mut b = case(1, vec![3], &[3], vec![]);
+        b.predictions = vec![(2.0, 4.0)];
+        let set = metric_set(&[&a, &b], &features(), &settings(1));
+        assert_eq!(set.get("precision"), Some(1.0));
+        // Only the top slot counts for exposure: items 2 and 3.
+        assert_eq!(set.get("coverage"), Some(0.5));
+        assert_eq!(set.get("long_tail_share"), Some(1.0));
+        // Errors 1, 0, 2 pooled: RMSE √(5/3), MAE 1.
+        assert_eq!(set.get("rmse"), Some((5.0_f64 / 3.0).sqrt()));
+        assert_eq!(set.get("mae"), Some(1.0));
+        // Single-item lists have no ILD.
+        assert_eq!(set.get("ild_genre"), None);
+    }
+
+    #[test]
+    fn no_users_leaves_everything_but_the_counts_undefined() {
+        let set = metric_set(&[], &features(), &settings(10));
+        for (name, value) in set.iter() {
+            if name.starts_with("n_users") {
+                assert_eq!(value, Some(0.0));
+            } else {
+                assert_eq!(value, None, "{name}");
+            }
+        }
+        let json = serde_json::to_string(&set).unwrap();
+        assert!(json.starts_with("{\"n_users\":0.0,\"n_users_with_relevant\":0.0,\"rmse\":null"));
+    }
+
+    #[test]
+    fn segments_split_the_cases() {
+        let a = case(0, vec![0], &[0], vec![]);
+        let mut b = case(1, vec![1], &[0], vec![]);
+        b.segment = Some(Segment::Power);
+        let (all, by_segment) = metric_sets_by_segment(&[a, b], &features(), &settings(1));
+        assert_eq!(all.get("precision"), Some(0.5));
+        let names: Vec<Segment> = by_segment.iter().map(|(s, _)| *s).collect();
+        assert_eq!(names, [Segment::Regular, Segment::Power]);
+        assert_eq!(by_segment[1].1.get("precision"), Some(0.0));
+    }
+}

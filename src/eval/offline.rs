@@ -1,0 +1,490 @@
+//! The offline evaluation driver: split, train every arm on each fold, score top-K
+//! lists and rating predictions, summarise over folds.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use crate::data::Dataset;
+use crate::ids::{MovieId, UserId};
+use crate::interaction::Interaction;
+use crate::recommend::{Popularity, Recommender, Request, Scored, TrainingData, build_arm};
+use crate::rng::{Purpose, SeedTree};
+use crate::scenario::spec::{ArmSpec, EvaluationSpec};
+use crate::world::context::{Saturation, SessionPhase};
+use crate::world::{Catalogue, Context, DayType, Daypart, Segment};
+
+use super::interval::MeanInterval;
+use super::metric_set::{
+    ItemFeatures, METRIC_NAMES, MetricSet, MetricSettings, UserCase, metric_sets_by_segment,
+};
+use super::protocol::{Fold, folds};
+use super::rating_reference::{BiasBaseline, RatingTruth};
+use super::{DEFAULT_CALIBRATION_ALPHA, Relevance, mae, rmse};
+
+/// Version of the `eval.json` layout.
+pub const EVAL_FORMAT_VERSION: u32 = 1;
+
+/// Size of one fold.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FoldStats {
+    /// Fold index, from 0.
+    pub index: usize,
+    /// Training ratings.
+    pub n_train: usize,
+    /// Ratings held out for tuning (random split).
+    pub n_validation: usize,
+    /// Test ratings.
+    pub n_test: usize,
+    /// Users with at least one test rating (the users scored).
+    pub n_test_users: usize,
+}
+
+/// Each metric's mean and 95% interval over folds, in [`METRIC_NAMES`] order.
+/// Serialises as a JSON object in that order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryRow {
+    values: Vec<Option<MeanInterval>>,
+}
+
+impl SummaryRow {
+    /// Summarises one metric set per fold.
+    #[must_use]
+    pub fn over_folds(sets: &[&MetricSet]) -> Self {
+        let values = METRIC_NAMES
+            .iter()
+            .map(|name| {
+                let values: Vec<f64> = sets.iter().filter_map(|s| s.get(name)).collect();
+                MeanInterval::of(&values)
+            })
+            .collect();
+        Self { values }
+    }
+
+    /// The summary of `name`.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<MeanInterval> {
+        METRIC_NAMES
+            .iter()
+            .position(|&n| n == name)
+            .and_then(|i| self.values[i])
+    }
+}
+
+impl Serialize for SummaryRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.values.len()))?;
+        for (name, value) in METRIC_NAMES.iter().zip(&self.values) {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// One segment's summary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SegmentSummary {
+    /// The segment.
+    pub segment: Segment,
+    /// Its metrics over folds.
+    pub metrics: SummaryRow,
+}
+
+/// One arm's results.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ArmEvaluation {
+    /// The arm's name.
+    pub arm: String,
+    /// All test users, over folds.
+    pub overall: SummaryRow,
+    /// Per user segment, over folds (segments without test users are left out).
+    pub by_segment: Vec<SegmentSummary>,
+    /// The raw metrics of each fold, all test users.
+    pub per_fold: Vec<MetricSet>,
+}
+
+/// RMSE and MAE of a reference rating predictor.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReferenceRow {
+    /// `global_mean`, `bias_baseline`, or `truth` (generated worlds only).
+    pub predictor: &'static str,
+    /// RMSE over folds.
+    pub rmse: Option<MeanInterval>,
+    /// MAE over folds.
+    pub mae: Option<MeanInterval>,
+}
+
+/// Size of the evaluated data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DataStats {
+    /// Users.
+    pub n_users: usize,
+    /// Catalogue items.
+    pub n_items: usize,
+    /// Ratings.
+    pub n_ratings: usize,
+    /// Genres.
+    pub n_genres: usize,
+    /// Vote count below which an item is long-tail.
+    pub long_tail_max_votes: u64,
+    /// Ratings superseded by a later rating of the same item by the same user.
+    pub n_superseded: usize,
+}
+
+/// Everything `eval.json` holds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OfflineEvaluation {
+    /// Layout version.
+    pub format_version: u32,
+    /// The dataset's name.
+    pub name: String,
+    /// Seed of the splits and of randomised arms.
+    pub seed: u64,
+    /// The settings used.
+    pub settings: EvaluationSpec,
+    /// The data.
+    pub data: DataStats,
+    /// The folds.
+    pub folds: Vec<FoldStats>,
+    /// One entry per arm, in stack order.
+    pub arms: Vec<ArmEvaluation>,
+    /// Reference rating predictors.
+    pub rating_references: Vec<ReferenceRow>,
+    /// In a generated world: the RMSE no predictor can beat in expectation,
+    /// `sqrt(mean Var[r | truth])` over the test ratings, over folds.
+    pub noise_floor_rmse: Option<MeanInterval>,
+}
+
+/// RMSE and MAE of one predictor on one fold.
+type ErrorPair = (Option<f64>, Option<f64>);
+
+/// What one fold produced.
+struct FoldOutcome {
+    stats: FoldStats,
+    arms: Vec<(MetricSet, Vec<(Segment, MetricSet)>)>,
+    references: Vec<ErrorPair>,
+    noise_floor: Option<f64>,
+}
+
+/// Evaluates every arm of `arms` on `dataset` under `spec`.
+///
+/// `truth` (a generated world's) adds the truth as a reference predictor and the
+/// noise floor of RMSE.
+///
+/// # Determinism
+///
+/// Folds come from [`folds`]; each fold is evaluated on its own (in parallel with
+/// rayon), arm `a` of fold `f` drawing from stream `(seed, EvaluationArm, 0)` unit
+/// `f · 2^16 + a` over users in id order. Fold results are collected in fold order
+/// and summed on one thread, so the result does not depend on the number of threads.
+#[must_use]
+pub fn evaluate(
+    dataset: &Dataset,
+    arms: &[ArmSpec],
+    spec: &EvaluationSpec,
+    seed: u64,
+    truth: Option<RatingTruth<'_>>,
+) -> OfflineEvaluation {
+    let folds = folds(&spec.protocol, &dataset.ratings, seed);
+    let outcomes: Vec<FoldOutcome> = folds
+        .par_iter()
+        .enumerate()
+        .map(|(index, fold)| evaluate_fold(dataset, fold, index, arms, spec, seed, truth))
+        .collect();
+
+    let arm_results = arms
+        .iter()
+        .enumerate()
+        .map(|(a, arm)| {
+            let overall: Vec<&MetricSet> = outcomes.iter().map(|o| &o.arms[a].0).collect();
+            let by_segment = Segment::ALL
+                .iter()
+                .filter_map(|&segment| {
+                    let sets: Vec<&MetricSet> = outcomes
+                        .iter()
+                        .filter_map(|o| {
+                            o.arms[a]
+                                .1
+                                .iter()
+                                .find(|(s, _)| *s == segment)
+                                .map(|(_, m)| m)
+                        })
+                        .collect();
+                    (!sets.is_empty()).then(|| SegmentSummary {
+                        segment,
+                        metrics: SummaryRow::over_folds(&sets),
+                    })
+                })
+                .collect();
+            ArmEvaluation {
+                arm: arm.name().to_owned(),
+                overall: SummaryRow::over_folds(&overall),
+                by_segment,
+                per_fold: overall.into_iter().cloned().collect(),
+            }
+        })
+        .collect();
+    let mut names = vec!["global_mean", "bias_baseline"];
+    if truth.is_some() {
+        names.push("truth");
+    }
+    let rating_references = names
+        .iter()
+        .enumerate()
+        .map(|(r, &predictor)| {
+            let values = |pick: fn(&ErrorPair) -> Option<f64>| {
+                let v: Vec<f64> = outcomes
+                    .iter()
+                    .filter_map(|o| pick(&o.references[r]))
+                    .collect();
+                MeanInterval::of(&v)
+            };
+            ReferenceRow {
+                predictor,
+                rmse: values(|x| x.0),
+                mae: values(|x| x.1),
+            }
+        })
+        .collect();
+    let floors: Vec<f64> = outcomes.iter().filter_map(|o| o.noise_floor).collect();
+    OfflineEvaluation {
+        format_version: EVAL_FORMAT_VERSION,
+        name: dataset.name.clone(),
+        seed,
+        settings: spec.clone(),
+        data: DataStats {
+            n_users: dataset.population.len(),
+            n_items: dataset.catalogue.len(),
+            n_ratings: dataset.ratings.len(),
+            n_genres: dataset.catalogue.genre_names.len(),
+            long_tail_max_votes: dataset.catalogue.long_tail_max_votes,
+            n_superseded: dataset.n_superseded,
+        },
+        folds: outcomes.iter().map(|o| o.stats.clone()).collect(),
+        arms: arm_results,
+        rating_references,
+        noise_floor_rmse: MeanInterval::of(&floors),
+    }
+}
+
+/// What beyond-accuracy metrics need from a fold's catalogue and training set.
+fn features_of(dataset: &Dataset, catalogue: &Catalogue, train: &[Interaction]) -> ItemFeatures {
+    let mut popularity = vec![0u64; catalogue.len()];
+    let mut users = vec![false; dataset.population.len()];
+    for r in train {
+        popularity[r.movie.index()] += 1;
+        users[r.user.index()] = true;
+    }
+    let has_content = catalogue.movies.iter().all(|m| !m.content.is_empty());
+    ItemFeatures::new(
+        popularity,
+        Some(users.iter().filter(|&&u| u).count()),
+        catalogue
+            .movies
+            .iter()
+            .map(|m| catalogue.is_long_tail(m.id))
+            .collect(),
+        catalogue
+            .movies
+            .iter()
+            .map(|m| m.genres.iter().map(|g| u32::from(g.0)).collect())
+            .collect(),
+        catalogue.genre_names.len(),
+        has_content.then(|| {
+            catalogue
+                .movies
+                .iter()
+                .map(|m| m.content.iter().map(|&x| f64::from(x)).collect())
+                .collect()
+        }),
+    )
+}
+
+fn evaluate_fold(
+    dataset: &Dataset,
+    fold: &Fold,
+    index: usize,
+    arms: &[ArmSpec],
+    spec: &EvaluationSpec,
+    seed: u64,
+    truth: Option<RatingTruth<'_>>,
+) -> FoldOutcome {
+    let train: Vec<Interaction> = fold.train.iter().map(|&i| dataset.ratings[i]).collect();
+    let fold_catalogue = dataset.catalogue_for(&train);
+    let catalogue: &Catalogue = &fold_catalogue;
+    let data = TrainingData {
+        catalogue,
+        population: &dataset.population,
+        interactions: &train,
+    };
+    // Per user: training items (sorted: the arms' `seen`) and test ratings.
+    let mut seen: BTreeMap<u32, Vec<MovieId>> = BTreeMap::new();
+    for r in &train {
+        seen.entry(r.user.0).or_default().push(r.movie);
+    }
+    for items in seen.values_mut() {
+        items.sort_unstable();
+        items.dedup();
+    }
+    let mut tests: BTreeMap<u32, Vec<&Interaction>> = BTreeMap::new();
+    for &i in &fold.test {
+        let r = &dataset.ratings[i];
+        tests.entry(r.user.0).or_default().push(r);
+    }
+    let now = train.last().map_or(0, |r| r.time_secs + 1);
+    let no_recent = vec![0u16; catalogue.genre_names.len()];
+    let k = spec.k;
+    let request_of = |user: u32,
+                      context: &Context,
+                      seen_items: &[MovieId],
+                      out: &mut Vec<Scored>,
+                      arm: &dyn Recommender,
+                      rng: &mut crate::rng::ChaCha8Rng| {
+        let request = Request {
+            user: UserId(user),
+            context,
+            seen: seen_items,
+            time_secs: now,
+            session_position: 1,
+            recent_genre_counts: &no_recent,
+        };
+        arm.recommend(&request, k, rng, out);
+    };
+    let context_of = |user: u32| Context {
+        daypart: Daypart::Evening,
+        day_type: DayType::Weekday,
+        segment: dataset.population.users[user as usize].segment,
+        saturation: Saturation::Low,
+        session_phase: SessionPhase::Early,
+    };
+
+    // The popularity baseline's lists: the "expected" items of serendipity.
+    let mut baseline = Popularity::new(catalogue);
+    baseline.fit(&data);
+    let seeds = SeedTree::new(seed);
+    let mut scratch: Vec<Scored> = Vec::with_capacity(k);
+    let empty: Vec<MovieId> = Vec::new();
+    let mut template: Vec<UserCase> = Vec::with_capacity(tests.len());
+    for (&user, ratings) in &tests {
+        let seen_items = seen.get(&user).unwrap_or(&empty);
+        let context = context_of(user);
+        // Popularity never draws, so any stream will do.
+        let mut rng = seeds.stream(Purpose::EvaluationArm, u64::MAX);
+        request_of(
+            user,
+            &context,
+            seen_items,
+            &mut scratch,
+            &baseline,
+            &mut rng,
+        );
+        let mut expected: Vec<u32> = scratch.iter().map(|s| s.movie.0).collect();
+        expected.sort_unstable();
+        let grades: BTreeMap<u32, f64> = ratings
+            .iter()
+            .map(|r| (r.movie.0, f64::from(r.value)))
+            .collect();
+        template.push(UserCase {
+            user,
+            segment: Some(context.segment),
+            list: Vec::new(),
+            relevance: Relevance::new(grades, spec.relevance_threshold)
+                .expect("validation: threshold > 0, ratings finite"),
+            profile: seen_items.iter().map(|m| m.0).collect(),
+            expected,
+            predictions: Vec::new(),
+        });
+    }
+    let features = features_of(dataset, catalogue, &train);
+    let settings = MetricSettings {
+        k,
+        gain: spec.gain,
+        serendipity_min_dissimilarity: spec.serendipity_min_dissimilarity,
+        homogenisation_users: spec.homogenisation_users,
+        calibration_alpha: DEFAULT_CALIBRATION_ALPHA,
+    };
+
+    let arm_results = arms
+        .iter()
+        .enumerate()
+        .map(|(a, arm_spec)| {
+            let mut arm = build_arm(arm_spec, catalogue);
+            arm.fit(&data);
+            let mut rng = seeds.stream(Purpose::EvaluationArm, ((index as u64) << 16) | a as u64);
+            let cases: Vec<UserCase> = template
+                .iter()
+                .map(|case| {
+                    let seen_items = seen.get(&case.user).unwrap_or(&empty);
+                    let context = context_of(case.user);
+                    request_of(
+                        case.user,
+                        &context,
+                        seen_items,
+                        &mut scratch,
+                        arm.as_ref(),
+                        &mut rng,
+                    );
+                    let predictions = tests[&case.user]
+                        .iter()
+                        .filter_map(|r| {
+                            arm.predict_rating(r.user, r.movie)
+                                .map(|p| (p, f64::from(r.value)))
+                        })
+                        .collect();
+                    UserCase {
+                        list: scratch.iter().map(|s| s.movie.0).collect(),
+                        predictions,
+                        ..case.clone()
+                    }
+                })
+                .collect();
+            metric_sets_by_segment(&cases, &features, &settings)
+        })
+        .collect();
+
+    let bias = BiasBaseline::fit(&train, dataset.population.len(), catalogue.len());
+    let tested: Vec<&Interaction> = tests.values().flatten().copied().collect();
+    let pairs = |predict: &dyn Fn(&Interaction) -> f64| -> ErrorPair {
+        let pairs: Vec<(f64, f64)> = tested
+            .iter()
+            .map(|r| (predict(r), f64::from(r.value)))
+            .collect();
+        (rmse(&pairs), mae(&pairs))
+    };
+    let mut references = vec![
+        pairs(&|_| bias.mean()),
+        pairs(&|r| bias.predict(r.user, r.movie)),
+    ];
+    let mut noise_floor = None;
+    if let Some(truth) = truth {
+        let moments: Vec<(f64, f64)> = tested
+            .iter()
+            .map(|r| truth.moments(r.user, r.movie))
+            .collect();
+        references.push({
+            let pairs: Vec<(f64, f64)> = moments
+                .iter()
+                .zip(&tested)
+                .map(|(&(mean, _), r)| (mean, f64::from(r.value)))
+                .collect();
+            (rmse(&pairs), mae(&pairs))
+        });
+        noise_floor = (!moments.is_empty()).then(|| {
+            (moments.iter().map(|&(_, var)| var).sum::<f64>() / moments.len() as f64).sqrt()
+        });
+    }
+    FoldOutcome {
+        stats: FoldStats {
+            index,
+            n_train: fold.train.len(),
+            n_validation: fold.validation.len(),
+            n_test: fold.test.len(),
+            n_test_users: tests.len(),
+        },
+        arms: arm_results,
+        references,
+        noise_floor,
+    }
+}
