@@ -40,6 +40,12 @@ pub enum Purpose {
     Arm = 8,
     /// Splits and folds of offline evaluation; unit = fold.
     Evaluation = 9,
+    /// The text and image content views of a movie; unit = movie.
+    ContentViews = 10,
+    /// The projections shared by all movies' content views; unit 0 (text), 1 (image).
+    ContentViewsShared = 11,
+    /// Training randomness of an arm (SGD order, initial factors); unit = arm index.
+    ArmTraining = 12,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.
