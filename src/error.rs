@@ -10,6 +10,9 @@ pub enum Error {
     /// A scenario could not be read or is invalid.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    /// An arm's input file (an embeddings vector file) cannot be used.
+    #[error(transparent)]
+    Arm(#[from] crate::recommend::VectorFileError),
     /// A report file or folder could not be written.
     #[error("{}: {source}", path.display())]
     Io {

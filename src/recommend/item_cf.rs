@@ -194,25 +194,23 @@ impl Recommender for ItemCf {
         _rng: &mut ChaCha8Rng,
         out: &mut Vec<Scored>,
     ) {
-        // Sparse accumulation over the history's neighbour lists; (movie, score)
-        // pairs are merged after sorting, so the result is independent of order.
-        let mut parts: Vec<(MovieId, f32)> = Vec::new();
+        // Accumulate over the history's neighbour lists in history order (the order
+        // of a dense scan, so sums match it bit for bit); only touched movies are
+        // candidates.
+        let mut acc = vec![0f32; self.neighbours.len()];
+        let mut touched: Vec<MovieId> = Vec::new();
         for e in self.histories.of(request.user) {
             for &(j, sim) in self.neighbours_of(e.movie) {
-                parts.push((j, e.weight * sim));
+                let slot = &mut acc[j.index()];
+                if *slot == 0.0 {
+                    touched.push(j);
+                }
+                *slot += e.weight * sim;
             }
         }
-        // Stable: equal movies keep history order, so sums match a dense scan bit for bit.
-        parts.sort_by_key(|p| p.0);
         let mut top = TopN::new(n);
-        let mut i = 0;
-        while i < parts.len() {
-            let movie = parts[i].0;
-            let mut score = 0f32;
-            while i < parts.len() && parts[i].0 == movie {
-                score += parts[i].1;
-                i += 1;
-            }
+        for movie in touched {
+            let score = std::mem::take(&mut acc[movie.index()]);
             if score > 0.0 && !request.has_seen(movie) {
                 top.push(movie, f64::from(score));
             }

@@ -3,9 +3,9 @@
 //! Candidates are the long-tail movies (vote_count < `max_votes`). Each scores
 //!
 //! ```text
-//! score(u, m) = ln affinity(u, m) + quality(m) + boost · [vote_average(m) > min_average]
+//! score(u, m) = mean_{g ∈ genres(m)} ln a(u, g) + quality(m) + boost · [vote_average(m) > min_average]
 //! quality(m)  = (vote_average(m) − min_average) / (10 − min_average)
-//! affinity(u, m) = mean over m's genres g of  G · (L_u(g) + 1/G) / (L_u + 1)
+//! a(u, g)     = G · (L_u(g) + 1/G) / (L_u + 1)
 //! ```
 //!
 //! where L_u(g) is the user's liked preference weight on movies of genre g, L_u the
@@ -107,13 +107,12 @@ impl LongTail {
         if genres.is_empty() {
             return 0.0;
         }
-        // ln of the mean affinity over the movie's genres.
-        let mean: f64 = genres
+        // A geometric mean of affinities: no exp or ln per candidate.
+        genres
             .iter()
-            .map(|&g| log_affinity[usize::from(g)].exp())
+            .map(|&g| log_affinity[usize::from(g)])
             .sum::<f64>()
-            / genres.len() as f64;
-        mean.ln()
+            / genres.len() as f64
     }
 
     /// The same ranking by scanning every candidate (the exactness test's reference).

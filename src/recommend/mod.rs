@@ -12,7 +12,7 @@
 //! | `svd` | [`Svd`] | ratings | full scan (k dot products) |
 //! | `item_cf` | [`ItemCf`] | all kinds as preferences ([`history`]) | neighbours of the history |
 //! | `embeddings` | [`Embeddings`] | liked movies | full scan (cosine) |
-//! | `graph` | [`GraphArm`] | liked movies become user–movie edges | local push |
+//! | `graph` | [`GraphArm`] | liked movies become user–movie edges | local random walks |
 //! | `long_tail` | [`LongTail`] | liked movies → genre affinities | threshold walk |
 //! | `serendipity` | [`Serendipity`] | ratings (predictor) + liked movies (profile) | full scan |
 //! | `oracle` | [`Oracle`] | the hidden truth | full scan |
@@ -257,12 +257,12 @@ impl<'a> ArmFactory<'a> {
             },
             &ArmSpec::Graph {
                 restart_probability,
-                epsilon,
+                walks,
                 max_seeds,
             } => Box::new(GraphArm::new(
                 GraphParams {
                     restart_probability,
-                    epsilon,
+                    walks,
                     max_seeds,
                 },
                 catalogue,

@@ -22,6 +22,7 @@ use crate::interaction::{Interaction, InteractionKind};
 use crate::rng::ChaCha8Rng;
 
 use super::topn::TopN;
+use super::vectors::dot;
 use super::{Recommender, Request, Scored, TrainingData};
 
 /// Settings of a biased matrix factorisation (checked by scenario validation).
@@ -190,9 +191,7 @@ impl Svd {
     #[inline]
     fn dot(&self, u: usize, m: usize) -> f32 {
         let k = self.params.factors;
-        let pu = &self.p[u * k..(u + 1) * k];
-        let qi = &self.q[m * k..(m + 1) * k];
-        pu.iter().zip(qi).map(|(a, b)| a * b).sum()
+        dot(&self.p[u * k..(u + 1) * k], &self.q[m * k..(m + 1) * k])
     }
 
     /// Scores every unseen movie by unclamped predicted rating into `top` (a full
@@ -202,16 +201,17 @@ impl Svd {
         if u >= self.user_bias.len() {
             return;
         }
+        let k = self.params.factors;
         let base = self.mu + f64::from(self.user_bias[u]);
+        let pu = &self.p[u * k..(u + 1) * k];
         let mut seen = request.seen.iter().peekable();
-        for m in 0..self.item_bias.len() {
+        for (m, (qi, bi)) in self.q.chunks_exact(k).zip(&self.item_bias).enumerate() {
             let movie = MovieId(m as u32);
             while seen.next_if(|&&s| s < movie).is_some() {}
             if seen.peek() == Some(&&movie) {
                 continue;
             }
-            let score = base + f64::from(self.item_bias[m] + self.dot(u, m));
-            top.push(movie, score);
+            top.push(movie, base + f64::from(bi + dot(pu, qi)));
         }
     }
 }

@@ -880,10 +880,10 @@ pub enum ArmSpec {
         /// Restart probability α of the random walk. Default 0.15.
         #[serde(default = "arm_defaults::graph_restart")]
         restart_probability: f64,
-        /// Residual tolerance ε of the forward-push approximation (per unit of
-        /// degree); smaller is more exact and slower. Default 1e-4.
-        #[serde(default = "arm_defaults::graph_epsilon")]
-        epsilon: f64,
+        /// Monte Carlo random walks per request; more is more exact and slower
+        /// (cost ∝ walks · (1 − α)/α steps). Default 2,000.
+        #[serde(default = "arm_defaults::graph_walks")]
+        walks: usize,
         /// Most recent liked movies used as restart nodes. Default 20.
         #[serde(default = "arm_defaults::graph_max_seeds")]
         max_seeds: usize,
@@ -979,8 +979,8 @@ mod arm_defaults {
     pub fn graph_restart() -> f64 {
         0.15
     }
-    pub fn graph_epsilon() -> f64 {
-        1e-4
+    pub fn graph_walks() -> usize {
+        2_000
     }
     pub fn graph_max_seeds() -> usize {
         20

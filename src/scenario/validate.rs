@@ -134,7 +134,7 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
         }
         ArmSpec::Graph {
             restart_probability,
-            epsilon,
+            walks,
             max_seeds,
         } => {
             if c.finite(&f("restart_probability"), *restart_probability)
@@ -146,13 +146,7 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
                     "use a probability in (0, 1), e.g. 0.15",
                 );
             }
-            if c.finite(&f("epsilon"), *epsilon) && !(*epsilon > 0.0 && *epsilon < 1.0) {
-                c.fail(
-                    f("epsilon"),
-                    format!("is {epsilon}"),
-                    "use a tolerance in (0, 1), e.g. 1e-4 (smaller is slower and more exact)",
-                );
-            }
+            c.at_least(&f("walks"), *walks, 1);
             c.at_least(&f("max_seeds"), *max_seeds, 1);
         }
         ArmSpec::LongTail {
