@@ -66,7 +66,14 @@ impl TopN {
         let item = Worse(Scored { movie, score });
         if self.heap.len() < self.n {
             self.heap.push(item);
-        } else if let Some(mut worst) = self.heap.peek_mut()
+            return;
+        }
+        // Fast reject on plain floats: most of a scan loses to the current worst.
+        let worst = self.heap.peek().expect("full and n > 0").0;
+        if score < worst.score || (score == worst.score && movie > worst.movie) {
+            return;
+        }
+        if let Some(mut worst) = self.heap.peek_mut()
             && item < *worst
         {
             *worst = item;

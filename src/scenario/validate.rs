@@ -718,3 +718,74 @@ impl ScenarioSpec {
         }
     }
 }
+
+#[cfg(test)]
+mod arm_tests {
+    use std::path::Path;
+
+    use crate::scenario::ScenarioSpec;
+
+    fn problems(ron: &str) -> Vec<String> {
+        let spec = ScenarioSpec::from_ron_str(ron, Path::new("t.ron")).unwrap();
+        match spec.validate(Path::new("t.ron"), "t") {
+            Ok(_) => Vec::new(),
+            Err(crate::scenario::ScenarioError::Invalid { problems, .. }) => {
+                problems.iter().map(ToString::to_string).collect()
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn an_oracle_needs_explicit_permission_to_be_served() {
+        let static_oracle = r#"(stack: (arms: [Popularity, Oracle()], arms_per_request: 1,
+            policy: StaticWeights(weights: {"oracle": 1.0})))"#;
+        let p = problems(static_oracle);
+        assert!(
+            p.iter()
+                .any(|p| p.contains("stack.policy.weights[\"oracle\"]")
+                    && p.contains("selectable: true")),
+            "{p:?}"
+        );
+        let uniform =
+            "(stack: (arms: [Popularity, Oracle()], arms_per_request: 1, policy: Uniform))";
+        assert_eq!(problems(uniform).len(), 1);
+        let allowed = r#"(stack: (arms: [Popularity, Oracle(selectable: true)], arms_per_request: 1,
+            policy: StaticWeights(weights: {"oracle": 1.0})))"#;
+        assert!(problems(allowed).is_empty());
+        let unused = r#"(stack: (arms: [Popularity, Oracle()], arms_per_request: 1,
+            policy: StaticWeights(weights: {"popularity": 1.0})))"#;
+        assert!(problems(unused).is_empty());
+    }
+
+    #[test]
+    fn arm_and_diversity_parameters_are_checked_with_paths() {
+        let bad = r#"(stack: (arms: [Popularity, Svd(learning_rate: 2.0)], arms_per_request: 1,
+            policy: StaticWeights(weights: {"popularity": 1.0}),
+            diversity: (mmr: (enabled: true, lambda: 1.5), niche_boost: (genres: ["opera"]))))"#;
+        let p = problems(bad);
+        assert!(
+            p.iter()
+                .any(|p| p.starts_with("`stack.arms[1].learning_rate`")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|p| p.starts_with("`stack.diversity.mmr.lambda`")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|p| p.starts_with("`stack.diversity.niche_boost.genres[0]`")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_bare_arm_name_gets_a_parentheses_hint() {
+        let err = ScenarioSpec::from_ron_str("(stack: (arms: [Svd]))", Path::new("t.ron"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`Svd()`"), "{err}");
+    }
+}
