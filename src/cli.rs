@@ -220,11 +220,20 @@ fn run_command(
                 "recolab: generating the world of {} …",
                 scenario.name()
             ),
+            Stage::Offline => {
+                let r = writeln!(
+                    err,
+                    "recolab: world ready in {:.1?}; training every arm offline …",
+                    stage_started.elapsed()
+                );
+                stage_started = Instant::now();
+                r
+            }
             Stage::Day(p) => {
                 if p.day == 1 {
                     let _ = writeln!(
                         err,
-                        "recolab: world ready in {:.1?}",
+                        "recolab: arms ready in {:.1?}",
                         stage_started.elapsed()
                     );
                     stage_started = Instant::now();

@@ -14,6 +14,9 @@ pub enum Error {
     /// A rating log, movie file, run, qrels or item file could not be used.
     #[error(transparent)]
     Data(#[from] DataError),
+    /// An arm cannot be built (a bad embeddings vector file, an oracle without truth).
+    #[error(transparent)]
+    Arm(#[from] crate::recommend::ArmBuildError),
     /// A report file or folder could not be written.
     #[error("{}: {source}", path.display())]
     Io {

@@ -90,7 +90,7 @@ pub fn evaluate_source(scenario: &Scenario, source: EvalSource<'_>) -> Result<Of
                 &spec.evaluation,
                 seed,
                 Some(RatingTruth::new(&world)),
-            )
+            )?
         }
         EvalSource::Ratings { ratings, movies } => {
             let rows = read_ratings(ratings)?;
@@ -102,7 +102,7 @@ pub fn evaluate_source(scenario: &Scenario, source: EvalSource<'_>) -> Result<Of
                 ratings,
                 spec.evaluation.segments,
             )?;
-            evaluate(&dataset, &spec.stack.arms, &spec.evaluation, seed, None)
+            evaluate(&dataset, &spec.stack.arms, &spec.evaluation, seed, None)?
         }
     })
 }

@@ -43,6 +43,12 @@ pub enum Purpose {
     Evaluation = 9,
     /// Randomness of an arm during offline evaluation; unit = fold × 2^16 + arm.
     EvaluationArm = 10,
+    /// The text and image content views of a movie; unit = movie.
+    ContentViews = 11,
+    /// The projections shared by all movies' content views; unit 0 (text), 1 (image).
+    ContentViewsShared = 12,
+    /// Training randomness of an arm (SGD order, initial factors); unit = arm index.
+    ArmTraining = 13,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.

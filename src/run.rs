@@ -6,9 +6,12 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::eval::{Engagement, Exposure, OnlineBreakdown};
+use crate::pipeline::offline::{self, OfflineTable};
+use crate::recommend::ArmFactory;
 use crate::report::{self, EventLog, ReportDir};
 use crate::rng::SeedTree;
 use crate::scenario::Scenario;
+use crate::scenario::spec::ArmSpec;
 use crate::sim::{self, EventSink, NoEvents, Progress, RunOutcome};
 use crate::world::{Segment, World};
 
@@ -43,6 +46,8 @@ pub struct VariantRow {
     pub policy: String,
     /// Its metrics.
     pub engagement: Engagement,
+    /// Diversity of what it recommended (Gini, coverage, novelty, long-tail share).
+    pub exposure: Exposure,
 }
 
 /// Engagement of one user segment.
@@ -153,11 +158,18 @@ impl RunSummary {
             by_variant: outcome
                 .by_variant
                 .iter()
-                .map(|(key, tally)| VariantRow {
+                .zip(&outcome.variant_exposure)
+                .map(|((key, tally), counts)| VariantRow {
                     experiment_id: key.experiment.clone(),
                     variant: key.variant.clone(),
                     policy: key.policy.clone(),
                     engagement: Engagement::of(tally),
+                    exposure: Exposure::of(
+                        counts,
+                        catalogue,
+                        &world.warm_up,
+                        world.population.len(),
+                    ),
                 })
                 .collect(),
             by_segment: outcome
@@ -199,6 +211,8 @@ pub struct Finished {
     pub report_dir: PathBuf,
     /// The summary written to it.
     pub summary: RunSummary,
+    /// The offline table written to it (`None` with `report.offline_users: 0`).
+    pub offline: Option<OfflineTable>,
 }
 
 /// Stages of a run, for progress display.
@@ -206,6 +220,8 @@ pub struct Finished {
 pub enum Stage {
     /// Generating the world.
     World,
+    /// Training and scoring every arm offline.
+    Offline,
     /// A simulated day finished.
     Day(Progress),
     /// Writing the report.
@@ -227,6 +243,22 @@ pub fn run(
     let dir = ReportDir::create(out_dir)?;
     on_stage(Stage::World);
     let world = World::generate(scenario, &seeds);
+    // Vector files are read here first so a bad one is reported as itself, not as
+    // a replay I/O error.
+    let factory = ArmFactory::new(&world, seeds, scenario.spec().context.fatigue.window);
+    for (i, arm) in scenario.spec().stack.arms.iter().enumerate() {
+        if matches!(
+            arm,
+            ArmSpec::Embeddings {
+                vectors: Some(_),
+                ..
+            }
+        ) {
+            factory.build(arm, i as u64)?;
+        }
+    }
+    on_stage(Stage::Offline);
+    let offline = offline::evaluate(scenario, &seeds, &world)?;
     let mut progress = |p: Progress| on_stage(Stage::Day(p));
     let outcome = if scenario.spec().report.event_log {
         let mut sink = EventLog::create(&dir.path(report::EVENTS_FILE))?;
@@ -247,10 +279,11 @@ pub fn run(
     };
     on_stage(Stage::Report);
     let summary = RunSummary::new(scenario, &world, &outcome);
-    report::write_run(&dir, scenario, &summary, &outcome)?;
+    report::write_run(&dir, scenario, &summary, &outcome, offline.as_ref())?;
     let report_dir = dir.commit()?;
     Ok(Finished {
         report_dir,
         summary,
+        offline,
     })
 }

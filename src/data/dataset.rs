@@ -241,6 +241,8 @@ impl Dataset {
                     vote_count: n_votes[i],
                     vote_average: mean.map_or(0.0, |m| (20.0 * m).round() / 10.0),
                     content: Vec::new(),
+                    text_view: Vec::new(),
+                    image_view: Vec::new(),
                     people: Vec::new(),
                     keywords: Vec::new(),
                     is_niche,

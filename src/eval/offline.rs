@@ -10,7 +10,9 @@ use serde::ser::SerializeMap;
 use crate::data::Dataset;
 use crate::ids::{MovieId, UserId};
 use crate::interaction::Interaction;
-use crate::recommend::{Popularity, Recommender, Request, Scored, TrainingData, build_arm};
+use crate::recommend::{
+    ArmBuildError, ArmFactory, Popularity, Recommender, Request, Scored, TrainingData,
+};
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::spec::{ArmSpec, EvaluationSpec};
 use crate::world::context::{Saturation, SessionPhase};
@@ -171,7 +173,13 @@ struct FoldOutcome {
 /// Evaluates every arm of `arms` on `dataset` under `spec`.
 ///
 /// `truth` (a generated world's) adds the truth as a reference predictor and the
-/// noise floor of RMSE.
+/// noise floor of RMSE. Arms that read the hidden truth (the oracle) are left out:
+/// offline evaluation scores what production could have learned.
+///
+/// # Errors
+///
+/// [`ArmBuildError`] when an arm cannot be built (an embeddings vector file that
+/// cannot be read or does not fit the catalogue); checked once before the folds.
 ///
 /// # Determinism
 ///
@@ -179,14 +187,19 @@ struct FoldOutcome {
 /// rayon), arm `a` of fold `f` drawing from stream `(seed, EvaluationArm, 0)` unit
 /// `f · 2^16 + a` over users in id order. Fold results are collected in fold order
 /// and summed on one thread, so the result does not depend on the number of threads.
-#[must_use]
 pub fn evaluate(
     dataset: &Dataset,
     arms: &[ArmSpec],
     spec: &EvaluationSpec,
     seed: u64,
     truth: Option<RatingTruth<'_>>,
-) -> OfflineEvaluation {
+) -> Result<OfflineEvaluation, ArmBuildError> {
+    let arms: Vec<ArmSpec> = arms.iter().filter(|a| !a.reads_truth()).cloned().collect();
+    let arms = &arms[..];
+    let factory = ArmFactory::for_catalogue(&dataset.catalogue, SeedTree::new(seed));
+    for (a, arm) in arms.iter().enumerate() {
+        factory.build(arm, a as u64)?;
+    }
     let folds = folds(&spec.protocol, &dataset.ratings, seed);
     let outcomes: Vec<FoldOutcome> = folds
         .par_iter()
@@ -249,7 +262,7 @@ pub fn evaluate(
         })
         .collect();
     let floors: Vec<f64> = outcomes.iter().filter_map(|o| o.noise_floor).collect();
-    OfflineEvaluation {
+    Ok(OfflineEvaluation {
         format_version: EVAL_FORMAT_VERSION,
         name: dataset.name.clone(),
         seed,
@@ -266,7 +279,7 @@ pub fn evaluate(
         arms: arm_results,
         rating_references,
         noise_floor_rmse: MeanInterval::of(&floors),
-    }
+    })
 }
 
 /// What beyond-accuracy metrics need from a fold's catalogue and training set.
@@ -410,7 +423,10 @@ fn evaluate_fold(
         .iter()
         .enumerate()
         .map(|(a, arm_spec)| {
-            let mut arm = build_arm(arm_spec, catalogue);
+            let unit = ((index as u64) << 16) | a as u64;
+            let mut arm = ArmFactory::for_catalogue(catalogue, SeedTree::new(seed))
+                .build(arm_spec, unit)
+                .expect("every arm was built once before the folds");
             arm.fit(&data);
             let mut rng = seeds.stream(Purpose::EvaluationArm, ((index as u64) << 16) | a as u64);
             let cases: Vec<UserCase> = template

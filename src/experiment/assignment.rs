@@ -113,6 +113,7 @@ mod tests {
                     name: format!("v{i}"),
                     weight,
                     policy: None,
+                    diversity: None,
                 })
                 .collect(),
         }

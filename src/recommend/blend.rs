@@ -5,10 +5,25 @@
 //! of length `L` gets `1 − r / L`, an item the arm did not list gets 0. The blended
 //! score is `Σ_a w_a · (1 − r_a / L_a)` with the policy's confidences as weights.
 //! Rank normalisation ignores score gaps but cannot be dominated by one arm's scale.
+//!
+//! With [`BlendNormalisation::ZScore`] an item's part is instead
+//! `w_a · (z − z_min)` with `z = (s − mean) / sd` over the arm's list and `z_min` the
+//! list's lowest z, so an unlisted item again gets 0 (shifting all of an arm's items
+//! by one constant changes no order). z-scores keep score gaps (a clear winner stays
+//! clear) but one outlier compresses the rest of its list. A list whose scores are
+//! all equal falls back to rank parts.
+//!
+//! [`SlateBuilder::contextual_recommendations`] is the seed plan's
+//! `contextual_recommendations(user, arms, weights, diversity_weight, n)`: each chosen
+//! arm lists candidates, the lists are blended by the policy's confidences, and the
+//! diversity post-processing re-ranks the blended pool into the slate.
 
 use crate::ids::{ArmId, MovieId};
+use crate::rng::ChaCha8Rng;
+pub use crate::scenario::spec::BlendNormalisation;
 
-use super::Scored;
+use super::diversity::{CoverageTracker, Diversity};
+use super::{Arms, Request, Scored};
 
 /// One arm's list and its weight.
 #[derive(Clone, Copy, Debug)]
@@ -32,19 +47,34 @@ pub struct BlendedItem {
     pub arm: ArmId,
 }
 
-/// Blends `inputs` into the top `k` items, best first; ties go to the lower movie id.
+/// Blends `inputs` into the top `k` items by rank normalisation, best first; ties go
+/// to the lower movie id.
 pub fn blend(inputs: &[Blend<'_>], k: usize, out: &mut Vec<BlendedItem>) {
+    blend_normalised(inputs, k, BlendNormalisation::Rank, out);
+}
+
+/// Blends `inputs` into the top `k` items with the given normalisation.
+pub fn blend_normalised(
+    inputs: &[Blend<'_>],
+    k: usize,
+    normalisation: BlendNormalisation,
+    out: &mut Vec<BlendedItem>,
+) {
     // (movie, contribution, arm) triples, merged per movie after sorting.
     let mut parts: Vec<(MovieId, f64, ArmId)> =
         Vec::with_capacity(inputs.iter().map(|b| b.list.len()).sum());
     for input in inputs {
         let len = input.list.len() as f64;
+        let z = match normalisation {
+            BlendNormalisation::Rank => None,
+            BlendNormalisation::ZScore => z_parts(input.list),
+        };
         for (rank, scored) in input.list.iter().enumerate() {
-            parts.push((
-                scored.movie,
-                input.weight * (1.0 - rank as f64 / len),
-                input.arm,
-            ));
+            let part = match z {
+                Some((mean, sd, z_min)) => (scored.score - mean) / sd - z_min,
+                None => 1.0 - rank as f64 / len,
+            };
+            parts.push((scored.movie, input.weight * part, input.arm));
         }
     }
     parts.sort_by_key(|p| (p.0, p.2));
@@ -69,6 +99,87 @@ pub fn blend(inputs: &[Blend<'_>], k: usize, out: &mut Vec<BlendedItem>) {
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.movie.cmp(&b.movie)));
     out.truncate(k);
+}
+
+/// (mean, sd, lowest z) of a list's scores; `None` when the sd is 0 or not finite.
+fn z_parts(list: &[Scored]) -> Option<(f64, f64, f64)> {
+    let n = list.len() as f64;
+    let mean = list.iter().map(|s| s.score).sum::<f64>() / n;
+    let var = list.iter().map(|s| (s.score - mean).powi(2)).sum::<f64>() / n;
+    let sd = var.sqrt();
+    let min = list.iter().map(|s| s.score).fold(f64::INFINITY, f64::min);
+    (sd > 0.0 && sd.is_finite()).then(|| (mean, sd, (min - mean) / sd))
+}
+
+/// Diversity settings of a request and the run's coverage tracker.
+#[derive(Clone, Copy, Debug)]
+pub struct PostProcess<'a> {
+    /// The variant's diversity post-processing.
+    pub diversity: &'a Diversity,
+    /// How often each movie was recommended so far.
+    pub coverage: &'a CoverageTracker,
+}
+
+/// Reusable buffers and per-arm random streams for building slates.
+#[derive(Clone, Debug)]
+pub struct SlateBuilder {
+    normalisation: BlendNormalisation,
+    list_len: usize,
+    rngs: Vec<ChaCha8Rng>,
+    lists: Vec<Vec<Scored>>,
+    pool: Vec<BlendedItem>,
+}
+
+impl SlateBuilder {
+    /// A builder asking each arm for `list_len` candidates; `rngs[a]` is arm a's stream.
+    #[must_use]
+    pub fn new(normalisation: BlendNormalisation, list_len: usize, rngs: Vec<ChaCha8Rng>) -> Self {
+        Self {
+            normalisation,
+            list_len,
+            lists: vec![Vec::new(); rngs.len()],
+            rngs,
+            pool: Vec::new(),
+        }
+    }
+
+    /// The seed plan's `contextual_recommendations(user, arms, weights,
+    /// diversity_weight, n)`: the slate of `n` for `request`, blending the lists of the
+    /// `weights` arms (the policy's confidences) and post-processing the blended pool.
+    ///
+    /// # Determinism
+    ///
+    /// Arm `a` draws only from its own stream `rngs[a]`.
+    pub fn contextual_recommendations(
+        &mut self,
+        arms: &Arms,
+        request: &Request<'_>,
+        weights: &[(ArmId, f64)],
+        post: PostProcess<'_>,
+        n: usize,
+        out: &mut Vec<BlendedItem>,
+    ) {
+        for &(arm, _) in weights {
+            let a = arm.index();
+            arms.get(arm).recommend(
+                request,
+                self.list_len,
+                &mut self.rngs[a],
+                &mut self.lists[a],
+            );
+        }
+        let inputs: Vec<Blend<'_>> = weights
+            .iter()
+            .map(|&(arm, weight)| Blend {
+                arm,
+                weight,
+                list: &self.lists[arm.index()],
+            })
+            .collect();
+        let pool_size = post.diversity.pool_size(n);
+        blend_normalised(&inputs, pool_size, self.normalisation, &mut self.pool);
+        post.diversity.rerank(&mut self.pool, post.coverage, n, out);
+    }
 }
 
 #[cfg(test)]
@@ -112,6 +223,50 @@ mod tests {
         assert!((out[1].score - 0.625).abs() < 1e-12);
         assert_eq!(out[1].arm, ArmId(0));
         assert_eq!(out[2].arm, ArmId(1));
+    }
+
+    #[test]
+    fn z_score_blend_keeps_score_gaps() {
+        // Arm 0 scores movies [2, 1, 0] with [10, 1, 0] (a clear winner), arm 1 scores
+        // movies [3, 1, 0] with [0.2, 0.1, 0]; equal weights. By hand:
+        // arm 0: mean 11/3, sd ≈ 4.497, z − z_min = s / sd ≈ (2.224, 0.222, 0);
+        // arm 1: sd ≈ 0.0816, z − z_min ≈ (2.449, 1.225, 0). Blended: movie 3 ≈ 1.225,
+        // movie 2 ≈ 1.112, movie 1 ≈ 0.724, movie 0 = 0. (Rank blending would put
+        // movie 1 first: 0.5·(2/3) + 0.5·(2/3) = 0.667 > 0.5.)
+        let a = [(2, 10.0), (1, 1.0), (0, 0.0)].map(|(m, s)| Scored {
+            movie: MovieId(m),
+            score: s,
+        });
+        let b = [(3, 0.2), (1, 0.1), (0, 0.0)].map(|(m, s)| Scored {
+            movie: MovieId(m),
+            score: s,
+        });
+        let mut out = Vec::new();
+        blend_normalised(
+            &[
+                Blend {
+                    arm: ArmId(0),
+                    weight: 0.5,
+                    list: &a,
+                },
+                Blend {
+                    arm: ArmId(1),
+                    weight: 0.5,
+                    list: &b,
+                },
+            ],
+            4,
+            BlendNormalisation::ZScore,
+            &mut out,
+        );
+        let movies: Vec<u32> = out.iter().map(|i| i.movie.0).collect();
+        assert_eq!(movies, [3, 2, 1, 0]);
+        let sd = (((10.0f64 - 11.0 / 3.0).powi(2)
+            + (1.0f64 - 11.0 / 3.0).powi(2)
+            + (11.0f64 / 3.0).powi(2))
+            / 3.0)
+            .sqrt();
+        assert!((out[1].score - 0.5 * 10.0 / sd).abs() < 1e-12);
     }
 
     #[test]

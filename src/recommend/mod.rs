@@ -2,21 +2,64 @@
 //!
 //! Every arm implements [`Recommender`]: `fit` on the interaction log, `update` with
 //! new interactions only (warm start), and `recommend` a user's top candidates. Arms
-//! see the public [`Catalogue`] and the log, never the world's hidden truth.
+//! see the public [`Catalogue`] and the log, never the world's hidden truth — except
+//! the [`Oracle`], the simulator's upper bound, which policies may not serve.
+//!
+//! | arm | file | learns from | candidates per request |
+//! | --- | --- | --- | --- |
+//! | `popularity` | [`popularity`](Popularity) | every interaction but thumbs down | presorted order |
+//! | `random` | [`RandomArm`] | nothing | rejection sampling |
+//! | `svd` | [`Svd`] | ratings | full scan (k dot products) |
+//! | `item_cf` | [`ItemCf`] | all kinds as preferences ([`history`]) | neighbours of the history |
+//! | `embeddings` | [`Embeddings`] | liked movies | full scan (cosine) |
+//! | `graph` | [`GraphArm`] | liked movies become user–movie edges | local random walks |
+//! | `long_tail` | [`LongTail`] | liked movies → genre affinities | threshold walk |
+//! | `serendipity` | [`Serendipity`] | ratings (predictor) + liked movies (profile) | full scan |
+//! | `oracle` | [`Oracle`] | the hidden truth | full scan |
+//!
+//! [`SlateBuilder::contextual_recommendations`] blends chosen arms and applies the
+//! [`Diversity`] post-processing.
 
 mod blend;
+mod diversity;
+mod embeddings;
+mod graph;
+pub mod history;
+mod item_cf;
+mod long_tail;
+mod oracle;
 mod popularity;
 mod random;
+mod serendipity;
+mod svd;
+mod topn;
+mod vectors;
 
-pub use blend::{Blend, BlendedItem, blend};
+pub use blend::{
+    Blend, BlendNormalisation, BlendedItem, PostProcess, SlateBuilder, blend, blend_normalised,
+};
+pub use diversity::{CoverageTracker, Diversity};
+pub use embeddings::{Embeddings, view_vectors};
+pub use graph::{Graph, GraphArm, GraphParams, NodeHash, NodeHasher, pagerank};
+pub use item_cf::{ItemCf, ItemCfParams};
+pub use long_tail::{LongTail, LongTailParams};
+pub use oracle::{Oracle, Truth};
 pub use popularity::Popularity;
 pub use random::RandomArm;
+pub use serendipity::{Serendipity, SerendipityParams};
+pub use svd::{Svd, SvdParams};
+pub use vectors::{UnitVectors, VectorFileError, load_item_vectors};
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use rayon::prelude::*;
 
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, SimSecs};
-use crate::rng::ChaCha8Rng;
+use crate::rng::{ChaCha8Rng, Purpose, SeedTree};
 use crate::scenario::spec::ArmSpec;
-use crate::world::{Catalogue, Context, Population};
+use crate::world::{Catalogue, Context, Population, World};
 
 /// What an arm may learn from.
 #[derive(Clone, Copy, Debug)]
@@ -89,21 +132,201 @@ pub trait Recommender: Send + Sync {
         out: &mut Vec<Scored>,
     );
 
-    /// The rating (on the log's star scale) the arm predicts `user` would give
-    /// `movie`, for rating-prediction metrics (RMSE, MAE); `None` for arms that only
-    /// rank, which is the default.
-    fn predict_rating(&self, user: UserId, movie: MovieId) -> Option<f64> {
-        let _ = (user, movie);
+    /// The arm's predicted star rating, for arms that predict ratings (RMSE offline).
+    fn predict_rating(&self, _user: UserId, _movie: MovieId) -> Option<f64> {
         None
+    }
+
+    /// Whether the arm reads the hidden truth (only the oracle).
+    fn reads_truth(&self) -> bool {
+        false
     }
 }
 
-/// Builds the arm a spec describes (untrained).
+/// Movie ids by descending vote count (ties: lower id): the cold-start fallback.
 #[must_use]
-pub fn build_arm(spec: &ArmSpec, catalogue: &Catalogue) -> Box<dyn Recommender> {
-    match spec {
-        ArmSpec::Popularity => Box::new(Popularity::new(catalogue)),
-        ArmSpec::Random => Box::new(RandomArm::new(catalogue)),
+pub fn popularity_order(catalogue: &Catalogue) -> Vec<MovieId> {
+    let mut order: Vec<MovieId> = catalogue.movies.iter().map(|m| m.id).collect();
+    order.sort_by(|a, b| {
+        catalogue
+            .movie(*b)
+            .vote_count
+            .cmp(&catalogue.movie(*a).vote_count)
+            .then(a.cmp(b))
+    });
+    order
+}
+
+/// Writes the first `n` unseen movies of `order` with scores −rank (a fallback list
+/// for users an arm cannot personalise for).
+pub fn fill_by_popularity(
+    order: &[MovieId],
+    request: &Request<'_>,
+    n: usize,
+    out: &mut Vec<Scored>,
+) {
+    out.clear();
+    out.extend(
+        order
+            .iter()
+            .filter(|&&m| !request.has_seen(m))
+            .take(n)
+            .enumerate()
+            .map(|(rank, &movie)| Scored {
+                movie,
+                score: -(rank as f64),
+            }),
+    );
+}
+
+/// Why an arm could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ArmBuildError {
+    /// An embeddings arm's vector file cannot be used.
+    #[error(transparent)]
+    Vectors(#[from] VectorFileError),
+    /// The oracle was asked for where there is no hidden truth (a real rating log).
+    #[error(
+        "arm `oracle` ranks by the hidden truth of a generated world, and this data has none; fix: remove `Oracle` from `stack.arms`"
+    )]
+    OracleNeedsTruth,
+}
+
+/// Builds arms: owns what arm constructors need (the catalogue, seed streams, and for
+/// a generated world the truth an oracle reads, built once on first use).
+#[derive(Debug)]
+pub struct ArmFactory<'a> {
+    catalogue: &'a Catalogue,
+    world: Option<&'a World>,
+    seeds: SeedTree,
+    fatigue_window: usize,
+    truth: OnceLock<Arc<Truth>>,
+}
+
+impl<'a> ArmFactory<'a> {
+    /// A factory for a generated `world`; `fatigue_window` is the scenario's (the
+    /// oracle needs it).
+    #[must_use]
+    pub fn new(world: &'a World, seeds: SeedTree, fatigue_window: usize) -> Self {
+        Self {
+            catalogue: &world.catalogue,
+            world: Some(world),
+            seeds,
+            fatigue_window,
+            truth: OnceLock::new(),
+        }
+    }
+
+    /// A factory for a catalogue without hidden truth (a real rating log, or one fold
+    /// of it): every arm but the oracle.
+    #[must_use]
+    pub fn for_catalogue(catalogue: &'a Catalogue, seeds: SeedTree) -> Self {
+        Self {
+            catalogue,
+            world: None,
+            seeds,
+            fatigue_window: 0,
+            truth: OnceLock::new(),
+        }
+    }
+
+    /// Builds the arm a spec describes (untrained); `unit` addresses its training
+    /// stream `(ArmTraining, unit)`: the arm index in a replay, fold · 2^16 + arm in
+    /// offline evaluation.
+    ///
+    /// # Errors
+    ///
+    /// An embeddings arm's vector file cannot be read or does not fit the catalogue;
+    /// an oracle without a generated world.
+    pub fn build(&self, spec: &ArmSpec, unit: u64) -> Result<Box<dyn Recommender>, ArmBuildError> {
+        let catalogue = self.catalogue;
+        let rng = || self.seeds.stream(Purpose::ArmTraining, unit);
+        Ok(match spec {
+            ArmSpec::Popularity => Box::new(Popularity::new(catalogue)),
+            ArmSpec::Random => Box::new(RandomArm::new(catalogue)),
+            &ArmSpec::Svd {
+                factors,
+                learning_rate,
+                regularisation,
+                epochs,
+                update_epochs,
+                init_sd,
+            } => Box::new(Svd::new(
+                SvdParams {
+                    factors,
+                    learning_rate,
+                    regularisation,
+                    epochs,
+                    update_epochs,
+                    init_sd,
+                },
+                rng(),
+            )),
+            &ArmSpec::ItemCf {
+                similarity,
+                shrinkage,
+                neighbours,
+            } => Box::new(ItemCf::new(ItemCfParams {
+                similarity,
+                shrinkage,
+                neighbours,
+            })),
+            ArmSpec::Embeddings { view, vectors } => match vectors {
+                None => Box::new(Embeddings::new(catalogue, *view)),
+                Some(path) => {
+                    let rows = load_item_vectors(Path::new(path), catalogue.len())?;
+                    let parts: Vec<Vec<&[f32]>> = rows.iter().map(|r| vec![r.as_slice()]).collect();
+                    Box::new(Embeddings::with_vectors(
+                        catalogue,
+                        UnitVectors::from_parts(&parts),
+                    ))
+                }
+            },
+            &ArmSpec::Graph {
+                restart_probability,
+                walks,
+                max_seeds,
+            } => Box::new(GraphArm::new(
+                GraphParams {
+                    restart_probability,
+                    walks,
+                    max_seeds,
+                },
+                catalogue,
+            )),
+            &ArmSpec::LongTail {
+                max_votes,
+                min_average,
+                boost,
+            } => Box::new(LongTail::new(
+                LongTailParams {
+                    max_votes,
+                    min_average,
+                    boost,
+                },
+                catalogue,
+            )),
+            &ArmSpec::Serendipity {
+                min_distance,
+                factors,
+                epochs,
+            } => Box::new(Serendipity::new(
+                SerendipityParams {
+                    min_distance,
+                    factors,
+                    epochs,
+                },
+                catalogue,
+                rng(),
+            )),
+            ArmSpec::Oracle { .. } => {
+                let world = self.world.ok_or(ArmBuildError::OracleNeedsTruth)?;
+                Box::new(Oracle::new(Arc::clone(
+                    self.truth
+                        .get_or_init(|| Truth::of(world, self.fatigue_window)),
+                )))
+            }
+        })
     }
 }
 
@@ -113,12 +336,25 @@ pub struct Arms {
 }
 
 impl Arms {
-    /// Builds every arm of the stack.
+    /// Builds every arm of the stack; arm i trains from stream `(ArmTraining, i)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ArmFactory::build`].
+    pub fn build(specs: &[ArmSpec], factory: &ArmFactory<'_>) -> Result<Self, ArmBuildError> {
+        Ok(Self {
+            arms: specs
+                .iter()
+                .enumerate()
+                .map(|(i, s)| factory.build(s, i as u64))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Arms from already-built recommenders.
     #[must_use]
-    pub fn build(specs: &[ArmSpec], catalogue: &Catalogue) -> Self {
-        Self {
-            arms: specs.iter().map(|s| build_arm(s, catalogue)).collect(),
-        }
+    pub fn from_boxes(arms: Vec<Box<dyn Recommender>>) -> Self {
+        Self { arms }
     }
 
     /// Number of arms.
@@ -146,16 +382,112 @@ impl Arms {
     }
 
     /// Fits every arm.
+    ///
+    /// # Determinism
+    ///
+    /// Arms fit in parallel: each is independent and draws only from its own stream.
     pub fn fit(&mut self, data: &TrainingData<'_>) {
-        for arm in &mut self.arms {
-            arm.fit(data);
+        self.arms.par_iter_mut().for_each(|arm| arm.fit(data));
+    }
+
+    /// Updates every arm with new interactions (in parallel, as `fit`).
+    pub fn update(&mut self, data: &TrainingData<'_>, new: &[Interaction]) {
+        self.arms
+            .par_iter_mut()
+            .for_each(|arm| arm.update(data, new));
+    }
+}
+
+/// Small hand-built inputs shared by the arms' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::ids::GenreId;
+    use crate::scenario::spec::Daypart;
+    use crate::world::context::{DayType, Saturation, SessionPhase};
+    use crate::world::{Movie, Segment, User};
+
+    /// An evening weekday context.
+    pub fn context() -> Context {
+        Context {
+            daypart: Daypart::Evening,
+            day_type: DayType::Weekday,
+            segment: Segment::Regular,
+            saturation: Saturation::Low,
+            session_phase: SessionPhase::Early,
         }
     }
 
-    /// Updates every arm with new interactions.
-    pub fn update(&mut self, data: &TrainingData<'_>, new: &[Interaction]) {
-        for arm in &mut self.arms {
-            arm.update(data, new);
+    const NO_RECENT: [u16; 3] = [0; 3];
+
+    /// A first-in-session request with no recent genres.
+    pub fn request<'a>(user: UserId, context: &'a Context, seen: &'a [MovieId]) -> Request<'a> {
+        Request {
+            user,
+            context,
+            seen,
+            time_secs: 0,
+            session_position: 1,
+            recent_genre_counts: &NO_RECENT,
+        }
+    }
+
+    /// A fixed stream.
+    pub fn rng() -> ChaCha8Rng {
+        crate::rng::stream(0, Purpose::Arm, 0, 0)
+    }
+
+    /// `n` movies: genre i mod 3 (drama, anime, documentary), vote counts cycling over
+    /// 50, 300, 900, 5,000, 40,000 (i mod 5), averages 6.0 + 0.5·(i mod 6), content at
+    /// angle 37°·i on the unit circle (also both views), anime in Japanese.
+    pub fn catalogue(n: usize) -> Catalogue {
+        let votes = [50, 300, 900, 5_000, 40_000];
+        let movies = (0..n)
+            .map(|i| {
+                let angle = (37.0 * i as f32).to_radians();
+                let v = vec![angle.cos(), angle.sin()];
+                Movie {
+                    id: MovieId(i as u32),
+                    title: format!("m{i}"),
+                    genres: vec![GenreId((i % 3) as u16)],
+                    original_language: if i % 3 == 1 { "ja" } else { "en" }.into(),
+                    year: 2000,
+                    vote_count: votes[i % 5],
+                    vote_average: 6.0 + 0.5 * (i % 6) as f64,
+                    content: v.clone(),
+                    text_view: v.clone(),
+                    image_view: v,
+                    people: vec![(i % 7) as u32],
+                    keywords: vec![(i % 5) as u32],
+                    is_niche: i % 3 != 0,
+                }
+            })
+            .collect();
+        Catalogue {
+            movies,
+            genre_names: vec!["drama".into(), "anime".into(), "documentary".into()],
+            long_tail_max_votes: 1_000,
+        }
+    }
+
+    /// Training data over a catalogue and `n_users` users.
+    pub fn data<'a>(
+        catalogue: &'a Catalogue,
+        n_users: usize,
+        log: &'a [Interaction],
+    ) -> TrainingData<'a> {
+        let population = Box::leak(Box::new(Population {
+            users: (0..n_users)
+                .map(|i| User {
+                    id: UserId(i as u32),
+                    segment: Segment::Regular,
+                })
+                .collect(),
+        }));
+        TrainingData {
+            catalogue,
+            population,
+            interactions: log,
         }
     }
 }

@@ -4,12 +4,13 @@ use std::fmt::Write as _;
 
 use crate::error::Result;
 use crate::eval::Engagement;
+use crate::pipeline::offline::OfflineTable;
 use crate::run::RunSummary;
 use crate::scenario::Scenario;
 use crate::sim::RunOutcome;
 
 use super::ReportDir;
-use super::markdown::summary_markdown;
+use super::markdown::{offline_markdown, summary_markdown};
 
 /// Writes every file of a run's report into `dir` (not yet committed).
 ///
@@ -21,10 +22,16 @@ pub fn write_run(
     scenario: &Scenario,
     summary: &RunSummary,
     outcome: &RunOutcome,
+    offline: Option<&OfflineTable>,
 ) -> Result<()> {
     dir.write("scenario.ron", scenario.to_ron().as_bytes())?;
     dir.write("summary.json", &to_json(summary))?;
-    dir.write("summary.md", summary_markdown(summary).as_bytes())?;
+    let mut markdown = summary_markdown(summary);
+    if let Some(table) = offline {
+        dir.write("offline.json", &to_json(table))?;
+        markdown.push_str(&offline_markdown(table));
+    }
+    dir.write("summary.md", markdown.as_bytes())?;
     dir.write(
         "timeseries.csv",
         timeseries_csv(outcome, scenario.spec().report.timeseries_bucket_hours).as_bytes(),

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::eval::{Engagement, OnlineBreakdown, OnlineRow};
+use crate::pipeline::offline::OfflineTable;
 use crate::run::RunSummary;
 
 fn num(value: Option<f64>, digits: usize) -> String {
@@ -106,6 +107,28 @@ pub fn summary_markdown(s: &RunSummary) -> String {
         )
         .expect(line);
     }
+    writeln!(w, "\n## Diversity by variant\n").expect(line);
+    writeln!(
+        w,
+        "| experiment | variant | CTR | expected CTR | Gini | coverage | mean self-information | long-tail share |"
+    )
+    .expect(line);
+    writeln!(w, "| --- | --- |{}", " ---: |".repeat(6)).expect(line);
+    for v in &s.by_variant {
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {:.4} | {} | {} | {} |",
+            v.experiment_id.as_deref().unwrap_or("–"),
+            v.variant,
+            pct(v.engagement.ctr),
+            pct(v.engagement.expected_ctr),
+            v.exposure.gini,
+            pct(Some(v.exposure.coverage)),
+            num(v.exposure.mean_self_information, 3),
+            pct(v.exposure.long_tail_share),
+        )
+        .expect(line);
+    }
     writeln!(w, "\n## By user segment\n").expect(line);
     writeln!(w, "| segment | {ENGAGEMENT_HEADER} |").expect(line);
     writeln!(w, "| --- |{}", " ---: |".repeat(7)).expect(line);
@@ -202,5 +225,51 @@ fn online_markdown(o: &OnlineBreakdown) -> String {
     table(w, "Online metrics by variant", &o.by_variant);
     table(w, "Online metrics by segment", &o.by_segment);
     table(w, "Online metrics by context", &o.by_context);
+    out
+}
+
+/// Renders the offline table as a Markdown section.
+#[must_use]
+pub fn offline_markdown(t: &OfflineTable) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let line = "writing to a String cannot fail";
+    writeln!(w, "\n## Offline table (every arm, held-out split)\n").expect(line);
+    writeln!(
+        w,
+        "{}. {} users, K = {}, {} training interactions, {} held-out ratings (relevant: ≥ 4 stars). \
+         Expected utility and expected CTR use the hidden truth; the oracle (not selectable) is their upper bound.\n",
+        t.protocol, t.n_users, t.k, t.n_train, t.n_test
+    )
+    .expect(line);
+    writeln!(
+        w,
+        "| arm | RMSE | precision@K | recall@K | nDCG@K | hit rate@K | Gini | coverage | novelty (bits) | long-tail share | expected utility | expected CTR |"
+    )
+    .expect(line);
+    writeln!(w, "| --- |{}", " ---: |".repeat(11)).expect(line);
+    for r in &t.rows {
+        let name = if r.selectable {
+            r.arm.clone()
+        } else {
+            format!("{} (not selectable)", r.arm)
+        };
+        writeln!(
+            w,
+            "| {name} | {} | {} | {} | {} | {} | {:.4} | {} | {} | {} | {} | {} |",
+            num(r.rmse, 3),
+            num(r.precision, 4),
+            num(r.recall, 4),
+            num(r.ndcg, 4),
+            num(r.hit_rate, 3),
+            r.gini,
+            pct(Some(r.coverage)),
+            num(r.novelty, 2),
+            pct(r.long_tail_share),
+            num(r.expected_utility, 3),
+            pct(r.expected_ctr),
+        )
+        .expect(line);
+    }
     out
 }

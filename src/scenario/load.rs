@@ -54,6 +54,9 @@ fn explain(code: &ron::Error) -> String {
         ron::Error::MissingStructField { field, .. } => {
             format!("missing field `{field}`; fix: add `{field}: …` (see docs/SCENARIOS.md)")
         }
+        ron::Error::ExpectedStructLike => "expected `(…)`; fix: an arm with default \
+             parameters is written with parentheses, e.g. `Svd()` or `Svd(factors: 64)`"
+            .into(),
         ron::Error::DuplicateStructField { field, .. } => {
             format!("field `{field}` is given twice; fix: keep one")
         }

@@ -649,6 +649,10 @@ pub struct StackSpec {
     pub arms_per_request: usize,
     /// Movies shown per request (K). Default 10.
     pub slate_size: usize,
+    /// How arm scores are made comparable before blending. Default `rank`.
+    pub blend: BlendNormalisation,
+    /// Diversity post-processing applied after the blend; all off by default.
+    pub diversity: DiversitySpec,
 }
 
 impl Default for StackSpec {
@@ -660,11 +664,168 @@ impl Default for StackSpec {
             },
             arms_per_request: 2,
             slate_size: 10,
+            blend: BlendNormalisation::Rank,
+            diversity: DiversitySpec::default(),
+        }
+    }
+}
+
+/// How scores of different arms are made comparable before blending.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlendNormalisation {
+    /// Item at rank r of a list of length L scores 1 − r/L (scale-free; ignores gaps).
+    #[default]
+    Rank,
+    /// (score − mean) / sd within each arm's list (keeps gaps; sensitive to outliers).
+    ZScore,
+}
+
+/// Diversity post-processing after the blend (seed plan section 1). Each strategy is
+/// switched on separately; its adjustment is added to the blended score (rank scale:
+/// the best item of a list scores about 1) and multiplied by `weight`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiversitySpec {
+    /// Global multiplier of every adjustment (the plan's `diversity_weight`). Default 1.
+    pub weight: f64,
+    /// Candidates re-ranked per request, as a multiple of the slate size. Default 5.
+    pub pool_factor: usize,
+    /// Subtract `weight · ln(1 + votes) / ln(1 + max votes)`.
+    pub popularity_dampening: StrategySpec,
+    /// Add `weight` to hidden gems (vote_count < `max_votes`, vote_average > `min_average`).
+    pub long_tail_boost: LongTailBoostSpec,
+    /// Add `weight` to movies of a niche genre (or, with `foreign_language`, not in the
+    /// catalogue's default language).
+    pub niche_boost: NicheBoostSpec,
+    /// Add `weight · max(0, 1 − c_i / c̄)` where c_i counts how often movie i was
+    /// recommended so far in the run and c̄ is the mean count.
+    pub coverage_boost: StrategySpec,
+    /// Maximal marginal relevance re-ranking (Carbonell & Goldstein 1998) with
+    /// content-vector cosine similarity.
+    pub mmr: MmrSpec,
+}
+
+/// A strategy that is on or off with a weight.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StrategySpec {
+    /// Whether the strategy runs. Default false.
+    pub enabled: bool,
+    /// Its weight. Default 0.3.
+    pub weight: f64,
+}
+
+/// The long-tail boost.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LongTailBoostSpec {
+    /// Whether the strategy runs. Default false.
+    pub enabled: bool,
+    /// Its weight. Default 0.3.
+    pub weight: f64,
+    /// Vote count below which a movie can be boosted. Default 1,000.
+    pub max_votes: u64,
+    /// Vote average above which a movie can be boosted. Default 7.5.
+    pub min_average: f64,
+}
+
+/// The niche-genre emphasis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NicheBoostSpec {
+    /// Whether the strategy runs. Default false.
+    pub enabled: bool,
+    /// Its weight. Default 0.2.
+    pub weight: f64,
+    /// Genres emphasised. Default: anime, documentary, foreign.
+    pub genres: Vec<String>,
+    /// Also emphasise movies not in the catalogue's default language. Default true.
+    pub foreign_language: bool,
+}
+
+/// MMR re-ranking.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MmrSpec {
+    /// Whether the strategy runs. Default false.
+    pub enabled: bool,
+    /// λ: 1 = relevance only, 0 = diversity only. Default 0.7.
+    pub lambda: f64,
+}
+
+impl Default for DiversitySpec {
+    fn default() -> Self {
+        Self {
+            weight: 1.0,
+            pool_factor: 5,
+            popularity_dampening: StrategySpec::default(),
+            long_tail_boost: LongTailBoostSpec::default(),
+            niche_boost: NicheBoostSpec::default(),
+            coverage_boost: StrategySpec::default(),
+            mmr: MmrSpec::default(),
+        }
+    }
+}
+
+impl DiversitySpec {
+    /// Whether any strategy is on.
+    #[must_use]
+    pub fn any_enabled(&self) -> bool {
+        self.popularity_dampening.enabled
+            || self.long_tail_boost.enabled
+            || self.niche_boost.enabled
+            || self.coverage_boost.enabled
+            || self.mmr.enabled
+    }
+}
+
+impl Default for StrategySpec {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            weight: 0.3,
+        }
+    }
+}
+
+impl Default for LongTailBoostSpec {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            weight: 0.3,
+            max_votes: 1_000,
+            min_average: 7.5,
+        }
+    }
+}
+
+impl Default for NicheBoostSpec {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            weight: 0.2,
+            genres: vec!["anime".into(), "documentary".into(), "foreign".into()],
+            foreign_language: true,
+        }
+    }
+}
+
+impl Default for MmrSpec {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            lambda: 0.7,
         }
     }
 }
 
 /// One arm (recommendation algorithm) and its parameters.
+///
+/// Arms with parameters are struct variants whose every field has a default, so
+/// `Svd()` is an SVD with default settings and `Svd(factors: 64)` overrides one field.
+/// (RON needs the parentheses: a bare `Svd` is a parse error with a hint.) Parameter
+/// semantics and defaults are explained in `docs/DIVERSITY_ALGORITHM.md`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum ArmSpec {
@@ -673,6 +834,180 @@ pub enum ArmSpec {
     Popularity,
     /// Movies the user has not watched, uniformly at random.
     Random,
+    /// Biased matrix factorisation trained by SGD (Funk SVD) on ratings.
+    Svd {
+        /// Latent factors k. Default 32.
+        #[serde(default = "arm_defaults::svd_factors")]
+        factors: usize,
+        /// SGD learning rate. Default 0.01.
+        #[serde(default = "arm_defaults::svd_learning_rate")]
+        learning_rate: f64,
+        /// L2 regularisation of biases and factors. Default 0.05.
+        #[serde(default = "arm_defaults::svd_regularisation")]
+        regularisation: f64,
+        /// Epochs over all ratings in a full fit. Default 20.
+        #[serde(default = "arm_defaults::svd_epochs")]
+        epochs: usize,
+        /// Epochs over the new ratings only in a warm-start update. Default 3.
+        #[serde(default = "arm_defaults::svd_update_epochs")]
+        update_epochs: usize,
+        /// Standard deviation of initial factor values. Default 0.1.
+        #[serde(default = "arm_defaults::svd_init_sd")]
+        init_sd: f64,
+    },
+    /// Item-based collaborative filtering over a sparse top-k item–item similarity.
+    ItemCf {
+        /// Similarity of two items' rating columns. Default `adjusted_cosine`.
+        #[serde(default)]
+        similarity: SimilarityKind,
+        /// Shrinkage s: similarity × n_common / (n_common + s). Default 10.
+        #[serde(default = "arm_defaults::item_cf_shrinkage")]
+        shrinkage: f64,
+        /// Neighbours kept per item. Default 50.
+        #[serde(default = "arm_defaults::item_cf_neighbours")]
+        neighbours: usize,
+    },
+    /// Content similarity: cosine between a user's profile (rating-weighted mean of
+    /// liked items) and each movie's vector.
+    Embeddings {
+        /// Which content view to use. Default `both` (text and image concatenated).
+        #[serde(default)]
+        view: ContentView,
+        /// A CSV or `.npy` file of item vectors (`id, v1, …, vd` rows; `.npy`: a 2-D
+        /// float array whose first column is the movie id) replacing the simulated
+        /// views, e.g. real BERT or ResNet exports. Default: none.
+        #[serde(default)]
+        vectors: Option<String>,
+    },
+    /// Personalised PageRank on a knowledge graph of movies, genres, people, keywords
+    /// and users, restarting at the user's liked movies.
+    Graph {
+        /// Restart probability α of the random walk. Default 0.15.
+        #[serde(default = "arm_defaults::graph_restart")]
+        restart_probability: f64,
+        /// Monte Carlo random walks per request; more is more exact and slower
+        /// (cost ∝ walks · (1 − α)/α steps). Default 2,000.
+        #[serde(default = "arm_defaults::graph_walks")]
+        walks: usize,
+        /// Most recent liked movies used as restart nodes. Default 20.
+        #[serde(default = "arm_defaults::graph_max_seeds")]
+        max_seeds: usize,
+    },
+    /// Long-tail discovery: hidden gems (few votes, high average) ranked by the user's
+    /// genre affinities.
+    LongTail {
+        /// A movie qualifies with vote_count below this. Default 1,000.
+        #[serde(default = "arm_defaults::long_tail_max_votes")]
+        max_votes: u64,
+        /// … and vote_average above this. Default 7.5.
+        #[serde(default = "arm_defaults::long_tail_min_average")]
+        min_average: f64,
+        /// Score added to qualifying movies over other long-tail movies. Default 1.0.
+        #[serde(default = "arm_defaults::one")]
+        boost: f64,
+    },
+    /// Serendipity: movies far from the user's history in content space yet predicted
+    /// to be rated highly.
+    Serendipity {
+        /// Minimum cosine distance (1 − cosine) between a movie and the user's profile.
+        /// Default 0.8.
+        #[serde(default = "arm_defaults::serendipity_min_distance")]
+        min_distance: f64,
+        /// Factors of the internal rating predictor. Default 16.
+        #[serde(default = "arm_defaults::serendipity_factors")]
+        factors: usize,
+        /// Epochs of the internal rating predictor. Default 10.
+        #[serde(default = "arm_defaults::serendipity_epochs")]
+        epochs: usize,
+    },
+    /// Ranks by true expected utility: an upper bound only a simulator can have.
+    /// Never selectable by a production-like policy unless `selectable: true`.
+    Oracle {
+        /// Allow policies to serve it (an upper-bound run). Default false: a static
+        /// policy giving it weight, or a uniform policy over a stack holding it, is
+        /// rejected by validation.
+        #[serde(default)]
+        selectable: bool,
+    },
+}
+
+/// Item–item similarity of item-based collaborative filtering.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SimilarityKind {
+    /// Cosine of the raw preference values.
+    Cosine,
+    /// Cosine after subtracting each user's mean value (Sarwar et al. 2001).
+    #[default]
+    AdjustedCosine,
+}
+
+/// Which simulated content view an embeddings arm reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentView {
+    /// The text view (a stand-in for BERT vectors of plot and metadata).
+    Text,
+    /// The image view (a stand-in for ResNet vectors of posters).
+    Image,
+    /// Both views, each normalised, concatenated.
+    #[default]
+    Both,
+}
+
+/// Defaults of arm parameters (serde needs functions).
+mod arm_defaults {
+    pub fn svd_factors() -> usize {
+        32
+    }
+    pub fn svd_learning_rate() -> f64 {
+        0.01
+    }
+    pub fn svd_regularisation() -> f64 {
+        0.05
+    }
+    pub fn svd_epochs() -> usize {
+        20
+    }
+    pub fn svd_update_epochs() -> usize {
+        3
+    }
+    pub fn svd_init_sd() -> f64 {
+        0.1
+    }
+    pub fn item_cf_shrinkage() -> f64 {
+        10.0
+    }
+    pub fn item_cf_neighbours() -> usize {
+        50
+    }
+    pub fn graph_restart() -> f64 {
+        0.15
+    }
+    pub fn graph_walks() -> usize {
+        2_000
+    }
+    pub fn graph_max_seeds() -> usize {
+        20
+    }
+    pub fn long_tail_max_votes() -> u64 {
+        1_000
+    }
+    pub fn long_tail_min_average() -> f64 {
+        7.5
+    }
+    pub fn one() -> f64 {
+        1.0
+    }
+    pub fn serendipity_min_distance() -> f64 {
+        0.8
+    }
+    pub fn serendipity_factors() -> usize {
+        16
+    }
+    pub fn serendipity_epochs() -> usize {
+        10
+    }
 }
 
 impl ArmSpec {
@@ -682,7 +1017,50 @@ impl ArmSpec {
         match self {
             Self::Popularity => "popularity",
             Self::Random => "random",
+            Self::Svd { .. } => "svd",
+            Self::ItemCf { .. } => "item_cf",
+            Self::Embeddings { .. } => "embeddings",
+            Self::Graph { .. } => "graph",
+            Self::LongTail { .. } => "long_tail",
+            Self::Serendipity { .. } => "serendipity",
+            Self::Oracle { .. } => "oracle",
         }
+    }
+
+    /// Whether a production-like policy may serve this arm: false only for an oracle
+    /// not explicitly marked `selectable` (it reads the hidden truth).
+    #[must_use]
+    pub fn is_selectable(&self) -> bool {
+        !matches!(self, Self::Oracle { selectable: false })
+    }
+
+    /// Whether the arm reads the world's hidden truth (the oracle): such an arm needs a
+    /// generated world and is left out of offline evaluation.
+    #[must_use]
+    pub fn reads_truth(&self) -> bool {
+        matches!(self, Self::Oracle { .. })
+    }
+
+    /// Every arm kind with default parameters, in report order (the offline table).
+    #[must_use]
+    pub fn all_defaults() -> Vec<ArmSpec> {
+        let parse = |src: &str| -> ArmSpec {
+            ron::from_str(src).expect("every arm kind parses with default parameters")
+        };
+        [
+            "Popularity",
+            "Random",
+            "Svd()",
+            "ItemCf()",
+            "Embeddings()",
+            "Graph()",
+            "LongTail()",
+            "Serendipity()",
+            "Oracle()",
+        ]
+        .into_iter()
+        .map(parse)
+        .collect()
     }
 }
 
@@ -735,6 +1113,9 @@ pub struct VariantSpec {
     /// The variant's policy; default: the stack's policy.
     #[serde(default)]
     pub policy: Option<PolicySpec>,
+    /// The variant's diversity post-processing; default: the stack's.
+    #[serde(default)]
+    pub diversity: Option<DiversitySpec>,
 }
 
 fn one() -> f64 {
@@ -766,6 +1147,9 @@ pub struct ReportSpec {
     pub event_log: bool,
     /// Hours per row of `timeseries.csv`. Default 24.
     pub timeseries_bucket_hours: u32,
+    /// Users sampled for the offline table of every arm (`offline.json`); 0 skips it.
+    /// Default 1,000.
+    pub offline_users: usize,
 }
 
 impl Default for ReportSpec {
@@ -773,6 +1157,7 @@ impl Default for ReportSpec {
         Self {
             event_log: false,
             timeseries_bucket_hours: 24,
+            offline_users: 1_000,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::Scenario;
 use super::error::{Problem, ScenarioError};
-use super::spec::{BetaSpec, PolicySpec, ScenarioSpec, SegmentSpec};
+use super::spec::{ArmSpec, BetaSpec, DiversitySpec, PolicySpec, ScenarioSpec, SegmentSpec};
 
 /// Tolerance for shares that must sum to 1.
 const SHARE_TOLERANCE: f64 = 1e-6;
@@ -81,6 +81,109 @@ impl Checker {
     fn beta(&mut self, field: &str, beta: &BetaSpec) {
         self.positive(&format!("{field}.a"), beta.a);
         self.positive(&format!("{field}.b"), beta.b);
+    }
+}
+
+/// Checks one arm's parameters; `field` is its path, e.g. `stack.arms[2]`.
+fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
+    let f = |name: &str| format!("{field}.{name}");
+    match arm {
+        ArmSpec::Popularity | ArmSpec::Random | ArmSpec::Oracle { .. } => {}
+        ArmSpec::Svd {
+            factors,
+            learning_rate,
+            regularisation,
+            epochs,
+            update_epochs: _,
+            init_sd,
+        } => {
+            c.at_least(&f("factors"), *factors, 1);
+            if *factors > 512 {
+                c.fail(
+                    f("factors"),
+                    format!("is {factors}"),
+                    "use at most 512 factors",
+                );
+            }
+            if c.finite(&f("learning_rate"), *learning_rate)
+                && !(*learning_rate > 0.0 && *learning_rate < 1.0)
+            {
+                c.fail(
+                    f("learning_rate"),
+                    format!("is {learning_rate}"),
+                    "use a learning rate in (0, 1), e.g. 0.01 (larger rates diverge)",
+                );
+            }
+            c.non_negative(&f("regularisation"), *regularisation);
+            c.at_least(&f("epochs"), *epochs, 1);
+            c.non_negative(&f("init_sd"), *init_sd);
+        }
+        ArmSpec::ItemCf {
+            similarity: _,
+            shrinkage,
+            neighbours,
+        } => {
+            c.non_negative(&f("shrinkage"), *shrinkage);
+            c.at_least(&f("neighbours"), *neighbours, 1);
+        }
+        ArmSpec::Embeddings { view: _, vectors } => {
+            if let Some(path) = vectors
+                && path.trim().is_empty()
+            {
+                c.fail(
+                    f("vectors"),
+                    "is an empty path",
+                    "name a CSV or .npy file of `id, vector` rows, or leave `vectors` out",
+                );
+            }
+        }
+        ArmSpec::Graph {
+            restart_probability,
+            walks,
+            max_seeds,
+        } => {
+            if c.finite(&f("restart_probability"), *restart_probability)
+                && !(*restart_probability > 0.0 && *restart_probability < 1.0)
+            {
+                c.fail(
+                    f("restart_probability"),
+                    format!("is {restart_probability}"),
+                    "use a probability in (0, 1), e.g. 0.15",
+                );
+            }
+            c.at_least(&f("walks"), *walks, 1);
+            c.at_least(&f("max_seeds"), *max_seeds, 1);
+        }
+        ArmSpec::LongTail {
+            max_votes,
+            min_average,
+            boost,
+        } => {
+            c.at_least(&f("max_votes"), *max_votes as usize, 1);
+            if c.finite(&f("min_average"), *min_average) && !(0.0..10.0).contains(min_average) {
+                c.fail(
+                    f("min_average"),
+                    format!("is {min_average}"),
+                    "use a vote average in [0, 10)",
+                );
+            }
+            c.non_negative(&f("boost"), *boost);
+        }
+        ArmSpec::Serendipity {
+            min_distance,
+            factors,
+            epochs,
+        } => {
+            if c.finite(&f("min_distance"), *min_distance) && !(0.0..=2.0).contains(min_distance) {
+                c.fail(
+                    f("min_distance"),
+                    format!("is {min_distance}"),
+                    "use a cosine distance in [0, 2] (0 = anything, 1 = orthogonal)",
+                );
+            }
+            c.at_least(&f("factors"), *factors, 1);
+            c.at_least(&f("epochs"), *epochs, 1);
+        }
     }
 }
 
@@ -471,6 +574,9 @@ impl ScenarioSpec {
                 format!("use a value in 1..={}", s.arms.len().max(1)),
             );
         }
+        for (i, arm) in s.arms.iter().enumerate() {
+            check_arm(c, &format!("stack.arms[{i}]"), arm);
+        }
         c.at_least("stack.slate_size", s.slate_size, 1);
         if s.slate_size > self.catalogue.n_movies {
             c.fail(
@@ -483,11 +589,52 @@ impl ScenarioSpec {
             );
         }
         self.check_policy(c, "stack.policy", &s.policy);
+        self.check_diversity(c, "stack.diversity", &s.diversity);
+    }
+
+    fn check_diversity(&self, c: &mut Checker, field: &str, d: &DiversitySpec) {
+        c.non_negative(&format!("{field}.weight"), d.weight);
+        c.at_least(&format!("{field}.pool_factor"), d.pool_factor, 1);
+        if d.pool_factor > 100 {
+            c.fail(
+                format!("{field}.pool_factor"),
+                format!("is {}", d.pool_factor),
+                "use at most 100 (the pool is re-ranked per request)",
+            );
+        }
+        for (name, w) in [
+            ("popularity_dampening", d.popularity_dampening.weight),
+            ("long_tail_boost", d.long_tail_boost.weight),
+            ("niche_boost", d.niche_boost.weight),
+            ("coverage_boost", d.coverage_boost.weight),
+        ] {
+            c.non_negative(&format!("{field}.{name}.weight"), w);
+        }
+        c.finite(
+            &format!("{field}.long_tail_boost.min_average"),
+            d.long_tail_boost.min_average,
+        );
+        for (i, genre) in d.niche_boost.genres.iter().enumerate() {
+            self.check_genre_ref(c, &format!("{field}.niche_boost.genres[{i}]"), genre);
+        }
+        c.probability(&format!("{field}.mmr.lambda"), d.mmr.lambda);
     }
 
     fn check_policy(&self, c: &mut Checker, field: &str, policy: &PolicySpec) {
+        let oracle_fix = "the oracle reads the hidden truth and is an upper bound, not a \
+                          production arm: remove it from the policy (the offline table always \
+                          reports it), or write `Oracle(selectable: true)` for an upper-bound run";
         match policy {
             PolicySpec::StaticWeights { weights } => {
+                for arm in self.stack.arms.iter().filter(|a| !a.is_selectable()) {
+                    if weights.get(arm.name()).is_some_and(|&w| w > 0.0) {
+                        c.fail(
+                            format!("{field}.weights[{:?}]", arm.name()),
+                            "gives a non-selectable oracle a positive weight",
+                            oracle_fix,
+                        );
+                    }
+                }
                 let arms: Vec<&str> = self.stack.arms.iter().map(|a| a.name()).collect();
                 for (name, &w) in weights {
                     let f = format!("{field}.weights[{name:?}]");
@@ -508,7 +655,15 @@ impl ScenarioSpec {
                     );
                 }
             }
-            PolicySpec::Uniform => {}
+            PolicySpec::Uniform => {
+                if self.stack.arms.iter().any(|a| !a.is_selectable()) {
+                    c.fail(
+                        field,
+                        "would serve the non-selectable oracle of `stack.arms` uniformly",
+                        oracle_fix,
+                    );
+                }
+            }
         }
     }
 
@@ -555,6 +710,9 @@ impl ScenarioSpec {
                 if let Some(policy) = &variant.policy {
                     self.check_policy(c, &format!("{vfield}.policy"), policy);
                 }
+                if let Some(diversity) = &variant.diversity {
+                    self.check_diversity(c, &format!("{vfield}.diversity"), diversity);
+                }
             }
         }
         let total = round_for_display(total);
@@ -565,5 +723,76 @@ impl ScenarioSpec {
                 "experiments do not overlap: make their `traffic` sum to at most 1",
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod arm_tests {
+    use std::path::Path;
+
+    use crate::scenario::ScenarioSpec;
+
+    fn problems(ron: &str) -> Vec<String> {
+        let spec = ScenarioSpec::from_ron_str(ron, Path::new("t.ron")).unwrap();
+        match spec.validate(Path::new("t.ron"), "t") {
+            Ok(_) => Vec::new(),
+            Err(crate::scenario::ScenarioError::Invalid { problems, .. }) => {
+                problems.iter().map(ToString::to_string).collect()
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn an_oracle_needs_explicit_permission_to_be_served() {
+        let static_oracle = r#"(stack: (arms: [Popularity, Oracle()], arms_per_request: 1,
+            policy: StaticWeights(weights: {"oracle": 1.0})))"#;
+        let p = problems(static_oracle);
+        assert!(
+            p.iter()
+                .any(|p| p.contains("stack.policy.weights[\"oracle\"]")
+                    && p.contains("selectable: true")),
+            "{p:?}"
+        );
+        let uniform =
+            "(stack: (arms: [Popularity, Oracle()], arms_per_request: 1, policy: Uniform))";
+        assert_eq!(problems(uniform).len(), 1);
+        let allowed = r#"(stack: (arms: [Popularity, Oracle(selectable: true)], arms_per_request: 1,
+            policy: StaticWeights(weights: {"oracle": 1.0})))"#;
+        assert!(problems(allowed).is_empty());
+        let unused = r#"(stack: (arms: [Popularity, Oracle()], arms_per_request: 1,
+            policy: StaticWeights(weights: {"popularity": 1.0})))"#;
+        assert!(problems(unused).is_empty());
+    }
+
+    #[test]
+    fn arm_and_diversity_parameters_are_checked_with_paths() {
+        let bad = r#"(stack: (arms: [Popularity, Svd(learning_rate: 2.0)], arms_per_request: 1,
+            policy: StaticWeights(weights: {"popularity": 1.0}),
+            diversity: (mmr: (enabled: true, lambda: 1.5), niche_boost: (genres: ["opera"]))))"#;
+        let p = problems(bad);
+        assert!(
+            p.iter()
+                .any(|p| p.starts_with("`stack.arms[1].learning_rate`")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|p| p.starts_with("`stack.diversity.mmr.lambda`")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|p| p.starts_with("`stack.diversity.niche_boost.genres[0]`")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_bare_arm_name_gets_a_parentheses_hint() {
+        let err = ScenarioSpec::from_ron_str("(stack: (arms: [Svd]))", Path::new("t.ron"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`Svd()`"), "{err}");
     }
 }

@@ -52,6 +52,9 @@ pub struct RunOutcome {
     pub timeseries: Vec<TimeBucket>,
     /// Times each movie was recommended, by movie id.
     pub exposure: Vec<u64>,
+    /// The same per (experiment, variant) slot, in `by_variant` order.
+    #[serde(skip)]
+    pub variant_exposure: Vec<Vec<u64>>,
     /// The training runs.
     pub model_updates: Vec<ModelUpdateLog>,
     /// Interactions produced during the replay, by kind: clicks, ratings, thumbs.
@@ -102,6 +105,7 @@ impl RunOutcome {
                 })
                 .collect(),
             exposure: vec![0; n_movies],
+            variant_exposure: vec![vec![0; n_movies]; slots.len()],
             model_updates: Vec::new(),
             n_interactions: [0; 3],
             n_active_users: 0,
@@ -188,6 +192,7 @@ impl RunOutcome {
                 row.newly_exposed += 1;
             }
             *count += 1;
+            self.variant_exposure[slot][item.movie.index()] += 1;
             let arm = &mut self.by_arm[item.arm.index()].1;
             arm.impressions += 1;
             if click_position == Some(k) {

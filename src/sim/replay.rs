@@ -10,7 +10,10 @@ use crate::experiment::Assigner;
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
 use crate::pipeline::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
-use crate::recommend::{Arms, Blend, BlendedItem, Request, Scored, TrainingData, blend};
+use crate::recommend::{
+    ArmFactory, Arms, BlendedItem, CoverageTracker, Diversity, PostProcess, Request, SlateBuilder,
+    TrainingData,
+};
 use crate::rng::{ChaCha8Rng, Purpose, SeedTree};
 use crate::scenario::Scenario;
 use crate::world::context::{Calendar, EARLY_REQUESTS, SessionPhase, saturation_of};
@@ -52,14 +55,16 @@ struct Slot {
     key: VariantKey,
     policy: Box<dyn Policy>,
     rng: ChaCha8Rng,
+    diversity: Diversity,
 }
 
 /// Runs the replay of `scenario` on `world`, sending every event to `sink`.
 ///
 /// # Errors
 ///
-/// Only the sink's I/O errors; the simulation itself cannot fail on a validated
-/// scenario.
+/// The sink's I/O errors, and an embeddings arm's unreadable vector file (as
+/// `InvalidData`; [`crate::run::run`] checks vector files first and reports them
+/// properly). The simulation itself cannot fail on a validated scenario.
 ///
 /// # Determinism
 ///
@@ -87,7 +92,9 @@ pub fn replay(
 
     // Pipeline step 1–4 at day 0: fit every arm on the warm-up log (version 1).
     let mut log: Vec<Interaction> = world.warm_up.clone();
-    let mut arms = Arms::build(&spec.stack.arms, catalogue);
+    let factory = ArmFactory::new(world, *seeds, window);
+    let mut arms = Arms::build(&spec.stack.arms, &factory)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
     arms.fit(&TrainingData {
         catalogue,
         population: &world.population,
@@ -107,7 +114,7 @@ pub fn replay(
     let mut new_since_update = 0usize;
 
     let assigner = Assigner::new(&spec.experiments);
-    let mut slots = build_slots(scenario, seeds);
+    let mut slots = build_slots(scenario, seeds, catalogue);
     let slot_of = |user: UserId| -> usize {
         let a = assigner.assign(user);
         match a.experiment {
@@ -127,9 +134,11 @@ pub fn replay(
         .iter()
         .map(|u| slot_of(u.id))
         .collect();
-    let mut arm_rngs: Vec<ChaCha8Rng> = (0..arms.len())
+    let arm_rngs: Vec<ChaCha8Rng> = (0..arms.len())
         .map(|a| seeds.stream(Purpose::Arm, a as u64))
         .collect();
+    let mut slate_builder = SlateBuilder::new(spec.stack.blend, slate_size * POOL_FACTOR, arm_rngs);
+    let mut coverage = CoverageTracker::new(catalogue.len());
 
     let mut users: Vec<UserState> = world
         .population
@@ -173,7 +182,6 @@ pub fn replay(
         &slots.iter().map(|s| s.key.clone()).collect::<Vec<_>>(),
     );
     let bucket_secs = i64::from(spec.report.timeseries_bucket_hours) * 3_600;
-    let mut lists: Vec<Vec<Scored>> = vec![Vec::new(); arms.len()];
     let mut slate: Vec<BlendedItem> = Vec::with_capacity(slate_size);
     let mut utilities: Vec<f64> = Vec::with_capacity(slate_size);
     let mut scratch: Vec<f64> = Vec::with_capacity(slate_size);
@@ -246,24 +254,19 @@ pub fn replay(
             session_position: position,
             recent_genre_counts: &state.recent_genre_counts,
         };
-        for choice in &choices {
-            let a = choice.arm.index();
-            arms.get(choice.arm).recommend(
-                &request,
-                slate_size * POOL_FACTOR,
-                &mut arm_rngs[a],
-                &mut lists[a],
-            );
-        }
-        let inputs: Vec<Blend<'_>> = choices
-            .iter()
-            .map(|c| Blend {
-                arm: c.arm,
-                weight: c.confidence,
-                list: &lists[c.arm.index()],
-            })
-            .collect();
-        blend(&inputs, slate_size, &mut slate);
+        let weights: Vec<(ArmId, f64)> = choices.iter().map(|c| (c.arm, c.confidence)).collect();
+        slate_builder.contextual_recommendations(
+            &arms,
+            &request,
+            &weights,
+            PostProcess {
+                diversity: &slot.diversity,
+                coverage: &coverage,
+            },
+            slate_size,
+            &mut slate,
+        );
+        coverage.record(&slate);
 
         let situation = Situation {
             daypart: context.daypart,
@@ -457,8 +460,13 @@ fn watch(
     }
 }
 
-fn build_slots(scenario: &Scenario, seeds: &SeedTree) -> Vec<Slot> {
+fn build_slots(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    catalogue: &crate::world::Catalogue,
+) -> Vec<Slot> {
     let spec = scenario.spec();
+    let stack_diversity = Diversity::new(&spec.stack.diversity, catalogue);
     let mut slots = vec![Slot {
         key: VariantKey {
             experiment: None,
@@ -467,6 +475,7 @@ fn build_slots(scenario: &Scenario, seeds: &SeedTree) -> Vec<Slot> {
         },
         policy: build_policy(&spec.stack.policy, &spec.stack.arms),
         rng: seeds.stream(Purpose::Policy, 0),
+        diversity: stack_diversity.clone(),
     }];
     for e in &spec.experiments {
         for v in &e.variants {
@@ -480,6 +489,10 @@ fn build_slots(scenario: &Scenario, seeds: &SeedTree) -> Vec<Slot> {
                 },
                 policy: build_policy(policy_spec, &spec.stack.arms),
                 rng: seeds.stream(Purpose::Policy, index),
+                diversity: v
+                    .diversity
+                    .as_ref()
+                    .map_or_else(|| stack_diversity.clone(), |d| Diversity::new(d, catalogue)),
             });
         }
     }

@@ -31,6 +31,12 @@ pub struct Movie {
     pub vote_average: f64,
     /// Public content vector (a stand-in for text and image embeddings).
     pub content: Vec<f32>,
+    /// Text view (a stand-in for a BERT vector of plot and metadata): its own noisy
+    /// projection of the movie's genres and hidden factors.
+    pub text_view: Vec<f32>,
+    /// Image view (a stand-in for a ResNet vector of the poster): another projection,
+    /// noisier than the text view (`IMAGE_NOISE_FACTOR`).
+    pub image_view: Vec<f32>,
     /// Credited people (knowledge-graph nodes), sorted.
     pub people: Vec<u32>,
     /// Keywords (knowledge-graph nodes), sorted.
@@ -115,6 +121,7 @@ pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Catalogue, Vec
         .collect();
     let (mut movies, mut truth): (Vec<Movie>, Vec<MovieTruth>) = drawn.into_iter().unzip();
     assign_novelty(&movies, &mut truth);
+    add_content_views(scenario, seeds, &mut movies, &truth);
     for movie in &mut movies {
         movie.title = format!("{} ({})", movie.title, movie.year);
     }
@@ -271,6 +278,8 @@ fn draw_movie(
         vote_count,
         vote_average,
         content,
+        text_view: Vec::new(),
+        image_view: Vec::new(),
         people,
         keywords,
         is_niche,
@@ -282,6 +291,61 @@ fn draw_movie(
         is_gem,
     };
     (movie, truth)
+}
+
+/// The image view's noise, as a multiple of `catalogue.content_noise`: posters say
+/// less about a movie than its text does.
+pub const IMAGE_NOISE_FACTOR: f64 = 2.0;
+
+/// Fills each movie's text and image views.
+///
+/// # Determinism
+///
+/// A separate pass with its own streams (`ContentViewsShared` units 0 and 1 for the
+/// projections, `(ContentViews, movie)` for the noise), so adding the views left every
+/// earlier catalogue draw unchanged.
+fn add_content_views(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    movies: &mut [Movie],
+    truth: &[MovieTruth],
+) {
+    let spec = &scenario.spec().catalogue;
+    let n_genres = spec.genres.len();
+    let n_in = n_genres + spec.n_factors;
+    let text = content_projection(
+        &mut seeds.stream(Purpose::ContentViewsShared, 0),
+        n_in,
+        spec.n_content_dims,
+    );
+    let image = content_projection(
+        &mut seeds.stream(Purpose::ContentViewsShared, 1),
+        n_in,
+        spec.n_content_dims,
+    );
+    let factor_sd = 1.0 / (spec.n_factors as f64).sqrt();
+    movies.par_iter_mut().zip(truth).for_each(|(movie, t)| {
+        let mut rng = seeds.stream(Purpose::ContentViews, u64::from(movie.id.0));
+        let mut input = vec![0.0; n_in];
+        for g in &movie.genres {
+            input[g.index()] = 1.0;
+        }
+        for (slot, &f) in input[n_genres..].iter_mut().zip(&t.factors) {
+            *slot = f / factor_sd;
+        }
+        let mut view = |projection: &[Vec<f64>], noise_sd: f64| -> Vec<f32> {
+            projection
+                .iter()
+                .map(|row| {
+                    let clean: f64 = row.iter().zip(&input).map(|(w, x)| w * x).sum();
+                    let noise: f64 = rng.sample(StandardNormal);
+                    (clean + noise_sd * noise) as f32
+                })
+                .collect()
+        };
+        movie.text_view = view(&text, spec.content_noise);
+        movie.image_view = view(&image, spec.content_noise * IMAGE_NOISE_FACTOR);
+    });
 }
 
 /// Draws `k` distinct graph nodes out of `n`, mostly from the primary genre's share of

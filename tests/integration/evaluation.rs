@@ -119,7 +119,8 @@ fn movielens_100k_fixture_imports_with_genres_and_latin1_titles() {
         &scenario.spec().evaluation,
         1,
         None,
-    );
+    )
+    .unwrap();
     assert_eq!(evaluation.folds.len(), 5);
     assert!(evaluation.arms[0].overall.get("ild_genre").is_some());
     assert!(evaluation.arms[0].overall.get("ild_embedding").is_none());

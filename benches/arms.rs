@@ -1,0 +1,196 @@
+//! Benchmarks of the arms layer: one SVD epoch on 1M ratings, each arm's candidate
+//! list, and one full request (3 arms blended, diversity on, K = 10, 5,000 movies).
+//!
+//! Run: `cargo bench --bench arms`. Inputs are built outside the timed closures.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use rand::RngExt;
+
+use recolab::ids::{ArmId, MovieId, UserId};
+use recolab::interaction::{Interaction, InteractionKind};
+use recolab::recommend::{
+    ArmFactory, Arms, BlendNormalisation, BlendedItem, CoverageTracker, Diversity, PostProcess,
+    Request, SlateBuilder, Svd, SvdParams, TrainingData,
+};
+use recolab::rng::{Purpose, SeedTree, stream};
+use recolab::scenario::ScenarioSpec;
+use recolab::scenario::spec::{ArmSpec, DiversitySpec};
+use recolab::world::World;
+use recolab::world::context::{DayType, Daypart, Saturation, SessionPhase};
+use recolab::world::{Context, Segment};
+
+fn svd_epoch(c: &mut Criterion) {
+    let (n_users, n_movies, n_ratings) = (20_000u32, 5_000u32, 1_000_000usize);
+    let mut rng = stream(1, Purpose::Evaluation, 0, 0);
+    let ratings: Vec<Interaction> = (0..n_ratings)
+        .map(|_| Interaction {
+            user: UserId(rng.random_range(0..n_users)),
+            movie: MovieId(rng.random_range(0..n_movies)),
+            kind: InteractionKind::Rating,
+            value: f32::from(rng.random_range(1u8..=5)),
+            time_secs: 0,
+        })
+        .collect();
+    let params = SvdParams {
+        update_epochs: 1,
+        ..SvdParams::default()
+    };
+    let mut model = Svd::new(params, stream(1, Purpose::ArmTraining, 0, 0));
+    model.update_ratings(n_users as usize, n_movies as usize, &[]);
+    let mut group = c.benchmark_group("svd");
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::new("epoch", "ratings=1000000/k=32"), |b| {
+        b.iter(|| model.update_ratings(n_users as usize, n_movies as usize, black_box(&ratings)));
+    });
+    group.finish();
+}
+
+/// A default-sized catalogue (5,000 movies) with a smaller population, so the
+/// benchmark builds in seconds; the per-request cost depends on the catalogue and
+/// the user's history, not on the number of users.
+fn world() -> (recolab::scenario::Scenario, World) {
+    let mut spec = ScenarioSpec::default();
+    spec.population.n_users = 3_000;
+    let scenario = spec
+        .validate(Path::new("bench.ron"), "bench")
+        .expect("valid");
+    let world = World::generate(&scenario, &SeedTree::new(42));
+    (scenario, world)
+}
+
+fn context() -> Context {
+    Context {
+        daypart: Daypart::Evening,
+        day_type: DayType::Weekday,
+        segment: Segment::Regular,
+        saturation: Saturation::Low,
+        session_phase: SessionPhase::Early,
+    }
+}
+
+fn requests(c: &mut Criterion) {
+    let (scenario, world) = world();
+    let seeds = SeedTree::new(42);
+    let factory = ArmFactory::new(&world, seeds, 10);
+    let specs: Vec<ArmSpec> = ArmSpec::all_defaults();
+    let mut arms = Arms::build(&specs, &factory).expect("no vector files");
+    arms.fit(&TrainingData {
+        catalogue: &world.catalogue,
+        population: &world.population,
+        interactions: &world.warm_up,
+    });
+    // A regular user with a typical history (the median warm-up length).
+    let mut by_user = vec![Vec::new(); world.population.len()];
+    for i in &world.warm_up {
+        by_user[i.user.index()].push(i.movie);
+    }
+    let mut lengths: Vec<(usize, u32)> = by_user
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !h.is_empty())
+        .map(|(u, h)| (h.len(), u as u32))
+        .collect();
+    lengths.sort_unstable();
+    let user = UserId(lengths[lengths.len() / 2].1);
+    let mut seen = by_user[user.index()].clone();
+    seen.sort_unstable();
+    let context = context();
+    let recent = vec![0u16; world.catalogue.genre_names.len()];
+    let request = Request {
+        user,
+        context: &context,
+        seen: &seen,
+        time_secs: 0,
+        session_position: 1,
+        recent_genre_counts: &recent,
+    };
+    let k = scenario.spec().stack.slate_size;
+    let list_len = k * recolab::sim::POOL_FACTOR;
+
+    let mut group = c.benchmark_group("recommend");
+    for (a, spec) in specs.iter().enumerate() {
+        let arm = arms.get(ArmId(a as u16));
+        let mut rng = stream(42, Purpose::Arm, 0, a as u64);
+        let mut out = Vec::new();
+        group.bench_function(
+            BenchmarkId::new(spec.name(), format!("n={list_len}")),
+            |b| {
+                b.iter(|| arm.recommend(black_box(&request), list_len, &mut rng, &mut out));
+            },
+        );
+    }
+    group.finish();
+
+    let mut diversity = DiversitySpec::default();
+    diversity.popularity_dampening.enabled = true;
+    diversity.long_tail_boost.enabled = true;
+    diversity.niche_boost.enabled = true;
+    diversity.coverage_boost.enabled = true;
+    diversity.mmr.enabled = true;
+    let on = Diversity::new(&diversity, &world.catalogue);
+    let off = Diversity::new(&DiversitySpec::default(), &world.catalogue);
+    let mut coverage = CoverageTracker::new(world.catalogue.len());
+    let warm: Vec<BlendedItem> = world
+        .warm_up
+        .iter()
+        .map(|i| BlendedItem {
+            movie: i.movie,
+            score: 0.0,
+            arm: ArmId(0),
+        })
+        .collect();
+    coverage.record(&warm);
+    let index = |name: &str| {
+        ArmId(
+            specs
+                .iter()
+                .position(|s| s.name() == name)
+                .expect("arm exists") as u16,
+        )
+    };
+    let weights = [
+        (index("svd"), 0.4),
+        (index("item_cf"), 0.35),
+        (index("long_tail"), 0.25),
+    ];
+    let rngs = (0..specs.len())
+        .map(|a| seeds.stream(Purpose::Arm, a as u64))
+        .collect();
+    let mut builder = SlateBuilder::new(BlendNormalisation::Rank, list_len, rngs);
+    let mut slate = Vec::with_capacity(k);
+    let mut group = c.benchmark_group("request");
+    for (label, diversity) in [("on", &on), ("off", &off)] {
+        group.bench_function(
+            BenchmarkId::new(
+                "svd+item_cf+long_tail",
+                format!("diversity={label}/k={k}/movies=5000"),
+            ),
+            |b| {
+                b.iter(|| {
+                    builder.contextual_recommendations(
+                        &arms,
+                        black_box(&request),
+                        &weights,
+                        PostProcess {
+                            diversity,
+                            coverage: &coverage,
+                        },
+                        k,
+                        &mut slate,
+                    );
+                });
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(std::time::Duration::from_secs(3));
+    targets = svd_epoch, requests
+}
+criterion_main!(benches);

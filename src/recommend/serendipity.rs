@@ -1,0 +1,169 @@
+//! Serendipity: movies unlike the user's history, yet predicted to be rated highly.
+//!
+//! ```text
+//! distance(u, j) = 1 − cos(profile(u), v_j)          (content views, as `embeddings`)
+//! score(u, j)    = r̂(u, j)   if distance(u, j) ≥ min_distance, else not a candidate
+//! ```
+//!
+//! `r̂` is an internal biased matrix factorisation (see [`Svd`]) with `factors` and
+//! `epochs` of its own; `profile(u)` the rating-weighted mean of liked movies' unit
+//! content vectors. A user without liked movies is far from everything: every movie
+//! qualifies and the arm ranks by predicted rating.
+//!
+//! # References
+//!
+//! Ge, Delgado-Battenfeld & Jannach (2010) define serendipity as unexpected and
+//! useful; "unexpected" here is content distance from the profile, "useful" is the
+//! predicted rating.
+
+use crate::ids::MovieId;
+use crate::interaction::Interaction;
+use crate::rng::ChaCha8Rng;
+use crate::scenario::spec::ContentView;
+use crate::world::Catalogue;
+
+use super::embeddings::view_vectors;
+use super::history::Histories;
+use super::svd::{Svd, SvdParams};
+use super::topn::TopN;
+use super::vectors::{UnitVectors, dot};
+use super::{Recommender, Request, Scored, TrainingData};
+
+/// Settings of the serendipity arm.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SerendipityParams {
+    /// Minimum cosine distance from the profile.
+    pub min_distance: f64,
+    /// Factors of the rating predictor.
+    pub factors: usize,
+    /// Epochs of the rating predictor.
+    pub epochs: usize,
+}
+
+/// The serendipity arm.
+#[derive(Clone, Debug)]
+pub struct Serendipity {
+    min_similarity: f32,
+    predictor: Svd,
+    vectors: UnitVectors,
+    histories: Histories,
+}
+
+impl Serendipity {
+    /// An untrained arm whose predictor trains from `rng`.
+    #[must_use]
+    pub fn new(params: SerendipityParams, catalogue: &Catalogue, rng: ChaCha8Rng) -> Self {
+        let svd = SvdParams {
+            factors: params.factors,
+            epochs: params.epochs,
+            ..SvdParams::default()
+        };
+        Self {
+            min_similarity: (1.0 - params.min_distance) as f32,
+            predictor: Svd::new(svd, rng),
+            vectors: view_vectors(catalogue, ContentView::Both),
+            histories: Histories::default(),
+        }
+    }
+}
+
+impl Recommender for Serendipity {
+    fn name(&self) -> &'static str {
+        "serendipity"
+    }
+
+    fn fit(&mut self, data: &TrainingData<'_>) {
+        self.predictor.fit(data);
+        self.histories = Histories::from_log(data.population.len(), data.interactions);
+    }
+
+    fn update(&mut self, data: &TrainingData<'_>, new: &[Interaction]) {
+        self.predictor.update(data, new);
+        self.histories.add(new);
+    }
+
+    fn recommend(
+        &self,
+        request: &Request<'_>,
+        n: usize,
+        _rng: &mut ChaCha8Rng,
+        out: &mut Vec<Scored>,
+    ) {
+        let profile = self.vectors.profile(
+            self.histories
+                .of(request.user)
+                .iter()
+                .map(|e| (e.movie.index(), e.weight)),
+        );
+        let mut top = TopN::new(n);
+        let mut seen = request.seen.iter().peekable();
+        for m in 0..self.vectors.len() {
+            let movie = MovieId(m as u32);
+            while seen.next_if(|&&s| s < movie).is_some() {}
+            if seen.peek() == Some(&&movie) {
+                continue;
+            }
+            if let Some(p) = &profile
+                && dot(p, self.vectors.get(m)) > self.min_similarity
+            {
+                continue;
+            }
+            top.push(movie, self.predictor.predict(request.user, movie));
+        }
+        top.finish(out);
+    }
+
+    fn predict_rating(&self, user: crate::ids::UserId, movie: MovieId) -> Option<f64> {
+        Some(self.predictor.predict(user, movie))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::UserId;
+    use crate::interaction::InteractionKind;
+    use crate::recommend::testing;
+    use crate::recommend::vectors::dot;
+
+    #[test]
+    fn recommends_only_movies_far_from_the_profile() {
+        let catalogue = testing::catalogue(60);
+        let mut arm = Serendipity::new(
+            SerendipityParams {
+                min_distance: 0.9,
+                factors: 2,
+                epochs: 5,
+            },
+            &catalogue,
+            testing::rng(),
+        );
+        let log: Vec<Interaction> = [0u32, 7, 14]
+            .iter()
+            .map(|&m| Interaction {
+                user: UserId(0),
+                movie: MovieId(m),
+                kind: InteractionKind::Rating,
+                value: 5.0,
+                time_secs: 0,
+            })
+            .collect();
+        let data = testing::data(&catalogue, 1, &log);
+        arm.fit(&data);
+        let context = testing::context();
+        let seen = [MovieId(0), MovieId(7), MovieId(14)];
+        let request = testing::request(UserId(0), &context, &seen);
+        let mut out = Vec::new();
+        arm.recommend(&request, 60, &mut testing::rng(), &mut out);
+        let profile = arm
+            .vectors
+            .profile(seen.iter().map(|m| (m.index(), 1.0)))
+            .unwrap();
+        assert!(!out.is_empty() && out.len() < 57);
+        for s in &out {
+            assert!(dot(&profile, arm.vectors.get(s.movie.index())) <= 0.1 + 1e-6);
+        }
+        // Scores are predicted ratings, best first.
+        assert!(out.windows(2).all(|w| w[0].score >= w[1].score));
+    }
+}
