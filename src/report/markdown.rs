@@ -96,7 +96,10 @@ pub fn summary_markdown(s: &RunSummary) -> String {
     writeln!(w, "\n## By variant\n").expect(line);
     writeln!(w, "| experiment | variant | policy | {ENGAGEMENT_HEADER} |").expect(line);
     writeln!(w, "| --- | --- | --- |{}", " ---: |".repeat(7)).expect(line);
-    for v in &s.by_variant {
+    // A variant nobody was assigned to (e.g. the default stack when one experiment
+    // takes all traffic) stays in summary.json but would be a row of dashes here.
+    let served = || s.by_variant.iter().filter(|v| v.engagement.requests > 0);
+    for v in served() {
         let experiment = v.experiment_id.as_deref().unwrap_or("–");
         writeln!(
             w,
@@ -114,7 +117,7 @@ pub fn summary_markdown(s: &RunSummary) -> String {
     )
     .expect(line);
     writeln!(w, "| --- | --- |{}", " ---: |".repeat(6)).expect(line);
-    for v in &s.by_variant {
+    for v in served() {
         writeln!(
             w,
             "| {} | {} | {} | {} | {:.4} | {} | {} | {} |",
