@@ -3,13 +3,15 @@
 mod arrivals;
 mod event;
 mod outcome;
+mod regret;
 mod replay;
 mod tally;
 
 pub use arrivals::ArrivalProfile;
 pub use event::{EVENT_LOG_VERSION, EventSink, RecommendationEvent};
 pub use outcome::{RunOutcome, TimeBucket, VariantKey};
-pub use replay::{POOL_FACTOR, Progress, replay};
+pub use regret::{RegretCell, RegretLedger, RequestRegret, SlotRegret};
+pub use replay::{POOL_FACTOR, Progress, ReplayOptions, SlotPolicy, replay, replay_with};
 pub use tally::{ArmTally, Tally};
 
 /// A sink that drops every event (when only the tallies are wanted).

@@ -54,6 +54,11 @@ pub struct RunOutcome {
     pub n_interactions: [u64; 3],
     /// Distinct users who made at least one request.
     pub n_active_users: u64,
+    /// Exact regret per policy slot, with `report.regret: true`.
+    pub regret: Option<super::RegretLedger>,
+    /// The policies as they ended the run (learned posteriors, stream positions).
+    #[serde(skip)]
+    pub final_policies: Vec<super::SlotPolicy>,
     #[serde(skip)]
     active: Vec<bool>,
 }
@@ -91,6 +96,11 @@ impl RunOutcome {
             model_updates: Vec::new(),
             n_interactions: [0; 3],
             n_active_users: 0,
+            regret: spec
+                .report
+                .regret
+                .then(|| super::RegretLedger::new(slots.len(), arm_names.len(), n_buckets)),
+            final_policies: Vec::new(),
             active: vec![false; spec.population.n_users],
         }
     }

@@ -5,13 +5,13 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use rand::RngExt;
 
-use crate::bandit::{Feedback, Policy, build_policy};
+use crate::bandit::{BetaTable, Feedback, Policy, RewardRule, build_policy};
 use crate::experiment::Assigner;
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
 use crate::pipeline::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
 use crate::recommend::{Arms, Blend, BlendedItem, Request, Scored, TrainingData, blend};
-use crate::rng::{ChaCha8Rng, Purpose, SeedTree};
+use crate::rng::{ChaCha8Rng, Purpose, RngPosition, SeedTree};
 use crate::scenario::Scenario;
 use crate::world::context::{Calendar, EARLY_REQUESTS, SessionPhase, saturation_of};
 use crate::world::{Context, Situation, World};
@@ -19,6 +19,7 @@ use crate::world::{Context, Situation, World};
 use super::arrivals::ArrivalProfile;
 use super::event::{EventSink, RecommendationEvent};
 use super::outcome::{RunOutcome, VariantKey};
+use super::regret::RequestRegret;
 use super::tally::Tally;
 
 /// Each arm proposes this many candidates per slate position before blending.
@@ -54,7 +55,48 @@ struct Slot {
     rng: ChaCha8Rng,
 }
 
+/// A policy slot's learned state: what a run ends with, or starts from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlotPolicy {
+    /// The (experiment, variant) slot and its policy.
+    pub key: VariantKey,
+    /// The learned posteriors (`None` for policies that learn nothing).
+    pub table: Option<BetaTable>,
+    /// Where the slot's policy stream stands.
+    pub rng: RngPosition,
+}
+
+/// Options of [`replay_with`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReplayOptions<'a> {
+    /// Start every slot's policy from these states (same slots, arms and context keys,
+    /// as [`crate::bandit::state`] checks) instead of from its prior.
+    pub resume: Option<&'a [SlotPolicy]>,
+}
+
 /// Runs the replay of `scenario` on `world`, sending every event to `sink`.
+///
+/// # Errors
+///
+/// Only the sink's I/O errors.
+pub fn replay(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    world: &World,
+    sink: &mut dyn EventSink,
+    progress: &mut dyn FnMut(Progress),
+) -> std::io::Result<RunOutcome> {
+    replay_with(
+        scenario,
+        seeds,
+        world,
+        sink,
+        progress,
+        ReplayOptions::default(),
+    )
+}
+
+/// [`replay`] with options.
 ///
 /// # Errors
 ///
@@ -66,12 +108,13 @@ struct Slot {
 /// Requests are processed in (time, user) order from a priority queue; every draw
 /// comes from the stream of its user, arm or policy slot. The loop is sequential
 /// (the policies learn online), so threads cannot change it.
-pub fn replay(
+pub fn replay_with(
     scenario: &Scenario,
     seeds: &SeedTree,
     world: &World,
     sink: &mut dyn EventSink,
     progress: &mut dyn FnMut(Progress),
+    options: ReplayOptions<'_>,
 ) -> std::io::Result<RunOutcome> {
     let spec = scenario.spec();
     let catalogue = &world.catalogue;
@@ -108,6 +151,17 @@ pub fn replay(
 
     let assigner = Assigner::new(&spec.experiments);
     let mut slots = build_slots(scenario, seeds);
+    if let Some(saved) = options.resume {
+        for (slot, saved) in slots.iter_mut().zip(saved) {
+            if let (Some(table), Some(saved_table)) = (slot.policy.table_mut(), &saved.table) {
+                *table = saved_table.clone();
+            }
+            slot.rng = saved.rng.restore();
+        }
+    }
+    let rule = RewardRule::new(&spec.stack.reward);
+    let regret_on = spec.report.regret;
+    let mut arm_rewards: Vec<f64> = vec![0.0; arms.len()];
     let slot_of = |user: UserId| -> usize {
         let a = assigner.assign(user);
         match a.experiment {
@@ -235,9 +289,6 @@ pub fn replay(
 
         let slot_index = user_slot[u];
         let slot = &mut slots[slot_index];
-        let choices = slot
-            .policy
-            .select_arms(&context, spec.stack.arms_per_request, &mut slot.rng);
         let request = Request {
             user,
             context: &context,
@@ -246,14 +297,58 @@ pub fn replay(
             session_position: position,
             recent_genre_counts: &state.recent_genre_counts,
         };
-        for choice in &choices {
-            let a = choice.arm.index();
-            arms.get(choice.arm).recommend(
-                &request,
-                slate_size * POOL_FACTOR,
-                &mut arm_rngs[a],
-                &mut lists[a],
-            );
+        let situation = Situation {
+            daypart: context.daypart,
+            day_type: context.day_type,
+            session_position: position,
+            recent_genre_counts: &state.recent_genre_counts,
+            fatigue_window: window,
+        };
+        let taste = &world.tastes[u];
+        if regret_on {
+            // Every arm recommends from its own stream before the policy chooses, so
+            // the oracle and the regret see exactly the slates that could be shown.
+            for (a, list) in lists.iter_mut().enumerate() {
+                let arm = ArmId(u16::try_from(a).expect("arm count fits u16"));
+                arms.get(arm)
+                    .recommend(&request, slate_size * POOL_FACTOR, &mut arm_rngs[a], list);
+                utilities.clear();
+                utilities.extend(list.iter().take(slate_size).map(|item| {
+                    world.response.utility(
+                        catalogue,
+                        &world.movie_truth,
+                        taste,
+                        item.movie,
+                        &situation,
+                    )
+                }));
+                arm_rewards[a] =
+                    world
+                        .response
+                        .expected_reward(&utilities, &spec.stack.reward, &mut scratch);
+            }
+            if slot.policy.reads_truth() {
+                slot.policy.observe_truth(&arm_rewards);
+            }
+        }
+        let choices = slot
+            .policy
+            .select_arms(&context, spec.stack.arms_per_request, &mut slot.rng);
+        let greedy = if regret_on {
+            slot.policy.greedy_arm(&context)
+        } else {
+            None
+        };
+        if !regret_on {
+            for choice in &choices {
+                let a = choice.arm.index();
+                arms.get(choice.arm).recommend(
+                    &request,
+                    slate_size * POOL_FACTOR,
+                    &mut arm_rngs[a],
+                    &mut lists[a],
+                );
+            }
         }
         let inputs: Vec<Blend<'_>> = choices
             .iter()
@@ -265,14 +360,6 @@ pub fn replay(
             .collect();
         blend(&inputs, slate_size, &mut slate);
 
-        let situation = Situation {
-            daypart: context.daypart,
-            day_type: context.day_type,
-            session_position: position,
-            recent_genre_counts: &state.recent_genre_counts,
-            fatigue_window: window,
-        };
-        let taste = &world.tastes[u];
         utilities.clear();
         utilities.extend(slate.iter().map(|item| {
             world
@@ -281,6 +368,13 @@ pub fn replay(
         }));
         let movies: Vec<MovieId> = slate.iter().map(|i| i.movie).collect();
         let expected_click = world.response.expected_click(&utilities, &mut scratch);
+        let shown_reward = if regret_on {
+            world
+                .response
+                .expected_reward(&utilities, &spec.stack.reward, &mut scratch)
+        } else {
+            0.0
+        };
         let response =
             world
                 .response
@@ -294,6 +388,21 @@ pub fn replay(
             thumbs: response.thumbs,
         };
         slot.policy.update(&context, &choices, &feedback);
+        let bucket = usize::try_from(now / bucket_secs).expect("non-negative time");
+        if let (Some(ledger), Some(lead)) = (&mut outcome.regret, choices.first()) {
+            ledger.record(
+                slot_index,
+                context,
+                bucket,
+                &RequestRegret {
+                    arm_rewards: &arm_rewards,
+                    lead: lead.arm.index(),
+                    shown_reward,
+                    explored: greedy != Some(lead.arm),
+                    success: rule.reward(&feedback) == Some(true),
+                },
+            );
+        }
 
         state.session_requests += 1;
         if let Some((_, movie)) = response.click {
@@ -350,7 +459,6 @@ pub fn replay(
             Some(_) => tally.thumbs_down = 1,
             None => {}
         }
-        let bucket = usize::try_from(now / bucket_secs).expect("non-negative time");
         outcome.record(
             u,
             &tally,
@@ -415,6 +523,14 @@ pub fn replay(
         });
     }
     outcome.finish(model_updates, &log[world.warm_up.len()..]);
+    outcome.final_policies = slots
+        .iter()
+        .map(|slot| SlotPolicy {
+            key: slot.key.clone(),
+            table: slot.policy.table().cloned(),
+            rng: RngPosition::of(&slot.rng),
+        })
+        .collect();
     Ok(outcome)
 }
 
@@ -464,7 +580,7 @@ fn build_slots(scenario: &Scenario, seeds: &SeedTree) -> Vec<Slot> {
             variant: "default".into(),
             policy: spec.stack.policy.name().into(),
         },
-        policy: build_policy(&spec.stack.policy, &spec.stack.arms),
+        policy: build_policy(&spec.stack.policy, &spec.stack),
         rng: seeds.stream(Purpose::Policy, 0),
     }];
     for e in &spec.experiments {
@@ -477,7 +593,7 @@ fn build_slots(scenario: &Scenario, seeds: &SeedTree) -> Vec<Slot> {
                     variant: v.name.clone(),
                     policy: policy_spec.name().into(),
                 },
-                policy: build_policy(policy_spec, &spec.stack.arms),
+                policy: build_policy(policy_spec, &spec.stack),
                 rng: seeds.stream(Purpose::Policy, index),
             });
         }
