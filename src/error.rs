@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::bandit::state::StateError;
 use crate::scenario::ScenarioError;
 
 /// Anything that can go wrong in recolab.
@@ -10,6 +11,9 @@ pub enum Error {
     /// A scenario could not be read or is invalid.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    /// A bandit-state file could not be read, upgraded or resumed.
+    #[error(transparent)]
+    BanditState(#[from] StateError),
     /// A report file or folder could not be written.
     #[error("{}: {source}", path.display())]
     Io {

@@ -4,12 +4,15 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::bandit::state::BanditStateFile;
 use crate::error::Result;
 use crate::eval::{Engagement, Exposure};
 use crate::report::{self, EventLog, ReportDir};
 use crate::rng::SeedTree;
 use crate::scenario::Scenario;
-use crate::sim::{self, EventSink, NoEvents, Progress, RunOutcome};
+use crate::sim::{
+    self, EventSink, NoEvents, Progress, ReplayOptions, RunOutcome, SlotRegretSummary,
+};
 use crate::world::{Segment, World};
 
 /// Version of the `summary.json` layout.
@@ -195,6 +198,8 @@ pub struct Finished {
     pub report_dir: PathBuf,
     /// The summary written to it.
     pub summary: RunSummary,
+    /// Regret per policy slot, with `report.regret: true`.
+    pub regret: Option<Vec<SlotRegretSummary>>,
 }
 
 /// Stages of a run, for progress display.
@@ -219,34 +224,81 @@ pub fn run(
     out_dir: &Path,
     on_stage: &mut dyn FnMut(Stage),
 ) -> Result<Finished> {
+    run_with(scenario, out_dir, on_stage, None)
+}
+
+/// [`run`], with the policies starting from a saved bandit state (`bandit_state.json`
+/// of an earlier report, or a migrated older file) instead of their priors.
+///
+/// # Errors
+///
+/// As [`run`], and [`crate::Error::BanditState`] when the state cannot be read or does
+/// not fit the scenario (arms, slots, policies, context features).
+pub fn run_with(
+    scenario: &Scenario,
+    out_dir: &Path,
+    on_stage: &mut dyn FnMut(Stage),
+    resume: Option<&Path>,
+) -> Result<Finished> {
     let seeds = SeedTree::new(scenario.spec().seed);
+    let resumed = match resume {
+        None => None,
+        Some(path) => {
+            let arms: Vec<&str> = scenario
+                .spec()
+                .stack
+                .arms
+                .iter()
+                .map(|a| a.name())
+                .collect();
+            let fresh = sim::initial_policies(scenario, &seeds);
+            Some(BanditStateFile::read(path)?.to_slots(path, &arms, &fresh)?)
+        }
+    };
+    let options = ReplayOptions {
+        resume: resumed.as_deref(),
+    };
     let dir = ReportDir::create(out_dir)?;
     on_stage(Stage::World);
     let world = World::generate(scenario, &seeds);
     let mut progress = |p: Progress| on_stage(Stage::Day(p));
     let outcome = if scenario.spec().report.event_log {
         let mut sink = EventLog::create(&dir.path(report::EVENTS_FILE))?;
-        let outcome = sim::replay(
+        let outcome = sim::replay_with(
             scenario,
             &seeds,
             &world,
             &mut sink as &mut dyn EventSink,
             &mut progress,
+            options,
         )
         .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?;
         sink.finish()
             .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?;
         outcome
     } else {
-        sim::replay(scenario, &seeds, &world, &mut NoEvents, &mut progress)
-            .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?
+        sim::replay_with(
+            scenario,
+            &seeds,
+            &world,
+            &mut NoEvents,
+            &mut progress,
+            options,
+        )
+        .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?
     };
     on_stage(Stage::Report);
     let summary = RunSummary::new(scenario, &world, &outcome);
     report::write_run(&dir, scenario, &summary, &outcome)?;
     let report_dir = dir.commit()?;
+    let regret = outcome.regret.as_ref().map(|ledger| {
+        let keys: Vec<_> = outcome.by_variant.iter().map(|(k, _)| k.clone()).collect();
+        let arms: Vec<&str> = outcome.by_arm.iter().map(|(n, _)| n.as_str()).collect();
+        SlotRegretSummary::all(ledger, &keys, &arms)
+    });
     Ok(Finished {
         report_dir,
         summary,
+        regret,
     })
 }

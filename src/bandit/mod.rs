@@ -33,7 +33,7 @@ pub use posterior::BetaTable;
 pub use reward::RewardRule;
 pub use static_weights::StaticWeights;
 pub use syntax::{PolicySyntaxError, ShortSyntax, parse_policy};
-pub use thompson::ThompsonSampling;
+pub use thompson::{ThompsonSampling, sample_beta, sample_gamma};
 pub use ucb::Ucb1;
 pub use uniform::Uniform;
 

@@ -12,19 +12,23 @@ use super::context_key::ContextKeys;
 /// # The posterior
 ///
 /// With prior Beta(α₀, β₀), evidence (s, f) of the arm in the context and evidence
-/// (S, F) of the arm over all contexts, the posterior is
+/// (S, F) of the arm over all contexts, the evidence elsewhere is
+/// (S', F') = (max(0, S − s), max(0, F − f)) and the posterior is
 ///
 /// ```text
-/// p̂     = (S + α₀) / (S + F + α₀ + β₀)          the arm's global posterior mean
-/// m     = min(pooling, S + F)                    pseudo-observations lent
+/// p̂     = (S' + α₀) / (S' + F' + α₀ + β₀)        the arm's mean in the other contexts
+/// m     = min(pooling, S' + F')                  pseudo-observations lent
 /// α     = α₀ + m · p̂ + s
 /// β     = β₀ + m · (1 − p̂) + f
 /// ```
 ///
-/// so a context never seen starts from what the arm earns everywhere (worth at most
+/// so a context never seen starts from what the arm earns elsewhere (worth at most
 /// `pooling` observations, and never more than the arm has seen), and its own evidence
-/// takes over as it accumulates. The global counts include the context's own
-/// observations; lending at most `pooling` of them bounds that double counting.
+/// takes over as it accumulates. Lending only the *other* contexts' evidence matters:
+/// lending a context its own observations counts them twice, and a doubly confident
+/// posterior after an unlucky start can starve an arm of exploration for thousands of
+/// requests (seen on `scenarios/stationary.ron` before this rule). With one context
+/// nothing is lent.
 ///
 /// # Forgetting
 ///
@@ -130,9 +134,12 @@ impl BetaTable {
         let (a0, b0) = self.prior;
         let [s, f] = self.evidence[key * self.n_arms + arm];
         let [gs, gf] = self.global[arm];
-        let seen = gs + gf;
+        // Forgetting runs on different clocks for the context and the whole table, so
+        // the difference can dip below 0 by rounding or discounting: clamp.
+        let (os, of) = ((gs - s).max(0.0), (gf - f).max(0.0));
+        let seen = os + of;
         let lent = self.pooling.min(seen);
-        let pooled_mean = (gs + a0) / (seen + a0 + b0);
+        let pooled_mean = (os + a0) / (seen + a0 + b0);
         (
             a0 + lent * pooled_mean + s,
             b0 + lent * (1.0 - pooled_mean) + f,
@@ -286,13 +293,16 @@ mod tests {
         let (a, b) = t.posterior(1, 0);
         assert!((a - (1.0 + 310.0 / 42.0)).abs() < 1e-12);
         assert!((b - (1.0 + 110.0 / 42.0)).abs() < 1e-12);
-        // Lending never exceeds what the arm has seen.
-        let mut fresh = BetaTable::new(ContextKeys::new(&[]), 1, (1.0, 1.0), None, 10.0);
-        fresh.observe(0, &one(0), true);
-        let (a, b) = fresh.posterior(0, 0);
-        assert!(
-            (a - (1.0 + 2.0 / 3.0 + 1.0)).abs() < 1e-12 && (b - (1.0 + 1.0 / 3.0)).abs() < 1e-12
-        );
+        // Key 0 borrows nothing from itself: only key 1's evidence (none yet).
+        assert_eq!(t.posterior(0, 0), (31.0, 11.0));
+        // Lending never exceeds what the other contexts have seen: 1 observation.
+        t.observe(1, &one(0), true);
+        let (a, b) = t.posterior(0, 0);
+        assert!((a - (31.0 + 2.0 / 3.0)).abs() < 1e-12 && (b - (11.0 + 1.0 / 3.0)).abs() < 1e-12);
+        // One context: nothing to borrow.
+        let mut single = BetaTable::new(ContextKeys::new(&[]), 1, (1.0, 1.0), None, 10.0);
+        single.observe(0, &one(0), true);
+        assert_eq!(single.posterior(0, 0), (2.0, 1.0));
     }
 
     #[test]

@@ -10,8 +10,12 @@ mod tally;
 pub use arrivals::ArrivalProfile;
 pub use event::{EVENT_LOG_VERSION, EventSink, RecommendationEvent};
 pub use outcome::{RunOutcome, TimeBucket, VariantKey};
-pub use regret::{RegretCell, RegretLedger, RequestRegret, SlotRegret};
-pub use replay::{POOL_FACTOR, Progress, ReplayOptions, SlotPolicy, replay, replay_with};
+pub use regret::{
+    RegretCell, RegretLedger, RegretRow, RequestRegret, SlotRegret, SlotRegretSummary,
+};
+pub use replay::{
+    POOL_FACTOR, Progress, ReplayOptions, SlotPolicy, initial_policies, replay, replay_with,
+};
 pub use tally::{ArmTally, Tally};
 
 /// A sink that drops every event (when only the tallies are wanted).

@@ -160,3 +160,98 @@ impl RegretLedger {
         s.timeseries[bucket].add(r);
     }
 }
+
+/// One row of a regret summary: a slot overall or one of its contexts.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RegretRow {
+    /// Requests.
+    pub requests: u64,
+    /// Σ expected reward of the shown slates.
+    pub expected_reward: f64,
+    /// Expected reward per request.
+    pub expected_reward_rate: Option<f64>,
+    /// Realised successes per request under the reward rule.
+    pub success_rate: Option<f64>,
+    /// Cumulative regret against the per-request oracle.
+    pub oracle_regret: f64,
+    /// Cumulative regret against the best fixed arm per context, in hindsight.
+    pub hindsight_regret: f64,
+    /// Share of requests whose lead arm was not the policy's greedy arm.
+    pub exploration_share: Option<f64>,
+    /// Share of requests each arm led, by arm name.
+    pub lead_share: BTreeMap<String, f64>,
+    /// Mean expected reward of each arm's slate over these requests, by arm name.
+    pub arm_mean_reward: BTreeMap<String, f64>,
+}
+
+impl RegretRow {
+    /// Summarises a cell; `hindsight` is its hindsight regret (summed over contexts for
+    /// a slot).
+    #[must_use]
+    pub fn of(cell: &RegretCell, hindsight: f64, arm_names: &[&str]) -> Self {
+        let n = cell.requests as f64;
+        let per = |x: f64| (n > 0.0).then(|| x / n);
+        Self {
+            requests: cell.requests,
+            expected_reward: cell.shown_reward,
+            expected_reward_rate: per(cell.shown_reward),
+            success_rate: per(cell.successes as f64),
+            oracle_regret: cell.regret,
+            hindsight_regret: hindsight,
+            exploration_share: per(cell.explored as f64),
+            lead_share: arm_names
+                .iter()
+                .zip(&cell.lead_counts)
+                .filter_map(|(a, &c)| Some(((*a).to_owned(), per(c as f64)?)))
+                .collect(),
+            arm_mean_reward: arm_names
+                .iter()
+                .zip(&cell.arm_rewards)
+                .filter_map(|(a, &r)| Some(((*a).to_owned(), per(r)?)))
+                .collect(),
+        }
+    }
+}
+
+/// The regret summary of one policy slot.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SlotRegretSummary {
+    /// Experiment id, `None` outside experiments.
+    pub experiment: Option<String>,
+    /// Variant name.
+    pub variant: String,
+    /// Policy name.
+    pub policy: String,
+    /// All requests of the slot.
+    pub overall: RegretRow,
+    /// Per full context key (`daypart/day_type/segment/saturation/session_phase`).
+    pub by_context: BTreeMap<String, RegretRow>,
+}
+
+impl SlotRegretSummary {
+    /// Summarises every slot of a ledger.
+    #[must_use]
+    pub fn all(ledger: &RegretLedger, keys: &[super::VariantKey], arm_names: &[&str]) -> Vec<Self> {
+        ledger
+            .slots
+            .iter()
+            .zip(keys)
+            .map(|(s, key)| Self {
+                experiment: key.experiment.clone(),
+                variant: key.variant.clone(),
+                policy: key.policy.clone(),
+                overall: RegretRow::of(&s.total, s.hindsight_regret(), arm_names),
+                by_context: s
+                    .by_context
+                    .iter()
+                    .map(|(c, cell)| {
+                        (
+                            c.key(),
+                            RegretRow::of(cell, cell.hindsight_regret(), arm_names),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}

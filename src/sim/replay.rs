@@ -572,6 +572,20 @@ fn watch(
     }
 }
 
+/// The policy slots of a scenario as a run starts them (priors, fresh streams): what a
+/// saved state must match to be resumed.
+#[must_use]
+pub fn initial_policies(scenario: &Scenario, seeds: &SeedTree) -> Vec<SlotPolicy> {
+    build_slots(scenario, seeds)
+        .iter()
+        .map(|slot| SlotPolicy {
+            key: slot.key.clone(),
+            table: slot.policy.table().cloned(),
+            rng: RngPosition::of(&slot.rng),
+        })
+        .collect()
+}
+
 fn build_slots(scenario: &Scenario, seeds: &SeedTree) -> Vec<Slot> {
     let spec = scenario.spec();
     let mut slots = vec![Slot {
