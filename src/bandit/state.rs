@@ -354,11 +354,16 @@ impl BanditStateFile {
                 None => None,
                 Some(fresh_table) => {
                     if saved.context_features != fresh_table.keys().features() {
+                        let names = |f: &[ContextFeature]| {
+                            let v: Vec<&str> = f.iter().map(|f| f.name()).collect();
+                            format!("[{}]", v.join(", "))
+                        };
                         return Err(mismatch(format!(
-                            "slot {}: context features {:?} were saved, the scenario uses {:?}",
+                            "slot {}: context features {} were saved, the scenario uses {}; \
+                             fix: resume with the same `context` features",
                             saved.variant,
-                            saved.context_features,
-                            fresh_table.keys().features()
+                            names(&saved.context_features),
+                            names(fresh_table.keys().features())
                         )));
                     }
                     let keys = fresh_table.keys();
