@@ -8,11 +8,13 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 
+use recolab::bandit::state::{Migration, migrate_file};
 use recolab::data::{read_items, read_qrels, read_run};
 use recolab::eval::{ExternalSettings, Gain, evaluate_external};
 use recolab::offline::{EvalSource, default_scenario, ratings_name, run_evaluation};
 use recolab::report::{HEADLINE_METRICS, interval_cell};
-use recolab::run::{Stage, run};
+use recolab::report::{compare_markdown, write_compare};
+use recolab::run::{Stage, run_with};
 use recolab::scenario::{STARTER_SCENARIO, Scenario};
 
 const EXAMPLES: &str = "\
@@ -27,6 +29,11 @@ Examples:
                                                  the same on a real MovieLens log
   recolab metrics --run run.txt --qrels qrels.txt --items items.csv
                                                  score lists made by another system (JSON)
+  recolab compare scenarios/context_shift.ron --policy static --policy thompson --policy \"thompson(prior=2,8)\" --policy ucb1 --seeds 20
+                                                 policies on the same worlds and users
+  recolab run s.ron --resume-bandit reports/s/bandit_state.json
+                                                 start the policies from a saved state
+  recolab migrate old_bandit_state.json          upgrade a bandit state to the current version
 
 Exit status: 0 success, 1 a failed check, 2 an error (bad scenario, I/O).";
 
@@ -54,6 +61,33 @@ enum Command {
         /// No progress on stderr.
         #[arg(long, short)]
         quiet: bool,
+        /// Start the policies from this saved bandit state (`bandit_state.json`).
+        #[arg(long, value_name = "FILE")]
+        resume_bandit: Option<PathBuf>,
+    },
+    /// Compare policies on the same worlds and users over many seeds.
+    ///
+    /// Policy syntax: `thompson`, `thompson(prior=2,8,context=daypart+day_type,
+    /// discount=0.999,pooling=10)`, `epsilon_greedy(epsilon=0.1)`, `ucb1(c=2)`,
+    /// `static` or `static(popularity=0.7,random=0.3)`, `uniform`, `oracle`
+    /// (see docs/BANDIT_SELECTOR.md).
+    Compare {
+        /// The scenario file (RON); its experiments are ignored.
+        scenario: PathBuf,
+        /// A policy to compare (repeat); the first is the reference of the Δ columns.
+        #[arg(long = "policy", value_name = "POLICY", required = true)]
+        policies: Vec<String>,
+        /// Number of seeds (replicates 0..N of the scenario's seed).
+        #[arg(long, default_value_t = 20)]
+        seeds: usize,
+        /// Output folder [default: reports/<scenario name>-compare].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Upgrade a bandit-state file to the current format version, in place.
+    Migrate {
+        /// The bandit-state file (JSON).
+        file: PathBuf,
     },
     /// Check a scenario: syntax, unknown fields, ranges, consistency.
     Validate {
@@ -145,7 +179,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             seed,
             quiet,
-        } => run_command(&scenario, out, seed, quiet),
+            resume_bandit,
+        } => run_command(&scenario, out, seed, quiet, resume_bandit.as_deref()),
+        Command::Compare {
+            scenario,
+            policies,
+            seeds,
+            out,
+        } => compare_command(&scenario, &policies, seeds, out),
+        Command::Migrate { file } => migrate_command(&file),
         Command::Validate { scenario } => validate_command(&scenario),
         Command::Init { name } => init_command(&name),
         Command::Eval {
@@ -194,6 +236,7 @@ fn run_command(
     out: Option<PathBuf>,
     seed: Option<u64>,
     quiet: bool,
+    resume_bandit: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let mut scenario = Scenario::from_file(path)?;
     if let Some(seed) = seed {
@@ -256,7 +299,7 @@ fn run_command(
             }
         };
     };
-    let finished = run(&scenario, &out, &mut on_stage)
+    let finished = run_with(&scenario, &out, &mut on_stage, resume_bandit)
         .with_context(|| format!("running {}", path.display()))?;
     let s = &finished.summary;
     let pct = |v: Option<f64>| v.map_or_else(|| "–".into(), |v| format!("{:.2}%", 100.0 * v));
@@ -272,9 +315,56 @@ fn run_command(
     println!("Gini          {:.4}", s.exposure.gini);
     println!("coverage      {}", pct(Some(s.exposure.coverage)));
     println!("long-tail     {}", pct(s.exposure.long_tail_share));
+    for slot in finished.regret.iter().flatten() {
+        let o = &slot.overall;
+        println!(
+            "regret        {} ({}): {:.1} vs oracle, {:.1} vs best arm per context; reward/request {}",
+            slot.variant,
+            slot.policy,
+            o.oracle_regret,
+            o.hindsight_regret,
+            o.expected_reward_rate
+                .map_or_else(|| "–".into(), |v| format!("{v:.4}"))
+        );
+    }
     println!("report        {}", finished.report_dir.display());
     if !quiet {
         eprintln!("recolab: finished in {:.1?}", started.elapsed());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compare_command(
+    path: &Path,
+    policies: &[String],
+    seeds: usize,
+    out: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::from_file(path)?;
+    let out =
+        out.unwrap_or_else(|| Path::new("reports").join(format!("{}-compare", scenario.name())));
+    let started = Instant::now();
+    let report = recolab::sweep::compare(&scenario, policies, seeds)
+        .with_context(|| format!("comparing policies on {}", path.display()))?;
+    let dir = write_compare(&report, &out)?;
+    print!("{}", compare_markdown(&report));
+    println!("\nreport: {}", dir.display());
+    eprintln!("recolab: compared in {:.1?}", started.elapsed());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn migrate_command(path: &Path) -> anyhow::Result<ExitCode> {
+    match migrate_file(path)? {
+        Migration::Upgraded { from } => println!(
+            "{}: upgraded the bandit state from version {from} to {}",
+            path.display(),
+            recolab::bandit::state::BANDIT_STATE_VERSION
+        ),
+        Migration::Current => println!(
+            "{}: already version {}; nothing to do",
+            path.display(),
+            recolab::bandit::state::BANDIT_STATE_VERSION
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }

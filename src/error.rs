@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::bandit::state::StateError;
 use crate::data::DataError;
 use crate::scenario::ScenarioError;
 
@@ -17,6 +18,9 @@ pub enum Error {
     /// An arm cannot be built (a bad embeddings vector file, an oracle without truth).
     #[error(transparent)]
     Arm(#[from] crate::recommend::ArmBuildError),
+    /// A bandit-state file could not be read, upgraded or resumed.
+    #[error(transparent)]
+    BanditState(#[from] StateError),
     /// A report file or folder could not be written.
     #[error("{}: {source}", path.display())]
     Io {

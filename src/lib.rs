@@ -13,14 +13,15 @@
 //! | policies | [`bandit`] | [`Policy`](bandit::Policy): which arms serve a request |
 //! | experiments | [`experiment`] | consistent-hash assignment of users to variants |
 //! | pipeline | [`pipeline`] | retraining schedule and model-update log |
-//! | replay | [`sim`] | the loop over simulated time, events, tallies |
+//! | replay | [`sim`] | the loop over simulated time, events, tallies, exact regret |
+//! | sweeps | [`sweep`] | policies × seeds in parallel: `recolab compare` |
 //! | metrics | [`eval`] | offline metrics as pure functions, protocols, the fold driver, online summaries |
 //! | real data | [`data`] | MovieLens / CSV logs, TREC runs and qrels → [`Dataset`](data::Dataset) |
 //! | report | [`report`] | files: JSON, Markdown, CSV, event log |
 //! | one run | [`run`](mod@run) | world → replay → metrics → report |
 //! | one evaluation | [`offline`] | world or real log → folds → every arm scored → `eval.json` |
 //!
-//! Dependencies point one way: `run → sim → {world, recommend, bandit, experiment,
+//! Dependencies point one way: `run`/`sweep` `→ sim → {world, recommend, bandit, experiment,
 //! pipeline}`; `eval` and `report` read results. Recommenders and policies never see
 //! the world's hidden truth; only the response model does.
 //!
@@ -47,6 +48,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod world;
 
 pub use error::{Error, Result};

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::bandit::state::BanditStateFile;
 use crate::error::Result;
 use crate::eval::{Engagement, Exposure, OnlineBreakdown};
 use crate::pipeline::offline::{self, OfflineTable};
@@ -12,7 +13,9 @@ use crate::report::{self, EventLog, ReportDir};
 use crate::rng::SeedTree;
 use crate::scenario::Scenario;
 use crate::scenario::spec::ArmSpec;
-use crate::sim::{self, EventSink, NoEvents, Progress, RunOutcome};
+use crate::sim::{
+    self, EventSink, NoEvents, Progress, ReplayOptions, RunOutcome, SlotRegretSummary,
+};
 use crate::world::{Segment, World};
 
 /// Version of the `summary.json` layout.
@@ -213,6 +216,8 @@ pub struct Finished {
     pub summary: RunSummary,
     /// The offline table written to it (`None` with `report.offline_users: 0`).
     pub offline: Option<OfflineTable>,
+    /// Regret per policy slot, with `report.regret: true`.
+    pub regret: Option<Vec<SlotRegretSummary>>,
 }
 
 /// Stages of a run, for progress display.
@@ -239,7 +244,40 @@ pub fn run(
     out_dir: &Path,
     on_stage: &mut dyn FnMut(Stage),
 ) -> Result<Finished> {
+    run_with(scenario, out_dir, on_stage, None)
+}
+
+/// [`run`], with the policies starting from a saved bandit state (`bandit_state.json`
+/// of an earlier report, or a migrated older file) instead of their priors.
+///
+/// # Errors
+///
+/// As [`run`], and [`crate::Error::BanditState`] when the state cannot be read or does
+/// not fit the scenario (arms, slots, policies, context features).
+pub fn run_with(
+    scenario: &Scenario,
+    out_dir: &Path,
+    on_stage: &mut dyn FnMut(Stage),
+    resume: Option<&Path>,
+) -> Result<Finished> {
     let seeds = SeedTree::new(scenario.spec().seed);
+    let resumed = match resume {
+        None => None,
+        Some(path) => {
+            let arms: Vec<&str> = scenario
+                .spec()
+                .stack
+                .arms
+                .iter()
+                .map(|a| a.name())
+                .collect();
+            let fresh = sim::initial_policies(scenario, &seeds);
+            Some(BanditStateFile::read(path)?.to_slots(path, &arms, &fresh)?)
+        }
+    };
+    let options = ReplayOptions {
+        resume: resumed.as_deref(),
+    };
     let dir = ReportDir::create(out_dir)?;
     on_stage(Stage::World);
     let world = World::generate(scenario, &seeds);
@@ -262,28 +300,42 @@ pub fn run(
     let mut progress = |p: Progress| on_stage(Stage::Day(p));
     let outcome = if scenario.spec().report.event_log {
         let mut sink = EventLog::create(&dir.path(report::EVENTS_FILE))?;
-        let outcome = sim::replay(
+        let outcome = sim::replay_with(
             scenario,
             &seeds,
             &world,
             &mut sink as &mut dyn EventSink,
             &mut progress,
+            options,
         )
         .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?;
         sink.finish()
             .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?;
         outcome
     } else {
-        sim::replay(scenario, &seeds, &world, &mut NoEvents, &mut progress)
-            .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?
+        sim::replay_with(
+            scenario,
+            &seeds,
+            &world,
+            &mut NoEvents,
+            &mut progress,
+            options,
+        )
+        .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?
     };
     on_stage(Stage::Report);
     let summary = RunSummary::new(scenario, &world, &outcome);
     report::write_run(&dir, scenario, &summary, &outcome, offline.as_ref())?;
     let report_dir = dir.commit()?;
+    let regret = outcome.regret.as_ref().map(|ledger| {
+        let keys: Vec<_> = outcome.by_variant.iter().map(|(k, _)| k.clone()).collect();
+        let arms: Vec<&str> = outcome.by_arm.iter().map(|(n, _)| n.as_str()).collect();
+        SlotRegretSummary::all(ledger, &keys, &arms)
+    });
     Ok(Finished {
         report_dir,
         summary,
         offline,
+        regret,
     })
 }

@@ -1,16 +1,47 @@
 //! Policies: which arms serve a request, with what confidence, and how they learn.
+//!
+//! | policy | file | learns | reads the truth |
+//! | --- | --- | --- | --- |
+//! | [`ThompsonSampling`] | `thompson.rs` | Beta posteriors per (context, arm) | no |
+//! | [`EpsilonGreedy`] | `epsilon_greedy.rs` | the same posteriors | no |
+//! | [`Ucb1`] | `ucb.rs` | the same posteriors | no |
+//! | [`StaticWeights`] | `static_weights.rs` | nothing (today's system) | no |
+//! | [`Uniform`] | `uniform.rs` | nothing | no |
+//! | [`Oracle`] | `oracle.rs` | nothing | yes: every arm's expected reward |
+//!
+//! [`ContextKeys`] turns a request's context into the key a policy learns under;
+//! [`RewardRule`] turns feedback into a success or failure; [`BetaTable`] holds the
+//! posteriors with the sparse-context fallback; [`state`] persists them.
+//! `docs/BANDIT_SELECTOR.md` explains the whole selector.
 
+mod context_key;
+mod epsilon_greedy;
+mod oracle;
+mod posterior;
+mod reward;
+pub mod state;
 mod static_weights;
+mod syntax;
+mod thompson;
+mod ucb;
 mod uniform;
 
+pub use context_key::ContextKeys;
+pub use epsilon_greedy::EpsilonGreedy;
+pub use oracle::Oracle;
+pub use posterior::BetaTable;
+pub use reward::RewardRule;
 pub use static_weights::StaticWeights;
+pub use syntax::{PolicySyntaxError, ShortSyntax, parse_policy};
+pub use thompson::{ThompsonSampling, sample_beta, sample_gamma};
+pub use ucb::Ucb1;
 pub use uniform::Uniform;
 
 use serde::Serialize;
 
 use crate::ids::ArmId;
 use crate::rng::ChaCha8Rng;
-use crate::scenario::spec::{ArmSpec, PolicySpec};
+use crate::scenario::spec::{PolicySpec, StackSpec};
 use crate::world::Context;
 
 /// An arm picked for a request and the policy's confidence in it.
@@ -29,7 +60,8 @@ pub struct Feedback {
     /// Whether any slate item was clicked.
     pub clicked: bool,
     /// The arm credited with the clicked item (the arm contributing most to its blended
-    /// score), if any.
+    /// score), if any. Reported, not used for learning: the learning policies split a
+    /// request's reward between the chosen arms by confidence ([`BetaTable::observe`]).
     pub credited_arm: Option<ArmId>,
     /// Stars 1–5, if rated.
     pub rating: Option<u8>,
@@ -42,21 +74,71 @@ pub trait Policy: Send {
     /// The policy's short name.
     fn name(&self) -> &'static str;
 
-    /// Chooses up to `n` distinct arms for a request in `context`, with confidences
-    /// summing to 1, strongest first.
+    /// Writes up to `n` distinct arms for a request in `context` into `out` (cleared
+    /// first), with confidences summing to 1, the lead (strongest) arm first.
     ///
     /// # Determinism
     ///
     /// Randomised policies draw only from `rng`, the policy's own stream.
-    fn select_arms(&mut self, context: &Context, n: usize, rng: &mut ChaCha8Rng) -> Vec<ArmChoice>;
+    fn select_into(
+        &mut self,
+        context: &Context,
+        n: usize,
+        rng: &mut ChaCha8Rng,
+        out: &mut Vec<ArmChoice>,
+    );
+
+    /// [`Policy::select_into`] into a new vector.
+    fn select_arms(&mut self, context: &Context, n: usize, rng: &mut ChaCha8Rng) -> Vec<ArmChoice> {
+        let mut out = Vec::with_capacity(n);
+        self.select_into(context, n, rng, &mut out);
+        out
+    }
 
     /// Learns from the feedback to a request it served with `choices`.
     fn update(&mut self, context: &Context, choices: &[ArmChoice], feedback: &Feedback);
+
+    /// The arm the policy currently believes best in `context` (highest estimate), if
+    /// it has beliefs. A request whose lead arm differs from it is exploration.
+    fn greedy_arm(&self, _context: &Context) -> Option<ArmId> {
+        None
+    }
+
+    /// Whether the policy must be told the truth before each selection (the oracle).
+    fn reads_truth(&self) -> bool {
+        false
+    }
+
+    /// The true expected reward of every arm for the coming request, by arm id; the
+    /// simulator calls it only when [`Policy::reads_truth`] is true.
+    fn observe_truth(&mut self, _expected_rewards: &[f64]) {}
+
+    /// The learned posteriors, for reports and persistence.
+    fn table(&self) -> Option<&BetaTable> {
+        None
+    }
+
+    /// The learned posteriors, to restore a saved state.
+    fn table_mut(&mut self) -> Option<&mut BetaTable> {
+        None
+    }
 }
 
-/// Builds the policy a spec describes over the stack's arms.
+/// Builds the policy a spec describes over the stack's arms, learning with the
+/// stack's reward rule.
 #[must_use]
-pub fn build_policy(spec: &PolicySpec, arms: &[ArmSpec]) -> Box<dyn Policy> {
+pub fn build_policy(spec: &PolicySpec, stack: &StackSpec) -> Box<dyn Policy> {
+    let arms = &stack.arms;
+    let rule = || RewardRule::new(&stack.reward);
+    let table = |prior: (f64, f64), context: &[_], discount: Option<f64>, pooling: f64| {
+        BetaTable::new(
+            ContextKeys::new(context),
+            arms.len(),
+            prior,
+            discount,
+            pooling,
+        )
+    };
     match spec {
         PolicySpec::StaticWeights { weights } => {
             let weights = arms
@@ -66,5 +148,37 @@ pub fn build_policy(spec: &PolicySpec, arms: &[ArmSpec]) -> Box<dyn Policy> {
             Box::new(StaticWeights::new(weights))
         }
         PolicySpec::Uniform => Box::new(Uniform::new(arms.len())),
+        PolicySpec::Thompson {
+            prior,
+            context,
+            discount,
+            pooling,
+        } => Box::new(ThompsonSampling::new(
+            table(*prior, context, *discount, *pooling),
+            rule(),
+        )),
+        PolicySpec::EpsilonGreedy {
+            epsilon,
+            context,
+            prior,
+            discount,
+            pooling,
+        } => Box::new(EpsilonGreedy::new(
+            table(*prior, context, *discount, *pooling),
+            rule(),
+            *epsilon,
+        )),
+        PolicySpec::Ucb1 {
+            c,
+            context,
+            prior,
+            discount,
+            pooling,
+        } => Box::new(Ucb1::new(
+            table(*prior, context, *discount, *pooling),
+            rule(),
+            *c,
+        )),
+        PolicySpec::Oracle => Box::new(Oracle::new(arms.len())),
     }
 }

@@ -39,22 +39,25 @@ impl Policy for StaticWeights {
         "static_weights"
     }
 
-    fn select_arms(
+    fn select_into(
         &mut self,
         _context: &Context,
         n: usize,
         _rng: &mut ChaCha8Rng,
-    ) -> Vec<ArmChoice> {
+        out: &mut Vec<ArmChoice>,
+    ) {
         let chosen = &self.ranked[..n.min(self.ranked.len())];
         let total: f64 = chosen.iter().map(|c| c.1).sum();
-        chosen
-            .iter()
-            .map(|&(arm, w)| ArmChoice {
-                arm,
-                confidence: w / total,
-            })
-            .collect()
+        out.clear();
+        out.extend(chosen.iter().map(|&(arm, w)| ArmChoice {
+            arm,
+            confidence: w / total,
+        }));
     }
 
     fn update(&mut self, _context: &Context, _choices: &[ArmChoice], _feedback: &Feedback) {}
+
+    fn greedy_arm(&self, _context: &Context) -> Option<ArmId> {
+        Some(self.ranked[0].0)
+    }
 }

@@ -27,12 +27,13 @@ impl Policy for Uniform {
         "uniform"
     }
 
-    fn select_arms(
+    fn select_into(
         &mut self,
         _context: &Context,
         n: usize,
         rng: &mut ChaCha8Rng,
-    ) -> Vec<ArmChoice> {
+        out: &mut Vec<ArmChoice>,
+    ) {
         let n = n.min(self.n_arms);
         let mut arms: Vec<u16> =
             (0..u16::try_from(self.n_arms).expect("arm count fits u16")).collect();
@@ -41,13 +42,11 @@ impl Policy for Uniform {
             let j = rng.random_range(i..arms.len());
             arms.swap(i, j);
         }
-        arms[..n]
-            .iter()
-            .map(|&a| ArmChoice {
-                arm: ArmId(a),
-                confidence: 1.0 / n as f64,
-            })
-            .collect()
+        out.clear();
+        out.extend(arms[..n].iter().map(|&a| ArmChoice {
+            arm: ArmId(a),
+            confidence: 1.0 / n as f64,
+        }));
     }
 
     fn update(&mut self, _context: &Context, _choices: &[ArmChoice], _feedback: &Feedback) {}

@@ -159,7 +159,23 @@ impl SlateBuilder {
         n: usize,
         out: &mut Vec<BlendedItem>,
     ) {
-        for &(arm, _) in weights {
+        self.fill_lists(arms, request, weights.iter().map(|&(arm, _)| arm));
+        self.blend_lists(weights, post, n, out);
+    }
+
+    /// Asks each arm of `which` for its candidate list for `request` (kept until the
+    /// next call); used directly when every arm's list is needed (exact regret).
+    ///
+    /// # Determinism
+    ///
+    /// Arm `a` draws only from its own stream `rngs[a]`.
+    pub fn fill_lists(
+        &mut self,
+        arms: &Arms,
+        request: &Request<'_>,
+        which: impl IntoIterator<Item = ArmId>,
+    ) {
+        for arm in which {
             let a = arm.index();
             arms.get(arm).recommend(
                 request,
@@ -168,6 +184,23 @@ impl SlateBuilder {
                 &mut self.lists[a],
             );
         }
+    }
+
+    /// Arm `arm`'s last candidate list, best first.
+    #[must_use]
+    pub fn list(&self, arm: ArmId) -> &[Scored] {
+        &self.lists[arm.index()]
+    }
+
+    /// Blends the last lists of the `weights` arms and post-processes the pool into the
+    /// slate of `n`.
+    pub fn blend_lists(
+        &mut self,
+        weights: &[(ArmId, f64)],
+        post: PostProcess<'_>,
+        n: usize,
+        out: &mut Vec<BlendedItem>,
+    ) {
         let inputs: Vec<Blend<'_>> = weights
             .iter()
             .map(|&(arm, weight)| Blend {

@@ -37,6 +37,12 @@ pub fn write_run(
         timeseries_csv(outcome, scenario.spec().report.timeseries_bucket_hours).as_bytes(),
     )?;
     dir.write("model_updates.json", &to_json(&outcome.model_updates))?;
+    super::write_regret(
+        dir,
+        scenario.name(),
+        outcome,
+        scenario.spec().report.timeseries_bucket_hours,
+    )?;
     Ok(())
 }
 

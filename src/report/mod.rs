@@ -12,20 +12,27 @@
 //! | `model_updates.json` | the training runs ([`ModelUpdateLog`](crate::pipeline::ModelUpdateLog)) |
 //! | `eval/eval.json`, `eval/eval.md` | `recolab eval`: [`OfflineEvaluation`](crate::eval::OfflineEvaluation) per arm, mean and 95% interval over folds |
 //! | `events.jsonl` | with `report.event_log: true`: a header line, then one `RecommendationEvent` per line |
+//! | `regret.json`, `regret.md`, `regret.csv`, `regret.svg` | with `report.regret: true`: exact regret per policy slot, per context and over time |
+//! | `bandit_state.json` | when a policy learns: its posteriors ([`crate::bandit::state`]) |
 //!
 //! Files are written to a temporary sibling folder that is renamed into place at the
 //! end ([`ReportDir`]), so a failed run never leaves a half-written report.
 
+mod compare;
 mod dir;
 mod eval;
 mod events;
 mod files;
 mod markdown;
+pub mod plot;
+mod regret;
 
+pub use compare::{compare_markdown, write_compare};
 pub use dir::ReportDir;
 pub use eval::{HEADLINE_METRICS, eval_markdown, interval_cell, write_eval};
 pub use events::EventLog;
 pub use files::write_run;
+pub use regret::write_regret;
 
 /// Name of the event-log file.
 pub const EVENTS_FILE: &str = "events.jsonl";

@@ -365,6 +365,20 @@ pub struct ContextSpec {
     /// Utility added per unit of novelty appetite for each request deeper in a session:
     /// later requests are more exploratory. Default 0.15.
     pub session_novelty_gain: f64,
+    /// Utility added per unit of movie novelty (1 − popularity percentile) in a
+    /// daypart, scaled by the user's context sensitivity: positive = the daypart
+    /// favours unknown movies, negative = familiar ones. Default: none.
+    pub daypart_novelty: Vec<DaypartNovelty>,
+}
+
+/// How much a daypart favours novel (unpopular) movies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaypartNovelty {
+    /// The daypart.
+    pub daypart: Daypart,
+    /// Utility per unit of novelty (negative favours popular movies).
+    pub shift: f64,
 }
 
 /// A genre's utility shift in one daypart.
@@ -438,6 +452,7 @@ impl Default for ContextSpec {
             ],
             fatigue: FatigueSpec::default(),
             session_novelty_gain: 0.15,
+            daypart_novelty: Vec::new(),
         }
     }
 }
@@ -653,6 +668,38 @@ pub struct StackSpec {
     pub blend: BlendNormalisation,
     /// Diversity post-processing applied after the blend; all off by default.
     pub diversity: DiversitySpec,
+    /// What counts as a success or a failure for the policies (and for regret).
+    pub reward: RewardSpec,
+}
+
+/// The reward rule: how a response becomes a success, a failure or nothing.
+///
+/// Default as in the plan: success = a click, a rating ≥ 4, a thumbs up; failure = no
+/// click, a rating ≤ 2, a thumbs down. A click followed by a negative rating or thumb
+/// is a failure; see `docs/BANDIT_SELECTOR.md`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RewardSpec {
+    /// A click without negative feedback is a success. Default true; false = only
+    /// positive ratings or thumbs up count, other clicks teach nothing.
+    pub click: bool,
+    /// Ratings at or above this many stars are successes. Default 4 (6 = never).
+    pub success_min_rating: u8,
+    /// Ratings at or below this many stars are failures. Default 2 (0 = never).
+    pub failure_max_rating: u8,
+    /// Thumbs count: up = success, down = failure. Default true.
+    pub thumbs: bool,
+}
+
+impl Default for RewardSpec {
+    fn default() -> Self {
+        Self {
+            click: true,
+            success_min_rating: 4,
+            failure_max_rating: 2,
+            thumbs: true,
+        }
+    }
 }
 
 impl Default for StackSpec {
@@ -664,6 +711,7 @@ impl Default for StackSpec {
             },
             arms_per_request: 2,
             slate_size: 10,
+            reward: RewardSpec::default(),
             blend: BlendNormalisation::Rank,
             diversity: DiversitySpec::default(),
         }
@@ -1064,7 +1112,49 @@ impl ArmSpec {
     }
 }
 
+/// A feature of the request context that can form part of a bandit's context key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContextFeature {
+    /// Morning, afternoon, evening or night (4 values).
+    Daypart,
+    /// Weekday or weekend (2 values).
+    DayType,
+    /// Cold-start, regular or power user (3 values).
+    Segment,
+    /// Recent genre saturation: low, medium, high (3 values).
+    Saturation,
+    /// Early or late in the session (2 values).
+    SessionPhase,
+}
+
+impl ContextFeature {
+    /// Every feature, in key order.
+    pub const ALL: [ContextFeature; 5] = [
+        ContextFeature::Daypart,
+        ContextFeature::DayType,
+        ContextFeature::Segment,
+        ContextFeature::Saturation,
+        ContextFeature::SessionPhase,
+    ];
+
+    /// Snake-case name, as in scenarios.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Daypart => "daypart",
+            Self::DayType => "day_type",
+            Self::Segment => "segment",
+            Self::Saturation => "saturation",
+            Self::SessionPhase => "session_phase",
+        }
+    }
+}
+
 /// A policy: how arms are chosen per request and how they learn.
+///
+/// The learning policies (`Thompson`, `EpsilonGreedy`, `Ucb1`) keep one Beta
+/// posterior per (context key, arm); `docs/BANDIT_SELECTOR.md` explains each.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum PolicySpec {
@@ -1076,6 +1166,86 @@ pub enum PolicySpec {
     },
     /// Arms drawn uniformly at random per request, blended equally.
     Uniform,
+    /// Thompson Sampling: one Beta(α, β) per (context key, arm); each request draws a
+    /// success probability from every posterior and takes the highest draws.
+    Thompson {
+        /// Prior Beta(α, β) of every (context, arm) before pooling. Default (1, 1).
+        #[serde(default = "uniform_prior")]
+        prior: (f64, f64),
+        /// Features forming the context key; `[]` = one context. Default
+        /// `[daypart, day_type]`.
+        #[serde(default = "default_context")]
+        context: Vec<ContextFeature>,
+        /// Forgetting factor γ in (0, 1] for drifting tastes: a context's counts are
+        /// multiplied by γ at each of its updates. Default none (no forgetting).
+        #[serde(default)]
+        discount: Option<f64>,
+        /// Pseudo-observations lent by each arm's global (all-context) posterior to
+        /// the prior of every context: the sparse-context fallback. Default 10; 0 = off.
+        #[serde(default = "default_pooling")]
+        pooling: f64,
+    },
+    /// ε-greedy: the arms with the highest posterior mean, except with probability ε
+    /// uniformly random arms.
+    EpsilonGreedy {
+        /// Probability of a random choice. Default 0.1.
+        #[serde(default = "default_epsilon")]
+        epsilon: f64,
+        /// Features forming the context key. Default `[daypart, day_type]`.
+        #[serde(default = "default_context")]
+        context: Vec<ContextFeature>,
+        /// Prior Beta(α, β) of the estimates. Default (1, 1).
+        #[serde(default = "uniform_prior")]
+        prior: (f64, f64),
+        /// Forgetting factor γ in (0, 1]. Default none.
+        #[serde(default)]
+        discount: Option<f64>,
+        /// Pooled-prior strength, as for `Thompson`. Default 10.
+        #[serde(default = "default_pooling")]
+        pooling: f64,
+    },
+    /// UCB1 (Auer et al. 2002): the arms with the highest `mean + sqrt(c · ln t / n)`;
+    /// arms never tried in a context first.
+    Ucb1 {
+        /// Exploration constant c (2 in the paper). Default 2.
+        #[serde(default = "default_ucb_c")]
+        c: f64,
+        /// Features forming the context key. Default `[daypart, day_type]`.
+        #[serde(default = "default_context")]
+        context: Vec<ContextFeature>,
+        /// Prior Beta(α, β) of the means. Default (1, 1).
+        #[serde(default = "uniform_prior")]
+        prior: (f64, f64),
+        /// Forgetting factor γ in (0, 1]. Default none.
+        #[serde(default)]
+        discount: Option<f64>,
+        /// Pooled-prior strength, as for `Thompson`. Default 10.
+        #[serde(default = "default_pooling")]
+        pooling: f64,
+    },
+    /// The oracle: knows every arm's true expected reward for the request and takes
+    /// the best. Needs `report.regret: true`. Regret 0 by construction.
+    Oracle,
+}
+
+fn uniform_prior() -> (f64, f64) {
+    (1.0, 1.0)
+}
+
+fn default_context() -> Vec<ContextFeature> {
+    vec![ContextFeature::Daypart, ContextFeature::DayType]
+}
+
+fn default_pooling() -> f64 {
+    10.0
+}
+
+fn default_epsilon() -> f64 {
+    0.1
+}
+
+fn default_ucb_c() -> f64 {
+    2.0
 }
 
 impl PolicySpec {
@@ -1085,6 +1255,45 @@ impl PolicySpec {
         match self {
             Self::StaticWeights { .. } => "static_weights",
             Self::Uniform => "uniform",
+            Self::Thompson { .. } => "thompson",
+            Self::EpsilonGreedy { .. } => "epsilon_greedy",
+            Self::Ucb1 { .. } => "ucb1",
+            Self::Oracle => "oracle",
+        }
+    }
+
+    /// A Thompson policy with every default.
+    #[must_use]
+    pub fn thompson() -> Self {
+        Self::Thompson {
+            prior: uniform_prior(),
+            context: default_context(),
+            discount: None,
+            pooling: default_pooling(),
+        }
+    }
+
+    /// An ε-greedy policy with every default.
+    #[must_use]
+    pub fn epsilon_greedy() -> Self {
+        Self::EpsilonGreedy {
+            epsilon: default_epsilon(),
+            context: default_context(),
+            prior: uniform_prior(),
+            discount: None,
+            pooling: default_pooling(),
+        }
+    }
+
+    /// A UCB1 policy with every default.
+    #[must_use]
+    pub fn ucb1() -> Self {
+        Self::Ucb1 {
+            c: default_ucb_c(),
+            context: default_context(),
+            prior: uniform_prior(),
+            discount: None,
+            pooling: default_pooling(),
         }
     }
 }
@@ -1150,6 +1359,11 @@ pub struct ReportSpec {
     /// Users sampled for the offline table of every arm (`offline.json`); 0 skips it.
     /// Default 1,000.
     pub offline_users: usize,
+    /// Exact regret accounting: every arm recommends for every request and the truth
+    /// scores each arm's slate (`regret.json`, `regret.csv`). Costs one recommend call
+    /// per arm per request and changes which draws the random arms make, so it is off
+    /// by default. Default false; the `Oracle` policy needs it.
+    pub regret: bool,
 }
 
 impl Default for ReportSpec {
@@ -1158,6 +1372,7 @@ impl Default for ReportSpec {
             event_log: false,
             timeseries_bucket_hours: 24,
             offline_users: 1_000,
+            regret: false,
         }
     }
 }

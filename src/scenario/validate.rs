@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::Scenario;
 use super::error::{Problem, ScenarioError};
-use super::spec::{ArmSpec, BetaSpec, DiversitySpec, PolicySpec, ScenarioSpec, SegmentSpec};
+use super::spec::{
+    ArmSpec, BetaSpec, ContextFeature, DiversitySpec, PolicySpec, ScenarioSpec, SegmentSpec,
+};
 
 /// Tolerance for shares that must sum to 1.
 const SHARE_TOLERANCE: f64 = 1e-6;
@@ -185,6 +187,40 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
             c.at_least(&f("epochs"), *epochs, 1);
         }
     }
+}
+
+/// Checks the parameters every learning policy shares.
+fn check_learner(
+    c: &mut Checker,
+    field: &str,
+    prior: (f64, f64),
+    context: &[ContextFeature],
+    discount: Option<f64>,
+    pooling: f64,
+) {
+    c.positive(&format!("{field}.prior.0"), prior.0);
+    c.positive(&format!("{field}.prior.1"), prior.1);
+    let mut seen = BTreeSet::new();
+    for (i, feature) in context.iter().enumerate() {
+        if !seen.insert(*feature) {
+            c.fail(
+                format!("{field}.context[{i}]"),
+                format!("feature {} appears twice", feature.name()),
+                "list each context feature once",
+            );
+        }
+    }
+    if let Some(gamma) = discount
+        && c.finite(&format!("{field}.discount"), gamma)
+        && !(gamma > 0.0 && gamma <= 1.0)
+    {
+        c.fail(
+            format!("{field}.discount"),
+            format!("is {gamma}"),
+            "use a forgetting factor in (0, 1], e.g. 0.999, or `None`",
+        );
+    }
+    c.non_negative(&format!("{field}.pooling"), pooling);
 }
 
 impl ScenarioSpec {
@@ -463,6 +499,9 @@ impl ScenarioSpec {
             self.check_genre_ref(c, &format!("{field}.genre"), &shift.genre);
             c.finite(&format!("{field}.shift"), shift.shift);
         }
+        for (i, n) in self.context.daypart_novelty.iter().enumerate() {
+            c.finite(&format!("context.daypart_novelty[{i}].shift"), n.shift);
+        }
         c.non_negative("context.fatigue.strength", self.context.fatigue.strength);
         c.finite(
             "context.session_novelty_gain",
@@ -578,6 +617,7 @@ impl ScenarioSpec {
             check_arm(c, &format!("stack.arms[{i}]"), arm);
         }
         c.at_least("stack.slate_size", s.slate_size, 1);
+        self.check_reward(c);
         if s.slate_size > self.catalogue.n_movies {
             c.fail(
                 "stack.slate_size",
@@ -624,6 +664,22 @@ impl ScenarioSpec {
         let oracle_fix = "the oracle reads the hidden truth and is an upper bound, not a \
                           production arm: remove it from the policy (the offline table always \
                           reports it), or write `Oracle(selectable: true)` for an upper-bound run";
+        let learns = matches!(
+            policy,
+            PolicySpec::Thompson { .. }
+                | PolicySpec::EpsilonGreedy { .. }
+                | PolicySpec::Ucb1 { .. }
+        );
+        if learns && self.stack.arms.iter().any(|a| !a.is_selectable()) {
+            c.fail(
+                field,
+                format!(
+                    "is {}, which would explore the non-selectable oracle of `stack.arms`",
+                    policy.name()
+                ),
+                oracle_fix,
+            );
+        }
         match policy {
             PolicySpec::StaticWeights { weights } => {
                 for arm in self.stack.arms.iter().filter(|a| !a.is_selectable()) {
@@ -664,6 +720,69 @@ impl ScenarioSpec {
                     );
                 }
             }
+            PolicySpec::Thompson {
+                prior,
+                context,
+                discount,
+                pooling,
+            } => check_learner(c, field, *prior, context, *discount, *pooling),
+            PolicySpec::EpsilonGreedy {
+                epsilon,
+                context,
+                prior,
+                discount,
+                pooling,
+            } => {
+                c.probability(&format!("{field}.epsilon"), *epsilon);
+                check_learner(c, field, *prior, context, *discount, *pooling);
+            }
+            PolicySpec::Ucb1 {
+                c: exploration,
+                context,
+                prior,
+                discount,
+                pooling,
+            } => {
+                c.non_negative(&format!("{field}.c"), *exploration);
+                check_learner(c, field, *prior, context, *discount, *pooling);
+            }
+            PolicySpec::Oracle => {
+                if !self.report.regret {
+                    c.fail(
+                        field,
+                        "is Oracle, which reads every arm's true expected reward, but `report.regret` is false",
+                        "set `report: (regret: true)` so the simulator computes those rewards",
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_reward(&self, c: &mut Checker) {
+        let r = &self.stack.reward;
+        if !(1..=6).contains(&r.success_min_rating) {
+            c.fail(
+                "stack.reward.success_min_rating",
+                format!("is {}", r.success_min_rating),
+                "use 1–5 stars, or 6 for \"no rating is a success\"",
+            );
+        }
+        if r.failure_max_rating > 5 {
+            c.fail(
+                "stack.reward.failure_max_rating",
+                format!("is {}", r.failure_max_rating),
+                "use 1–5 stars, or 0 for \"no rating is a failure\"",
+            );
+        }
+        if r.failure_max_rating >= r.success_min_rating {
+            c.fail(
+                "stack.reward.failure_max_rating",
+                format!(
+                    "is {} but `success_min_rating` is {}",
+                    r.failure_max_rating, r.success_min_rating
+                ),
+                "make `failure_max_rating` < `success_min_rating`",
+            );
         }
     }
 

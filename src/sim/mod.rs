@@ -3,6 +3,7 @@
 mod arrivals;
 mod event;
 mod outcome;
+mod regret;
 mod replay;
 mod sessions;
 mod tally;
@@ -10,7 +11,12 @@ mod tally;
 pub use arrivals::ArrivalProfile;
 pub use event::{EVENT_LOG_VERSION, EventSink, RecommendationEvent};
 pub use outcome::{RunOutcome, TimeBucket, VariantKey};
-pub use replay::{POOL_FACTOR, Progress, replay};
+pub use regret::{
+    RegretCell, RegretLedger, RegretRow, RequestRegret, SlotRegret, SlotRegretSummary,
+};
+pub use replay::{
+    POOL_FACTOR, Progress, ReplayOptions, SlotPolicy, initial_policies, replay, replay_with,
+};
 pub use sessions::{RETENTION_DAYS, SessionTallies, SessionTally};
 pub use tally::{ArmTally, Tally};
 

@@ -69,6 +69,11 @@ pub struct RunOutcome {
     pub by_context: BTreeMap<Context, Tally>,
     /// Sessions, time on site and retention by group (filled by `finish`).
     pub sessions: Option<SessionTallies>,
+    /// Exact regret per policy slot, with `report.regret: true`.
+    pub regret: Option<super::RegretLedger>,
+    /// The policies as they ended the run (learned posteriors, stream positions).
+    #[serde(skip)]
+    pub final_policies: Vec<super::SlotPolicy>,
     #[serde(skip)]
     active: Vec<bool>,
     #[serde(skip)]
@@ -112,6 +117,11 @@ impl RunOutcome {
             by_arm_engagement: vec![Tally::default(); arm_names.len()],
             by_context: BTreeMap::new(),
             sessions: None,
+            regret: spec
+                .report
+                .regret
+                .then(|| super::RegretLedger::new(slots.len(), arm_names.len(), n_buckets)),
+            final_policies: Vec::new(),
             active: vec![false; spec.population.n_users],
             tracker: Some(SessionTracker::new(
                 spec.population.n_users,

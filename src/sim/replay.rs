@@ -5,7 +5,7 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use rand::RngExt;
 
-use crate::bandit::{Feedback, Policy, build_policy};
+use crate::bandit::{BetaTable, Feedback, Policy, RewardRule, build_policy};
 use crate::experiment::Assigner;
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
@@ -14,7 +14,7 @@ use crate::recommend::{
     ArmFactory, Arms, BlendedItem, CoverageTracker, Diversity, PostProcess, Request, SlateBuilder,
     TrainingData,
 };
-use crate::rng::{ChaCha8Rng, Purpose, SeedTree};
+use crate::rng::{ChaCha8Rng, Purpose, RngPosition, SeedTree};
 use crate::scenario::Scenario;
 use crate::world::context::{Calendar, EARLY_REQUESTS, SessionPhase, saturation_of};
 use crate::world::{Context, Situation, World};
@@ -22,6 +22,7 @@ use crate::world::{Context, Situation, World};
 use super::arrivals::ArrivalProfile;
 use super::event::{EventSink, RecommendationEvent};
 use super::outcome::{RunOutcome, VariantKey};
+use super::regret::RequestRegret;
 use super::tally::Tally;
 
 /// Each arm proposes this many candidates per slate position before blending.
@@ -58,6 +59,25 @@ struct Slot {
     diversity: Diversity,
 }
 
+/// A policy slot's learned state: what a run ends with, or starts from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlotPolicy {
+    /// The (experiment, variant) slot and its policy.
+    pub key: VariantKey,
+    /// The learned posteriors (`None` for policies that learn nothing).
+    pub table: Option<BetaTable>,
+    /// Where the slot's policy stream stands.
+    pub rng: RngPosition,
+}
+
+/// Options of [`replay_with`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReplayOptions<'a> {
+    /// Start every slot's policy from these states (same slots, arms and context keys,
+    /// as [`crate::bandit::state`] checks) instead of from its prior.
+    pub resume: Option<&'a [SlotPolicy]>,
+}
+
 /// Runs the replay of `scenario` on `world`, sending every event to `sink`.
 ///
 /// # Errors
@@ -65,18 +85,42 @@ struct Slot {
 /// The sink's I/O errors, and an embeddings arm's unreadable vector file (as
 /// `InvalidData`; [`crate::run::run`] checks vector files first and reports them
 /// properly). The simulation itself cannot fail on a validated scenario.
-///
-/// # Determinism
-///
-/// Requests are processed in (time, user) order from a priority queue; every draw
-/// comes from the stream of its user, arm or policy slot. The loop is sequential
-/// (the policies learn online), so threads cannot change it.
+/// Only the sink's I/O errors.
 pub fn replay(
     scenario: &Scenario,
     seeds: &SeedTree,
     world: &World,
     sink: &mut dyn EventSink,
     progress: &mut dyn FnMut(Progress),
+) -> std::io::Result<RunOutcome> {
+    replay_with(
+        scenario,
+        seeds,
+        world,
+        sink,
+        progress,
+        ReplayOptions::default(),
+    )
+}
+
+/// [`replay`] with options.
+///
+/// # Errors
+///
+/// As [`replay`].
+///
+/// # Determinism
+///
+/// Requests are processed in (time, user) order from a priority queue; every draw
+/// comes from the stream of its user, arm or policy slot. The loop is sequential
+/// (the policies learn online), so threads cannot change it.
+pub fn replay_with(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    world: &World,
+    sink: &mut dyn EventSink,
+    progress: &mut dyn FnMut(Progress),
+    options: ReplayOptions<'_>,
 ) -> std::io::Result<RunOutcome> {
     let spec = scenario.spec();
     let catalogue = &world.catalogue;
@@ -115,6 +159,17 @@ pub fn replay(
 
     let assigner = Assigner::new(&spec.experiments);
     let mut slots = build_slots(scenario, seeds, catalogue);
+    if let Some(saved) = options.resume {
+        for (slot, saved) in slots.iter_mut().zip(saved) {
+            if let (Some(table), Some(saved_table)) = (slot.policy.table_mut(), &saved.table) {
+                *table = saved_table.clone();
+            }
+            slot.rng = saved.rng.restore();
+        }
+    }
+    let rule = RewardRule::new(&spec.stack.reward);
+    let regret_on = spec.report.regret;
+    let mut arm_rewards: Vec<f64> = vec![0.0; arms.len()];
     let slot_of = |user: UserId| -> usize {
         let a = assigner.assign(user);
         match a.experiment {
@@ -243,9 +298,6 @@ pub fn replay(
 
         let slot_index = user_slot[u];
         let slot = &mut slots[slot_index];
-        let choices = slot
-            .policy
-            .select_arms(&context, spec.stack.arms_per_request, &mut slot.rng);
         let request = Request {
             user,
             context: &context,
@@ -254,20 +306,6 @@ pub fn replay(
             session_position: position,
             recent_genre_counts: &state.recent_genre_counts,
         };
-        let weights: Vec<(ArmId, f64)> = choices.iter().map(|c| (c.arm, c.confidence)).collect();
-        slate_builder.contextual_recommendations(
-            &arms,
-            &request,
-            &weights,
-            PostProcess {
-                diversity: &slot.diversity,
-                coverage: &coverage,
-            },
-            slate_size,
-            &mut slate,
-        );
-        coverage.record(&slate);
-
         let situation = Situation {
             daypart: context.daypart,
             day_type: context.day_type,
@@ -276,6 +314,53 @@ pub fn replay(
             fatigue_window: window,
         };
         let taste = &world.tastes[u];
+        if regret_on {
+            // Every arm recommends from its own stream before the policy chooses, so
+            // the oracle and the regret see exactly the slates that could be shown.
+            let all = (0..arms.len()).map(|a| ArmId(u16::try_from(a).expect("arm count fits u16")));
+            slate_builder.fill_lists(&arms, &request, all.clone());
+            for arm in all {
+                utilities.clear();
+                utilities.extend(slate_builder.list(arm).iter().take(slate_size).map(|item| {
+                    world.response.utility(
+                        catalogue,
+                        &world.movie_truth,
+                        taste,
+                        item.movie,
+                        &situation,
+                    )
+                }));
+                arm_rewards[arm.index()] =
+                    world
+                        .response
+                        .expected_reward(&utilities, &spec.stack.reward, &mut scratch);
+            }
+            if slot.policy.reads_truth() {
+                slot.policy.observe_truth(&arm_rewards);
+            }
+        }
+        let choices = slot
+            .policy
+            .select_arms(&context, spec.stack.arms_per_request, &mut slot.rng);
+        let greedy = if regret_on {
+            slot.policy.greedy_arm(&context)
+        } else {
+            None
+        };
+        let weights: Vec<(ArmId, f64)> = choices.iter().map(|c| (c.arm, c.confidence)).collect();
+        let post = PostProcess {
+            diversity: &slot.diversity,
+            coverage: &coverage,
+        };
+        if regret_on {
+            slate_builder.blend_lists(&weights, post, slate_size, &mut slate);
+        } else {
+            slate_builder.contextual_recommendations(
+                &arms, &request, &weights, post, slate_size, &mut slate,
+            );
+        }
+        coverage.record(&slate);
+
         utilities.clear();
         utilities.extend(slate.iter().map(|item| {
             world
@@ -284,6 +369,13 @@ pub fn replay(
         }));
         let movies: Vec<MovieId> = slate.iter().map(|i| i.movie).collect();
         let expected_click = world.response.expected_click(&utilities, &mut scratch);
+        let shown_reward = if regret_on {
+            world
+                .response
+                .expected_reward(&utilities, &spec.stack.reward, &mut scratch)
+        } else {
+            0.0
+        };
         let response =
             world
                 .response
@@ -297,6 +389,21 @@ pub fn replay(
             thumbs: response.thumbs,
         };
         slot.policy.update(&context, &choices, &feedback);
+        let bucket = usize::try_from(now / bucket_secs).expect("non-negative time");
+        if let (Some(ledger), Some(lead)) = (&mut outcome.regret, choices.first()) {
+            ledger.record(
+                slot_index,
+                context,
+                bucket,
+                &RequestRegret {
+                    arm_rewards: &arm_rewards,
+                    lead: lead.arm.index(),
+                    shown_reward,
+                    explored: greedy != Some(lead.arm),
+                    success: rule.reward(&feedback) == Some(true),
+                },
+            );
+        }
 
         state.session_requests += 1;
         if let Some((_, movie)) = response.click {
@@ -353,7 +460,6 @@ pub fn replay(
             Some(_) => tally.thumbs_down = 1,
             None => {}
         }
-        let bucket = usize::try_from(now / bucket_secs).expect("non-negative time");
         outcome.record(
             u,
             &tally,
@@ -419,6 +525,14 @@ pub fn replay(
         });
     }
     outcome.finish(model_updates, &log[world.warm_up.len()..]);
+    outcome.final_policies = slots
+        .iter()
+        .map(|slot| SlotPolicy {
+            key: slot.key.clone(),
+            table: slot.policy.table().cloned(),
+            rng: RngPosition::of(&slot.rng),
+        })
+        .collect();
     Ok(outcome)
 }
 
@@ -460,6 +574,56 @@ fn watch(
     }
 }
 
+/// The policy slots of a scenario as a run starts them (priors, fresh streams): what a
+/// saved state must match to be resumed.
+#[must_use]
+pub fn initial_policies(scenario: &Scenario, seeds: &SeedTree) -> Vec<SlotPolicy> {
+    slot_policies(scenario, seeds)
+        .into_iter()
+        .map(|(key, policy, rng)| SlotPolicy {
+            key,
+            table: policy.table().cloned(),
+            rng: RngPosition::of(&rng),
+        })
+        .collect()
+}
+
+/// Every slot's key, policy (at its prior) and policy stream: the default stack first,
+/// then each experiment's variants in order.
+fn slot_policies(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+) -> Vec<(VariantKey, Box<dyn Policy>, ChaCha8Rng)> {
+    let spec = scenario.spec();
+    let mut slots = vec![(
+        VariantKey {
+            experiment: None,
+            variant: "default".into(),
+            policy: spec.stack.policy.name().into(),
+        },
+        build_policy(&spec.stack.policy, &spec.stack),
+        seeds.stream(Purpose::Policy, 0),
+    )];
+    for e in &spec.experiments {
+        for v in &e.variants {
+            let policy_spec = v.policy.as_ref().unwrap_or(&spec.stack.policy);
+            let index = slots.len() as u64;
+            slots.push((
+                VariantKey {
+                    experiment: Some(e.id.clone()),
+                    variant: v.name.clone(),
+                    policy: policy_spec.name().into(),
+                },
+                build_policy(policy_spec, &spec.stack),
+                seeds.stream(Purpose::Policy, index),
+            ));
+        }
+    }
+    slots
+}
+
+/// The slots of a run: policies with their diversity settings (a variant's own, or the
+/// stack's).
 fn build_slots(
     scenario: &Scenario,
     seeds: &SeedTree,
@@ -467,34 +631,20 @@ fn build_slots(
 ) -> Vec<Slot> {
     let spec = scenario.spec();
     let stack_diversity = Diversity::new(&spec.stack.diversity, catalogue);
-    let mut slots = vec![Slot {
-        key: VariantKey {
-            experiment: None,
-            variant: "default".into(),
-            policy: spec.stack.policy.name().into(),
-        },
-        policy: build_policy(&spec.stack.policy, &spec.stack.arms),
-        rng: seeds.stream(Purpose::Policy, 0),
-        diversity: stack_diversity.clone(),
-    }];
-    for e in &spec.experiments {
-        for v in &e.variants {
-            let policy_spec = v.policy.as_ref().unwrap_or(&spec.stack.policy);
-            let index = slots.len() as u64;
-            slots.push(Slot {
-                key: VariantKey {
-                    experiment: Some(e.id.clone()),
-                    variant: v.name.clone(),
-                    policy: policy_spec.name().into(),
-                },
-                policy: build_policy(policy_spec, &spec.stack.arms),
-                rng: seeds.stream(Purpose::Policy, index),
-                diversity: v
-                    .diversity
-                    .as_ref()
-                    .map_or_else(|| stack_diversity.clone(), |d| Diversity::new(d, catalogue)),
-            });
-        }
-    }
-    slots
+    let variant_diversity = spec
+        .experiments
+        .iter()
+        .flat_map(|e| &e.variants)
+        .map(|v| v.diversity.as_ref().map(|d| Diversity::new(d, catalogue)));
+    let diversities = std::iter::once(None).chain(variant_diversity);
+    slot_policies(scenario, seeds)
+        .into_iter()
+        .zip(diversities)
+        .map(|((key, policy, rng), diversity)| Slot {
+            key,
+            policy,
+            rng,
+            diversity: diversity.unwrap_or_else(|| stack_diversity.clone()),
+        })
+        .collect()
 }

@@ -9,6 +9,7 @@
 //!            + w_quality · q_m
 //!            + w_novelty · n_u · ν_m · (1 + gain · (s.position − 1))
 //!            − fatigue · max_{g ∈ m} (recent_g / window)
+//!            + c_u · novelty_shift(s.daypart) · ν_m
 //! ```
 //!
 //! A slate of K movies is answered by a position-biased multinomial logit with a
@@ -29,7 +30,7 @@ use serde::Serialize;
 use crate::ids::MovieId;
 use crate::rng::ChaCha8Rng;
 use crate::scenario::Scenario;
-use crate::scenario::spec::ResponseSpec;
+use crate::scenario::spec::{ResponseSpec, RewardSpec};
 use crate::world::context::{DayType, Daypart, daypart_index};
 use crate::world::{Catalogue, MovieTruth, UserTaste};
 
@@ -67,6 +68,8 @@ pub struct ResponseModel {
     shift: Vec<[Vec<f64>; 2]>,
     fatigue_strength: f64,
     session_novelty_gain: f64,
+    /// Utility per unit of novelty, by daypart index (`context.daypart_novelty`).
+    novelty_shift: [f64; 4],
 }
 
 impl ResponseModel {
@@ -90,8 +93,13 @@ impl ResponseModel {
                 table[1][g] += s.shift;
             }
         }
+        let mut novelty_shift = [0.0; 4];
+        for n in &spec.context.daypart_novelty {
+            novelty_shift[daypart_index(n.daypart)] += n.shift;
+        }
         Self {
             spec: spec.response.clone(),
+            novelty_shift,
             shift,
             fatigue_strength: spec.context.fatigue.strength,
             session_novelty_gain: spec.context.session_novelty_gain,
@@ -139,8 +147,11 @@ impl ResponseModel {
                 .unwrap_or(0);
             self.fatigue_strength * f64::from(top) / s.fatigue_window as f64
         };
+        // The daypart novelty term comes last: with the default (no shifts) it adds
+        // exactly 0.0, so default worlds keep their bit-identical utilities.
         w.taste * taste_match + w.genre * genre + w.quality * t.quality + w.novelty * novelty
             - fatigue
+            + taste.context_sensitivity * self.novelty_shift[daypart_index(s.daypart)] * t.novelty
     }
 
     /// Examination weight of 0-based slate position `k`: `(k+1)^(−η)`.
@@ -236,6 +247,75 @@ impl ResponseModel {
         1.0 - self.click_probabilities(utilities, scratch)
     }
 
+    /// The probability that a click on a movie of utility `u` ends as a success under
+    /// `reward`, from the closed forms of [`ResponseModel::respond`]: rating given with
+    /// probability p_r, stars = round(midpoint + slope·u + sd·z) clamped to 1–5; thumb
+    /// given with probability p_t, up with probability σ(slope_t·u); all independent.
+    ///
+    /// ```text
+    /// P(stars ≤ f) = Φ((f + ½ − μ) / sd),   P(stars ≥ s) = 1 − Φ((s − ½ − μ) / sd)
+    /// neg_r = p_r·P(stars ≤ f)   pos_r = p_r·P(stars ≥ s)   down = p_t·(1 − σ)   up = p_t·σ
+    /// click counts:   P = (1 − neg_r)(1 − down)
+    /// otherwise:      P = (1 − neg_r)(1 − down) − (1 − neg_r − pos_r)(1 − p_t)
+    /// ```
+    #[must_use]
+    pub fn success_given_click(&self, u: f64, reward: &RewardSpec) -> f64 {
+        let r = &self.spec.rating;
+        let mu = r.midpoint + r.slope * u;
+        // P(mean + sd·z < x), a step when sd = 0.
+        let below = |x: f64| {
+            if r.noise_sd > 0.0 {
+                0.5 * statrs::function::erf::erfc(
+                    -(x - mu) / (r.noise_sd * std::f64::consts::SQRT_2),
+                )
+            } else {
+                f64::from(u8::from(mu < x))
+            }
+        };
+        let at_most = |f: u8| match f {
+            0 => 0.0,
+            5.. => 1.0,
+            f => below(f64::from(f) + 0.5),
+        };
+        let at_least = |s: u8| match s {
+            0 | 1 => 1.0,
+            6.. => 0.0,
+            s => 1.0 - below(f64::from(s) - 0.5),
+        };
+        let neg_r = r.probability * at_most(reward.failure_max_rating);
+        let pos_r = r.probability * at_least(reward.success_min_rating);
+        let (p_t, up) = if reward.thumbs {
+            let th = &self.spec.thumbs;
+            (th.probability, 1.0 / (1.0 + (-th.slope * u).exp()))
+        } else {
+            (0.0, 0.0)
+        };
+        let down = p_t * (1.0 - up);
+        let clean = (1.0 - neg_r) * (1.0 - down);
+        if reward.click {
+            clean
+        } else {
+            clean - (1.0 - neg_r - pos_r) * (1.0 - p_t)
+        }
+    }
+
+    /// The expected reward of a slate: the probability that showing it ends in a
+    /// success under `reward`, `Σ_k P(click k) · P(success | click on k)`.
+    #[must_use]
+    pub fn expected_reward(
+        &self,
+        utilities: &[f64],
+        reward: &RewardSpec,
+        scratch: &mut Vec<f64>,
+    ) -> f64 {
+        let _ = self.click_probabilities(utilities, scratch);
+        scratch
+            .iter()
+            .zip(utilities)
+            .map(|(p, &u)| p * self.success_given_click(u, reward))
+            .sum()
+    }
+
     /// The response settings.
     #[must_use]
     pub fn spec(&self) -> &ResponseSpec {
@@ -266,6 +346,48 @@ mod tests {
         assert!((p[0] - 1.0 / 3.0).abs() < 1e-12);
         assert!((p[1] - 1.0 / 3.0).abs() < 1e-12);
         assert!((none - 1.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn success_given_click_matches_monte_carlo_of_respond() {
+        let m = model(0.8, 0.0);
+        let rules = [
+            RewardSpec::default(),
+            RewardSpec {
+                click: false,
+                ..RewardSpec::default()
+            },
+        ];
+        let rule = crate::bandit::RewardRule::new(&rules[0]);
+        let strict = crate::bandit::RewardRule::new(&rules[1]);
+        for u in [-1.0, 0.3, 1.5] {
+            let mut rng = crate::rng::stream(7, crate::rng::Purpose::Policy, 0, 0);
+            let (mut hits, mut strict_hits, n) = (0u32, 0u32, 200_000);
+            let mut scratch = Vec::new();
+            for _ in 0..n {
+                let r = m.respond(&mut rng, &[MovieId(0)], &[u], &mut scratch);
+                let fb = crate::bandit::Feedback {
+                    clicked: r.click.is_some(),
+                    credited_arm: None,
+                    rating: r.rating,
+                    thumbs: r.thumbs,
+                };
+                if r.click.is_some() {
+                    hits += u32::from(rule.reward(&fb) == Some(true));
+                    strict_hits += u32::from(strict.reward(&fb) == Some(true));
+                }
+            }
+            let clicks = {
+                let mut p = Vec::new();
+                1.0 - m.click_probabilities(&[u], &mut p)
+            };
+            for (rule_spec, got) in rules.iter().zip([hits, strict_hits]) {
+                let want = clicks * m.success_given_click(u, rule_spec);
+                let seen = f64::from(got) / f64::from(n);
+                // 200k draws: sd ≤ 0.0012; 5 sd cannot flake with a fixed seed anyway.
+                assert!((seen - want).abs() < 0.006, "u={u}: {seen} vs {want}");
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! recolab's integration tests: one binary, small helpers, one module per concern.
 
+mod bandit;
+mod bandit_cli;
+mod bandit_determinism;
 mod cli;
 mod determinism;
 mod evaluation;

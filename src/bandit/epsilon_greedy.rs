@@ -1,0 +1,103 @@
+//! ε-greedy: exploit the best posterior mean, explore uniformly with probability ε.
+
+use rand::RngExt;
+
+use crate::ids::ArmId;
+use crate::rng::ChaCha8Rng;
+use crate::world::Context;
+
+use super::posterior::BetaTable;
+use super::reward::RewardRule;
+use super::thompson::top_n;
+use super::{ArmChoice, Feedback, Policy};
+
+/// ε-greedy (Sutton & Barto 2018, §2.2) over the same posteriors as Thompson.
+///
+/// Per request: with probability ε, `n` distinct arms uniformly at random with equal
+/// confidences; otherwise the `n` arms with the highest posterior mean (ties: lower
+/// arm id), confidences = means normalised over the chosen arms.
+///
+/// # Determinism
+///
+/// One uniform draw per request for the coin, plus `n` draws when exploring.
+#[derive(Clone, Debug)]
+pub struct EpsilonGreedy {
+    table: BetaTable,
+    rule: RewardRule,
+    epsilon: f64,
+    scores: Vec<(f64, u16)>,
+}
+
+impl EpsilonGreedy {
+    /// A policy with exploration probability `epsilon`.
+    #[must_use]
+    pub fn new(table: BetaTable, rule: RewardRule, epsilon: f64) -> Self {
+        let n = table.n_arms();
+        Self {
+            table,
+            rule,
+            epsilon,
+            scores: Vec::with_capacity(n),
+        }
+    }
+}
+
+impl Policy for EpsilonGreedy {
+    fn name(&self) -> &'static str {
+        "epsilon_greedy"
+    }
+
+    fn select_into(
+        &mut self,
+        context: &Context,
+        n: usize,
+        rng: &mut ChaCha8Rng,
+        out: &mut Vec<ArmChoice>,
+    ) {
+        let n_arms = self.table.n_arms();
+        let coin: f64 = rng.random();
+        self.scores.clear();
+        if coin < self.epsilon {
+            self.scores
+                .extend((0..n_arms).map(|a| (1.0, u16::try_from(a).expect("fits u16"))));
+            let n = n.min(n_arms);
+            for i in 0..n {
+                let j = rng.random_range(i..n_arms);
+                self.scores.swap(i, j);
+            }
+            out.clear();
+            out.extend(self.scores[..n].iter().map(|&(_, arm)| ArmChoice {
+                arm: ArmId(arm),
+                confidence: 1.0 / n as f64,
+            }));
+            return;
+        }
+        let key = self.table.keys().index(context);
+        self.scores.extend(
+            (0..n_arms).map(|a| (self.table.mean(key, a), u16::try_from(a).expect("fits u16"))),
+        );
+        top_n(&mut self.scores, n, out);
+    }
+
+    fn update(&mut self, context: &Context, choices: &[ArmChoice], feedback: &Feedback) {
+        if let Some(success) = self.rule.reward(feedback) {
+            let key = self.table.keys().index(context);
+            self.table.observe(key, choices, success);
+        }
+    }
+
+    fn greedy_arm(&self, context: &Context) -> Option<ArmId> {
+        let key = self.table.keys().index(context);
+        Some(ArmId(
+            u16::try_from(self.table.best_mean_arm(key)).expect("fits u16"),
+        ))
+    }
+
+    fn table(&self) -> Option<&BetaTable> {
+        Some(&self.table)
+    }
+
+    fn table_mut(&mut self) -> Option<&mut BetaTable> {
+        Some(&mut self.table)
+    }
+}
