@@ -4,13 +4,15 @@ use std::path::Path;
 
 use ron::extensions::Extensions;
 
+use super::genre_defaults::WrittenLists;
 use super::{Scenario, ScenarioError, ScenarioSpec};
 
 impl ScenarioSpec {
     /// Parses RON text. `path` only names the source in errors.
     ///
     /// The `implicit_some` extension is on, so optional fields are written plainly
-    /// (`name: "x"`, not `name: Some("x")`).
+    /// (`name: "x"`, not `name: Some("x")`). Left-out defaults that name genres keep
+    /// only the genres of `catalogue.genres` (see `genre_defaults.rs`).
     ///
     /// # Errors
     ///
@@ -32,6 +34,8 @@ impl ScenarioSpec {
             spanned(err, Some(field))
         })?;
         de.end().map_err(|e| spanned(de.span_error(e), None))?;
+        let mut spec = spec;
+        spec.fit_genre_defaults(WrittenLists::of(src, &options));
         Ok(spec)
     }
 }

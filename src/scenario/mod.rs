@@ -5,6 +5,7 @@
 
 mod error;
 mod evaluation;
+mod genre_defaults;
 mod load;
 pub mod spec;
 mod starter;
