@@ -23,6 +23,7 @@
 mod blend;
 mod diversity;
 mod embeddings;
+mod factor_blocks;
 mod graph;
 pub mod history;
 mod item_cf;
