@@ -227,6 +227,9 @@ impl Diversity {
             let (chosen, _) = best.expect("the pool has untaken items");
             taken[chosen] = true;
             out.push(pool[chosen]);
+            if out.len() == k {
+                break; // no later pick needs the similarities to this one
+            }
             let v = self.content.get(pool[chosen].movie.index());
             for (c, item) in pool.iter().enumerate() {
                 if !taken[c] {

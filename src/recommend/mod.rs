@@ -9,7 +9,7 @@
 //! | --- | --- | --- | --- |
 //! | `popularity` | [`popularity`](Popularity) | every interaction but thumbs down | presorted order |
 //! | `random` | [`RandomArm`] | nothing | rejection sampling |
-//! | `svd` | [`Svd`] | ratings | full scan (k dot products) |
+//! | `svd` | [`Svd`] | ratings | bounded block scan (exact) |
 //! | `item_cf` | [`ItemCf`] | all kinds as preferences ([`history`]) | neighbours of the history |
 //! | `embeddings` | [`Embeddings`] | liked movies | full scan (cosine) |
 //! | `graph` | [`GraphArm`] | liked movies become user–movie edges | local random walks |
@@ -23,6 +23,7 @@
 mod blend;
 mod diversity;
 mod embeddings;
+mod factor_blocks;
 mod graph;
 pub mod history;
 mod item_cf;
