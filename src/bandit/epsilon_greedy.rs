@@ -76,7 +76,7 @@ impl Policy for EpsilonGreedy {
         self.scores.extend(
             (0..n_arms).map(|a| (self.table.mean(key, a), u16::try_from(a).expect("fits u16"))),
         );
-        top_n(&mut self.scores, n, out);
+        top_n(&self.scores, n, out);
     }
 
     fn update(&mut self, context: &Context, choices: &[ArmChoice], feedback: &Feedback) {

@@ -25,6 +25,7 @@ mod syntax;
 mod thompson;
 mod ucb;
 mod uniform;
+mod ziggurat;
 
 pub use context_key::ContextKeys;
 pub use epsilon_greedy::EpsilonGreedy;

@@ -48,7 +48,7 @@ impl Policy for Oracle {
                 .enumerate()
                 .map(|(a, &r)| (r, u16::try_from(a).expect("fits u16"))),
         );
-        top_n(&mut self.scores, n, out);
+        top_n(&self.scores, n, out);
     }
 
     fn update(&mut self, _context: &Context, _choices: &[ArmChoice], _feedback: &Feedback) {}
