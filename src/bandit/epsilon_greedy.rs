@@ -80,17 +80,11 @@ impl Policy for EpsilonGreedy {
     }
 
     fn update(&mut self, context: &Context, choices: &[ArmChoice], feedback: &Feedback) {
-        if let Some(success) = self.rule.reward(feedback) {
-            let key = self.table.keys().index(context);
-            self.table.observe(key, choices, success);
-        }
+        self.table.learn(&self.rule, context, choices, feedback);
     }
 
     fn greedy_arm(&self, context: &Context) -> Option<ArmId> {
-        let key = self.table.keys().index(context);
-        Some(ArmId(
-            u16::try_from(self.table.best_mean_arm(key)).expect("fits u16"),
-        ))
+        Some(self.table.greedy_arm(context))
     }
 
     fn table(&self) -> Option<&BetaTable> {

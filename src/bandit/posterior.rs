@@ -3,8 +3,10 @@
 
 use statrs::distribution::{Beta as BetaDist, ContinuousCDF};
 
-use super::ArmChoice;
 use super::context_key::ContextKeys;
+use super::{ArmChoice, Feedback, RewardRule};
+use crate::ids::ArmId;
+use crate::world::Context;
 
 /// Successes and failures observed per (context key, arm), and per arm over all
 /// contexts, with the prior that turns them into Beta posteriors.
@@ -49,6 +51,29 @@ pub struct BetaTable {
 }
 
 impl BetaTable {
+    /// Learns one request's feedback: the reward rule turns it into a success, a
+    /// failure or nothing, credited to `choices` in `context`. The update every
+    /// learning policy shares.
+    pub fn learn(
+        &mut self,
+        rule: &RewardRule,
+        context: &Context,
+        choices: &[ArmChoice],
+        feedback: &Feedback,
+    ) {
+        if let Some(success) = rule.reward(feedback) {
+            let key = self.keys().index(context);
+            self.observe(key, choices, success);
+        }
+    }
+
+    /// The arm with the best posterior mean in `context` (exploitation's choice).
+    #[must_use]
+    pub fn greedy_arm(&self, context: &Context) -> ArmId {
+        let key = self.keys().index(context);
+        ArmId(u16::try_from(self.best_mean_arm(key)).expect("arm count fits u16"))
+    }
+
     /// An empty table (validated parameters: prior > 0, γ in (0, 1], pooling ≥ 0).
     #[must_use]
     pub fn new(
