@@ -99,6 +99,23 @@ impl Problems {
         }
     }
 
+    /// Records every id given on more than one row, naming the repeat's line and the
+    /// first; `describe(id, first_line)` words the problem.
+    pub fn push_duplicates<'a>(
+        &mut self,
+        ids: impl IntoIterator<Item = (&'a str, u64)>,
+        describe: impl Fn(&str, u64) -> String,
+        fix: &str,
+    ) {
+        let mut ids: Vec<(&str, u64)> = ids.into_iter().collect();
+        ids.sort_unstable();
+        for pair in ids.windows(2) {
+            if pair[0].0 == pair[1].0 {
+                self.push(pair[1].1, describe(pair[1].0, pair[0].1), fix);
+            }
+        }
+    }
+
     /// `Ok(())` when no row was malformed, else [`DataError::Malformed`] naming `path`.
     ///
     /// # Errors
@@ -113,6 +130,17 @@ impl Problems {
                 problems: self.listed,
                 n_problems: self.n,
             })
+        }
+    }
+}
+
+impl DataError {
+    /// A file that parsed but holds no rows of what it should hold.
+    pub(crate) fn empty(path: &std::path::Path, what: &str, fix: &str) -> Self {
+        DataError::Empty {
+            path: path.to_owned(),
+            what: what.into(),
+            fix: fix.into(),
         }
     }
 }

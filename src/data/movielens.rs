@@ -127,27 +127,18 @@ pub fn read_movies(path: &Path) -> Result<Vec<MovieRow>, DataError> {
             line: row.line,
         });
     }
-    let mut by_id: Vec<(&str, u64)> = out.iter().map(|m| (m.item.as_str(), m.line)).collect();
-    by_id.sort_unstable();
-    for pair in by_id.windows(2) {
-        if pair[0].0 == pair[1].0 {
-            problems.push(
-                pair[1].1,
-                format!(
-                    "movie id {:?} was already given on line {}",
-                    pair[1].0, pair[0].1
-                ),
-                "keep one row per movie id",
-            );
-        }
-    }
+    problems.push_duplicates(
+        out.iter().map(|m| (m.item.as_str(), m.line)),
+        |id, first| format!("movie id {id:?} was already given on line {first}"),
+        "keep one row per movie id",
+    );
     problems.into_result(path)?;
     if out.is_empty() {
-        return Err(DataError::Empty {
-            path: path.to_owned(),
-            what: "holds no movies".into(),
-            fix: "give one movie per line, e.g. `movieId,title,genres`".into(),
-        });
+        return Err(DataError::empty(
+            path,
+            "holds no movies",
+            "give one movie per line, e.g. `movieId,title,genres`",
+        ));
     }
     Ok(out)
 }

@@ -99,11 +99,11 @@ pub fn read_ratings(path: &Path) -> Result<Vec<RatingRow>, DataError> {
     }
     problems.into_result(path)?;
     if out.is_empty() {
-        return Err(DataError::Empty {
-            path: path.to_owned(),
-            what: "holds no ratings".into(),
-            fix: format!("give one rating per line as `{shape}`"),
-        });
+        return Err(DataError::empty(
+            path,
+            "holds no ratings",
+            &format!("give one rating per line as `{shape}`"),
+        ));
     }
     Ok(out)
 }

@@ -52,14 +52,6 @@ fn rows_of(path: &Path) -> Result<(Separator, Vec<Record>), DataError> {
     Ok((separator, rows))
 }
 
-fn empty(path: &Path, what: &str, fix: &str) -> DataError {
-    DataError::Empty {
-        path: path.to_owned(),
-        what: what.into(),
-        fix: fix.into(),
-    }
-}
-
 /// Reads a run: TREC format `user Q0 item rank score tag` (whitespace-separated), or
 /// CSV `user_id,item_id,score` with an optional header.
 ///
@@ -112,7 +104,7 @@ pub fn read_run(path: &Path) -> Result<Vec<RunRow>, DataError> {
     }
     problems.into_result(path)?;
     if out.is_empty() {
-        return Err(empty(path, "holds no recommendations", shape));
+        return Err(DataError::empty(path, "holds no recommendations", shape));
     }
     Ok(out)
 }
@@ -164,7 +156,7 @@ pub fn read_qrels(path: &Path) -> Result<Vec<QrelRow>, DataError> {
     }
     problems.into_result(path)?;
     if out.is_empty() {
-        return Err(empty(path, "holds no judgements", shape));
+        return Err(DataError::empty(path, "holds no judgements", shape));
     }
     Ok(out)
 }
@@ -223,23 +215,14 @@ pub fn read_items(path: &Path) -> Result<Vec<ItemRow>, DataError> {
             line: row.line,
         });
     }
-    let mut ids: Vec<(&str, u64)> = out.iter().map(|i| (i.item.as_str(), i.line)).collect();
-    ids.sort_unstable();
-    for pair in ids.windows(2) {
-        if pair[0].0 == pair[1].0 {
-            problems.push(
-                pair[1].1,
-                format!(
-                    "item {:?} was already listed on line {}",
-                    pair[1].0, pair[0].1
-                ),
-                "keep one row per item",
-            );
-        }
-    }
+    problems.push_duplicates(
+        out.iter().map(|i| (i.item.as_str(), i.line)),
+        |id, first| format!("item {id:?} was already listed on line {first}"),
+        "keep one row per item",
+    );
     problems.into_result(path)?;
     if out.is_empty() {
-        return Err(empty(path, "holds no items", shape));
+        return Err(DataError::empty(path, "holds no items", shape));
     }
     Ok(out)
 }

@@ -198,11 +198,11 @@ pub fn evaluate_external(
         };
         let relevance =
             Relevance::new(relevant_grades, settings.relevance_threshold).map_err(|e| {
-                DataError::Empty {
-                    path: qrels_path.to_owned(),
-                    what: e.to_string(),
-                    fix: "use finite grades and a threshold > 0".into(),
-                }
+                DataError::empty(
+                    qrels_path,
+                    &e.to_string(),
+                    "use finite grades and a threshold > 0",
+                )
             })?;
         cases.push(UserCase {
             user: u32::try_from(cases.len()).expect("fewer than 2^32 users"),
