@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::bandit::state::BanditStateFile;
 use crate::error::Result;
-use crate::eval::{Engagement, Exposure, OnlineBreakdown};
+use crate::eval::{Engagement, Exposure, ExposureBasis, OnlineBreakdown};
 use crate::pipeline::offline::{self, OfflineTable};
 use crate::recommend::ArmFactory;
 use crate::report::{self, EventLog, ReportDir};
@@ -133,6 +133,7 @@ impl RunSummary {
     #[must_use]
     pub fn new(scenario: &Scenario, world: &World, outcome: &RunOutcome) -> Self {
         let catalogue = &world.catalogue;
+        let basis = ExposureBasis::new(catalogue, &world.warm_up, world.population.len());
         let requests = outcome.overall.requests as f64;
         Self {
             format_version: SUMMARY_FORMAT_VERSION,
@@ -152,12 +153,7 @@ impl RunSummary {
             },
             active_users: outcome.n_active_users,
             overall: Engagement::of(&outcome.overall),
-            exposure: Exposure::of(
-                &outcome.exposure,
-                catalogue,
-                &world.warm_up,
-                world.population.len(),
-            ),
+            exposure: Exposure::of(&outcome.exposure, &basis),
             by_variant: outcome
                 .by_variant
                 .iter()
@@ -167,12 +163,7 @@ impl RunSummary {
                     variant: key.variant.clone(),
                     policy: key.policy.clone(),
                     engagement: Engagement::of(tally),
-                    exposure: Exposure::of(
-                        counts,
-                        catalogue,
-                        &world.warm_up,
-                        world.population.len(),
-                    ),
+                    exposure: Exposure::of(counts, &basis),
                 })
                 .collect(),
             by_segment: outcome

@@ -72,4 +72,4 @@ pub use protocol::{Fold, folds};
 pub use rating_reference::{BiasBaseline, RatingTruth, rating_distribution};
 
 mod online;
-pub use online::{Engagement, Exposure, OnlineBreakdown, OnlineRow, OnlineSummary, SessionMetrics};
+pub use online::{Engagement, Exposure, ExposureBasis, OnlineBreakdown, OnlineRow, SessionMetrics};

@@ -86,37 +86,53 @@ pub struct Exposure {
     pub long_tail_max_votes: u64,
 }
 
-impl Exposure {
-    /// Exposure metrics of a run's recommendation counts.
+/// What the exposure metrics of one world need per movie — popularity ranks,
+/// warm-up rater shares, long-tail flags — computed once and shared by every count
+/// vector scored against it (overall, per variant).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExposureBasis {
+    ranks: Vec<f64>,
+    shares: Vec<f64>,
+    long_tail: Vec<bool>,
+    long_tail_max_votes: u64,
+}
+
+impl ExposureBasis {
+    /// The basis of a catalogue, its warm-up log and its number of users.
     #[must_use]
-    pub fn of(
-        counts: &[u64],
-        catalogue: &Catalogue,
-        warm_up: &[Interaction],
-        n_users: usize,
-    ) -> Self {
+    pub fn new(catalogue: &Catalogue, warm_up: &[Interaction], n_users: usize) -> Self {
         let votes: Vec<u64> = catalogue.movies.iter().map(|m| m.vote_count).collect();
-        let ranks = popularity_ranks(&votes);
         let mut raters = vec![0u64; catalogue.len()];
         for i in warm_up {
             raters[i.movie.index()] += 1;
         }
-        let shares: Vec<f64> = raters
-            .iter()
-            .map(|&r| (r as f64 + 1.0) / (n_users as f64 + 1.0))
-            .collect();
-        let long_tail: Vec<bool> = catalogue
-            .movies
-            .iter()
-            .map(|m| catalogue.is_long_tail(m.id))
-            .collect();
+        Self {
+            ranks: popularity_ranks(&votes),
+            shares: raters
+                .iter()
+                .map(|&r| (r as f64 + 1.0) / (n_users as f64 + 1.0))
+                .collect(),
+            long_tail: catalogue
+                .movies
+                .iter()
+                .map(|m| catalogue.is_long_tail(m.id))
+                .collect(),
+            long_tail_max_votes: catalogue.long_tail_max_votes,
+        }
+    }
+}
+
+impl Exposure {
+    /// Exposure metrics of a run's recommendation counts.
+    #[must_use]
+    pub fn of(counts: &[u64], basis: &ExposureBasis) -> Self {
         Self {
             gini: gini(counts),
             coverage: coverage(counts),
-            mean_popularity_rank: mean_popularity_rank(counts, &ranks),
-            mean_self_information: mean_self_information(counts, &shares),
-            long_tail_share: long_tail_share(counts, &long_tail),
-            long_tail_max_votes: catalogue.long_tail_max_votes,
+            mean_popularity_rank: mean_popularity_rank(counts, &basis.ranks),
+            mean_self_information: mean_self_information(counts, &basis.shares),
+            long_tail_share: long_tail_share(counts, &basis.long_tail),
+            long_tail_max_votes: basis.long_tail_max_votes,
         }
     }
 }
@@ -242,31 +258,6 @@ impl OnlineBreakdown {
                 .map(|((segment, tally), sessions)| row(segment.name().into(), tally, sessions))
                 .collect(),
             by_context,
-        }
-    }
-}
-
-/// The online summary of a run: engagement overall and by group, and exposure.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct OnlineSummary {
-    /// All requests.
-    pub overall: Engagement,
-    /// Exposure diversity over the whole run.
-    pub exposure: Exposure,
-}
-
-impl OnlineSummary {
-    /// Summarises a run.
-    #[must_use]
-    pub fn of(
-        outcome: &RunOutcome,
-        catalogue: &Catalogue,
-        warm_up: &[Interaction],
-        n_users: usize,
-    ) -> Self {
-        Self {
-            overall: Engagement::of(&outcome.overall),
-            exposure: Exposure::of(&outcome.exposure, catalogue, warm_up, n_users),
         }
     }
 }

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bandit::{PolicySyntaxError, ShortSyntax, parse_policy};
-use crate::eval::Exposure;
+use crate::eval::{Exposure, ExposureBasis};
 use crate::rng::SeedTree;
 use crate::scenario::spec::PolicySpec;
 use crate::scenario::{Scenario, ScenarioError};
@@ -169,12 +169,8 @@ fn cell(scenario: &Scenario, seeds: &SeedTree, world: &World) -> CellResult {
     let slot = &ledger.slots[0];
     let requests = outcome.overall.requests;
     let n = (requests as f64).max(1.0);
-    let exposure = Exposure::of(
-        &outcome.exposure,
-        &world.catalogue,
-        &world.warm_up,
-        world.population.len(),
-    );
+    let basis = ExposureBasis::new(&world.catalogue, &world.warm_up, world.population.len());
+    let exposure = Exposure::of(&outcome.exposure, &basis);
     let mut cumulative = 0.0;
     CellResult {
         requests,
