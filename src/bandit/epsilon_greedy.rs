@@ -7,8 +7,8 @@ use crate::rng::ChaCha8Rng;
 use crate::world::Context;
 
 use super::posterior::BetaTable;
+use super::ranking::top_n;
 use super::reward::RewardRule;
-use super::thompson::top_n;
 use super::{ArmChoice, Feedback, Policy};
 
 /// ε-greedy (Sutton & Barto 2018, §2.2) over the same posteriors as Thompson.
@@ -25,7 +25,9 @@ pub struct EpsilonGreedy {
     table: BetaTable,
     rule: RewardRule,
     epsilon: f64,
-    scores: Vec<(f64, u16)>,
+    /// Scratch: the arms being shuffled (exploring) or their means (exploiting).
+    arms: Vec<u16>,
+    scores: Vec<f64>,
 }
 
 impl EpsilonGreedy {
@@ -37,6 +39,7 @@ impl EpsilonGreedy {
             table,
             rule,
             epsilon,
+            arms: Vec::with_capacity(n),
             scores: Vec::with_capacity(n),
         }
     }
@@ -56,26 +59,26 @@ impl Policy for EpsilonGreedy {
     ) {
         let n_arms = self.table.n_arms();
         let coin: f64 = rng.random();
-        self.scores.clear();
         if coin < self.epsilon {
-            self.scores
-                .extend((0..n_arms).map(|a| (1.0, u16::try_from(a).expect("fits u16"))));
+            self.arms.clear();
+            self.arms
+                .extend((0..n_arms).map(|a| u16::try_from(a).expect("fits u16")));
             let n = n.min(n_arms);
             for i in 0..n {
                 let j = rng.random_range(i..n_arms);
-                self.scores.swap(i, j);
+                self.arms.swap(i, j);
             }
             out.clear();
-            out.extend(self.scores[..n].iter().map(|&(_, arm)| ArmChoice {
+            out.extend(self.arms[..n].iter().map(|&arm| ArmChoice {
                 arm: ArmId(arm),
                 confidence: 1.0 / n as f64,
             }));
             return;
         }
         let key = self.table.keys().index(context);
-        self.scores.extend(
-            (0..n_arms).map(|a| (self.table.mean(key, a), u16::try_from(a).expect("fits u16"))),
-        );
+        self.scores.clear();
+        self.scores
+            .extend((0..n_arms).map(|a| self.table.mean(key, a)));
         top_n(&self.scores, n, out);
     }
 

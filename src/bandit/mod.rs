@@ -18,6 +18,7 @@ mod context_key;
 mod epsilon_greedy;
 mod oracle;
 mod posterior;
+mod ranking;
 mod reward;
 pub mod state;
 mod static_weights;

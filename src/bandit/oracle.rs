@@ -4,7 +4,7 @@ use crate::ids::ArmId;
 use crate::rng::ChaCha8Rng;
 use crate::world::Context;
 
-use super::thompson::top_n;
+use super::ranking::top_n;
 use super::{ArmChoice, Feedback, Policy};
 
 /// Chooses the `n` arms whose slates have the highest true expected reward for this
@@ -15,7 +15,6 @@ use super::{ArmChoice, Feedback, Policy};
 #[derive(Clone, Debug)]
 pub struct Oracle {
     truth: Vec<f64>,
-    scores: Vec<(f64, u16)>,
 }
 
 impl Oracle {
@@ -24,7 +23,6 @@ impl Oracle {
     pub fn new(n_arms: usize) -> Self {
         Self {
             truth: vec![0.0; n_arms],
-            scores: Vec::with_capacity(n_arms),
         }
     }
 }
@@ -41,14 +39,7 @@ impl Policy for Oracle {
         _rng: &mut ChaCha8Rng,
         out: &mut Vec<ArmChoice>,
     ) {
-        self.scores.clear();
-        self.scores.extend(
-            self.truth
-                .iter()
-                .enumerate()
-                .map(|(a, &r)| (r, u16::try_from(a).expect("fits u16"))),
-        );
-        top_n(&self.scores, n, out);
+        top_n(&self.truth, n, out);
     }
 
     fn update(&mut self, _context: &Context, _choices: &[ArmChoice], _feedback: &Feedback) {}

@@ -9,6 +9,7 @@ use crate::rng::ChaCha8Rng;
 use crate::world::Context;
 
 use super::posterior::BetaTable;
+use super::ranking::top_n;
 use super::reward::RewardRule;
 use super::ziggurat::standard_normal;
 use super::{ArmChoice, Feedback, Policy};
@@ -44,7 +45,7 @@ pub struct ThompsonSampling {
     shapes: Vec<f64>,
     setups: Vec<GammaSetup>,
     fractions: Vec<(f64, f64)>,
-    draws: Vec<(f64, u16)>,
+    draws: Vec<f64>,
 }
 
 impl ThompsonSampling {
@@ -228,92 +229,6 @@ impl GammaSetup {
     }
 }
 
-/// Writes the top `n` `(score, arm)` pairs, best first (larger score by `total_cmp`;
-/// ties: lower arm), as choices with confidences `score / Σ top scores` (equal if
-/// that sum is not positive). Arms must be distinct.
-pub(crate) fn top_n(scores: &[(f64, u16)], n: usize, out: &mut Vec<ArmChoice>) {
-    let n = n.min(scores.len());
-    out.clear();
-    if !rank_top(scores, n, out) {
-        select_top(scores, n, out);
-    }
-    let total: f64 = out.iter().map(|c| c.confidence.max(0.0)).sum();
-    let share = 1.0 / n as f64;
-    for choice in out.iter_mut() {
-        choice.confidence = if total > 0.0 && total.is_finite() {
-            choice.confidence.max(0.0) / total
-        } else {
-            share
-        };
-    }
-}
-
-/// Up to this many arms, [`top_n`] ranks by counting.
-const RANK_MAX_ARMS: usize = 16;
-
-/// `f64::total_cmp`'s order as an unsigned integer (the transformation its docs
-/// give, shifted by 2⁶³).
-#[inline(always)]
-fn total_order_key(x: f64) -> u64 {
-    let bits = x.to_bits().cast_signed();
-    (bits ^ (((bits >> 63).cast_unsigned() >> 1).cast_signed())).cast_unsigned() ^ (1 << 63)
-}
-
-/// [`top_n`]'s fast path: each pair's place is the number of larger scores, counted
-/// without branches; pushes the top `n` pairs to `out` and returns true, or returns
-/// false (pushing nothing) if there are too many arms or two scores are equal (their
-/// order then needs the arms).
-///
-/// The former partial selection sort branched on every comparison of random draws,
-/// mispredicting often, and swapped pairs just written (stalling on store forwarding):
-/// it took a sixth of a Thompson request, this a small fraction of that.
-fn rank_top(scores: &[(f64, u16)], n: usize, out: &mut Vec<ArmChoice>) -> bool {
-    let m = scores.len();
-    if m > RANK_MAX_ARMS {
-        return false;
-    }
-    let mut keys = [0u64; RANK_MAX_ARMS];
-    for (key, &(score, _)) in keys.iter_mut().zip(scores) {
-        *key = total_order_key(score);
-    }
-    let keys = &keys[..m];
-    let mut order = [0usize; RANK_MAX_ARMS];
-    let mut places = 0u32;
-    for (i, &key) in keys.iter().enumerate() {
-        let place: usize = keys.iter().map(|&other| usize::from(other > key)).sum();
-        order[place] = i;
-        places |= 1 << place;
-    }
-    // Equal scores share a place, so some place stays empty.
-    if places != (1 << m) - 1 {
-        return false;
-    }
-    out.extend(order[..n].iter().map(|&i| ArmChoice {
-        arm: ArmId(scores[i].1),
-        confidence: scores[i].0,
-    }));
-    true
-}
-
-/// [`top_n`]'s general path: pass k takes the best pair ranking below pass k − 1's.
-fn select_top(scores: &[(f64, u16)], n: usize, out: &mut Vec<ArmChoice>) {
-    let before = |a: (f64, u16), b: (f64, u16)| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)).is_gt();
-    let mut previous: Option<(f64, u16)> = None;
-    for _ in 0..n {
-        let (score, arm) = scores
-            .iter()
-            .copied()
-            .filter(|&pair| previous.is_none_or(|last| before(last, pair)))
-            .reduce(|best, pair| if before(pair, best) { pair } else { best })
-            .expect("arms are distinct, so n passes find n pairs");
-        out.push(ArmChoice {
-            arm: ArmId(arm),
-            confidence: score,
-        });
-        previous = Some((score, arm));
-    }
-}
-
 impl Policy for ThompsonSampling {
     fn name(&self) -> &'static str {
         "thompson"
@@ -354,8 +269,7 @@ impl Policy for ThompsonSampling {
         self.draws.extend(
             self.fractions
                 .iter()
-                .zip(0u16..)
-                .map(|(&(numerator, denominator), arm)| (numerator / denominator, arm)),
+                .map(|&(numerator, denominator)| numerator / denominator),
         );
         top_n(&self.draws, n, out);
     }
@@ -450,50 +364,16 @@ mod tests {
             };
             policy.select_into(&context, 3, &mut rng, &mut out);
             let key = table.keys().index(&context);
-            let draws: Vec<(f64, u16)> = (0..5u16)
+            let draws: Vec<f64> = (0..5)
                 .map(|arm| {
-                    let (a, b) = table.posterior(key, usize::from(arm));
-                    (sample_beta(a, b, &mut by_hand), arm)
+                    let (a, b) = table.posterior(key, arm);
+                    sample_beta(a, b, &mut by_hand)
                 })
                 .collect();
             top_n(&draws, 3, &mut want);
             assert_eq!(out, want, "request {request}");
         }
         assert_eq!(rng.next_u64(), by_hand.next_u64());
-    }
-
-    #[test]
-    fn top_n_fast_path_agrees_with_the_general_path() {
-        // Scores from a few values force ties (fast path declines); up to 20 arms
-        // crosses RANK_MAX_ARMS; negative zeros and infinities test the total order.
-        let values = [0.25, 0.5, -0.0, 0.0, 0.75, f64::INFINITY, -1.0];
-        let mut rng = crate::rng::stream(6, crate::rng::Purpose::Policy, 0, 0);
-        for _ in 0..5000 {
-            let m = rng.random_range(1..=20usize);
-            let n = rng.random_range(0..=m);
-            let scores: Vec<(f64, u16)> = (0..m)
-                .map(|arm| {
-                    let score = if rng.random::<bool>() {
-                        values[rng.random_range(0..values.len())]
-                    } else {
-                        rng.random::<f64>()
-                    };
-                    (score, u16::try_from(arm).unwrap())
-                })
-                .collect();
-            let mut general = Vec::new();
-            select_top(&scores, n, &mut general);
-            let mut fast = Vec::new();
-            if rank_top(&scores, n, &mut fast) {
-                assert_eq!(fast, general, "{scores:?}");
-            }
-            let mut sorted = scores.clone();
-            sorted.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            let want: Vec<u16> = sorted[..n].iter().map(|p| p.1).collect();
-            let mut out = Vec::new();
-            top_n(&scores, n, &mut out);
-            assert_eq!(out.iter().map(|c| c.arm.0).collect::<Vec<_>>(), want);
-        }
     }
 
     /// Marsaglia–Tsang as published (their squeeze `1 − 0.0331 x⁴`, then logarithms):
