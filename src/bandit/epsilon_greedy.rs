@@ -9,6 +9,7 @@ use crate::world::Context;
 use super::posterior::BetaTable;
 use super::ranking::top_n;
 use super::reward::RewardRule;
+use super::uniform::distinct_arms;
 use super::{ArmChoice, Feedback, Policy};
 
 /// ε-greedy (Sutton & Barto 2018, §2.2) over the same posteriors as Thompson.
@@ -60,19 +61,7 @@ impl Policy for EpsilonGreedy {
         let n_arms = self.table.n_arms();
         let coin: f64 = rng.random();
         if coin < self.epsilon {
-            self.arms.clear();
-            self.arms
-                .extend((0..n_arms).map(|a| u16::try_from(a).expect("fits u16")));
-            let n = n.min(n_arms);
-            for i in 0..n {
-                let j = rng.random_range(i..n_arms);
-                self.arms.swap(i, j);
-            }
-            out.clear();
-            out.extend(self.arms[..n].iter().map(|&arm| ArmChoice {
-                arm: ArmId(arm),
-                confidence: 1.0 / n as f64,
-            }));
+            distinct_arms(n_arms, n, rng, &mut self.arms, out);
             return;
         }
         let key = self.table.keys().index(context);

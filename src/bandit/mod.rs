@@ -11,7 +11,9 @@
 //!
 //! [`ContextKeys`] turns a request's context into the key a policy learns under;
 //! [`RewardRule`] turns feedback into a success or failure; [`BetaTable`] holds the
-//! posteriors with the sparse-context fallback; [`state`] persists them.
+//! posteriors with the sparse-context fallback; [`state`] persists them. Scoring
+//! policies rank arms with one `top_n` (`ranking.rs`); the uniform policy and
+//! ε-greedy's exploration draw distinct arms with one shuffle (`uniform.rs`).
 //! `docs/BANDIT_SELECTOR.md` explains the whole selector.
 
 mod context_key;

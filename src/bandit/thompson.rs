@@ -143,7 +143,7 @@ impl GammaSetup {
             shape,
             d,
             c,
-            // A multiplication, not a division: the divider is this loop's bottleneck.
+            // A multiplication, not a third division per shape.
             squeeze: c * c * (1.0 / 12.0),
         }
     }

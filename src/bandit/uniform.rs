@@ -12,14 +12,46 @@ use super::{ArmChoice, Feedback, Policy};
 #[derive(Clone, Debug)]
 pub struct Uniform {
     n_arms: usize,
+    /// Scratch of the shuffle, kept to avoid allocating per request.
+    arms: Vec<u16>,
 }
 
 impl Uniform {
     /// A policy over `n_arms` arms.
     #[must_use]
     pub fn new(n_arms: usize) -> Self {
-        Self { n_arms }
+        Self {
+            n_arms,
+            arms: Vec::with_capacity(n_arms),
+        }
     }
+}
+
+/// Writes `n` distinct arms of `n_arms`, uniformly at random, with equal confidences:
+/// the uniform policy's choice and ε-greedy's exploration. `arms` is scratch.
+///
+/// # Determinism
+///
+/// A partial Fisher–Yates shuffle: exactly `min(n, n_arms)` draws from `rng`.
+pub(crate) fn distinct_arms(
+    n_arms: usize,
+    n: usize,
+    rng: &mut ChaCha8Rng,
+    arms: &mut Vec<u16>,
+    out: &mut Vec<ArmChoice>,
+) {
+    let n = n.min(n_arms);
+    arms.clear();
+    arms.extend(0..u16::try_from(n_arms).expect("arm count fits u16"));
+    for i in 0..n {
+        let j = rng.random_range(i..n_arms);
+        arms.swap(i, j);
+    }
+    out.clear();
+    out.extend(arms[..n].iter().map(|&arm| ArmChoice {
+        arm: ArmId(arm),
+        confidence: 1.0 / n as f64,
+    }));
 }
 
 impl Policy for Uniform {
@@ -34,19 +66,7 @@ impl Policy for Uniform {
         rng: &mut ChaCha8Rng,
         out: &mut Vec<ArmChoice>,
     ) {
-        let n = n.min(self.n_arms);
-        let mut arms: Vec<u16> =
-            (0..u16::try_from(self.n_arms).expect("arm count fits u16")).collect();
-        // Partial Fisher–Yates: exactly n draws.
-        for i in 0..n {
-            let j = rng.random_range(i..arms.len());
-            arms.swap(i, j);
-        }
-        out.clear();
-        out.extend(arms[..n].iter().map(|&a| ArmChoice {
-            arm: ArmId(a),
-            confidence: 1.0 / n as f64,
-        }));
+        distinct_arms(self.n_arms, n, rng, &mut self.arms, out);
     }
 
     fn update(&mut self, _context: &Context, _choices: &[ArmChoice], _feedback: &Feedback) {}
