@@ -71,19 +71,5 @@ impl Policy for EpsilonGreedy {
         top_n(&self.scores, n, out);
     }
 
-    fn update(&mut self, context: &Context, choices: &[ArmChoice], feedback: &Feedback) {
-        self.table.learn(&self.rule, context, choices, feedback);
-    }
-
-    fn greedy_arm(&self, context: &Context) -> Option<ArmId> {
-        Some(self.table.greedy_arm(context))
-    }
-
-    fn table(&self) -> Option<&BetaTable> {
-        Some(&self.table)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut BetaTable> {
-        Some(&mut self.table)
-    }
+    learns_into_beta_table!();
 }

@@ -16,6 +16,29 @@
 //! ε-greedy's exploration draw distinct arms with one shuffle (`uniform.rs`).
 //! `docs/BANDIT_SELECTOR.md` explains the whole selector.
 
+/// The [`Policy`] methods every policy that learns into [`BetaTable`]s shares:
+/// `update`, `greedy_arm`, `table` and `table_mut`, for a policy with fields
+/// `table: BetaTable` and `rule: RewardRule`. Used inside `impl Policy for …`.
+macro_rules! learns_into_beta_table {
+    () => {
+        fn update(&mut self, context: &Context, choices: &[ArmChoice], feedback: &Feedback) {
+            self.table.learn(&self.rule, context, choices, feedback);
+        }
+
+        fn greedy_arm(&self, context: &Context) -> Option<ArmId> {
+            Some(self.table.greedy_arm(context))
+        }
+
+        fn table(&self) -> Option<&BetaTable> {
+            Some(&self.table)
+        }
+
+        fn table_mut(&mut self) -> Option<&mut BetaTable> {
+            Some(&mut self.table)
+        }
+    };
+}
+
 mod context_key;
 mod epsilon_greedy;
 mod oracle;
