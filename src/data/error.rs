@@ -116,6 +116,22 @@ impl Problems {
         }
     }
 
+    /// Ends a reader of `path`: the problems if there were any, else `rows`, or
+    /// [`DataError::Empty`] (with `what` and `fix`) if there are none.
+    pub(crate) fn finish<T>(
+        self,
+        path: &std::path::Path,
+        rows: Vec<T>,
+        what: &str,
+        fix: &str,
+    ) -> Result<Vec<T>, DataError> {
+        self.into_result(path)?;
+        if rows.is_empty() {
+            return Err(DataError::empty(path, what, fix));
+        }
+        Ok(rows)
+    }
+
     /// `Ok(())` when no row was malformed, else [`DataError::Malformed`] naming `path`.
     ///
     /// # Errors

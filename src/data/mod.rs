@@ -17,3 +17,11 @@ pub use error::{DataError, MAX_LISTED_PROBLEMS, Problems, RowProblem};
 pub use movielens::{ML100K_GENRES, MovieRow, read_movies};
 pub use ratings::{RatingRow, read_ratings};
 pub use trec::{ItemRow, QrelRow, RunRow, read_items, read_qrels, read_run};
+
+/// A temporary file holding `bytes`, for the readers' tests.
+#[cfg(test)]
+fn temp_file(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::fs::write(file.path(), bytes).expect("writable");
+    file
+}

@@ -132,26 +132,19 @@ pub fn read_movies(path: &Path) -> Result<Vec<MovieRow>, DataError> {
         |id, first| format!("movie id {id:?} was already given on line {first}"),
         "keep one row per movie id",
     );
-    problems.into_result(path)?;
-    if out.is_empty() {
-        return Err(DataError::empty(
-            path,
-            "holds no movies",
-            "give one movie per line, e.g. `movieId,title,genres`",
-        ));
-    }
-    Ok(out)
+    problems.finish(
+        path,
+        out,
+        "holds no movies",
+        "give one movie per line, e.g. `movieId,title,genres`",
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn write(text: &[u8]) -> tempfile::NamedTempFile {
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), text).unwrap();
-        file
-    }
+    use crate::data::temp_file as write;
 
     #[test]
     fn reads_u_item_with_genre_flags() {

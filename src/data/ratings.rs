@@ -97,26 +97,19 @@ pub fn read_ratings(path: &Path) -> Result<Vec<RatingRow>, DataError> {
             line: row.line,
         });
     }
-    problems.into_result(path)?;
-    if out.is_empty() {
-        return Err(DataError::empty(
-            path,
-            "holds no ratings",
-            &format!("give one rating per line as `{shape}`"),
-        ));
-    }
-    Ok(out)
+    problems.finish(
+        path,
+        out,
+        "holds no ratings",
+        &format!("give one rating per line as `{shape}`"),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn write(text: &[u8]) -> tempfile::NamedTempFile {
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), text).unwrap();
-        file
-    }
+    use crate::data::temp_file as write;
 
     #[test]
     fn reads_u_data_ratings_csv_and_plain_csv() {

@@ -102,11 +102,7 @@ pub fn read_run(path: &Path) -> Result<Vec<RunRow>, DataError> {
             ),
         }
     }
-    problems.into_result(path)?;
-    if out.is_empty() {
-        return Err(DataError::empty(path, "holds no recommendations", shape));
-    }
-    Ok(out)
+    problems.finish(path, out, "holds no recommendations", shape)
 }
 
 /// Reads judgements: TREC qrels `user iteration item relevance`
@@ -154,11 +150,7 @@ pub fn read_qrels(path: &Path) -> Result<Vec<QrelRow>, DataError> {
             ),
         }
     }
-    problems.into_result(path)?;
-    if out.is_empty() {
-        return Err(DataError::empty(path, "holds no judgements", shape));
-    }
-    Ok(out)
+    problems.finish(path, out, "holds no judgements", shape)
 }
 
 /// Reads an item table: CSV `item_id,popularity,genres` with an optional header,
@@ -220,22 +212,14 @@ pub fn read_items(path: &Path) -> Result<Vec<ItemRow>, DataError> {
         |id, first| format!("item {id:?} was already listed on line {first}"),
         "keep one row per item",
     );
-    problems.into_result(path)?;
-    if out.is_empty() {
-        return Err(DataError::empty(path, "holds no items", shape));
-    }
-    Ok(out)
+    problems.finish(path, out, "holds no items", shape)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn write(text: &[u8]) -> tempfile::NamedTempFile {
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), text).unwrap();
-        file
-    }
+    use crate::data::temp_file as write;
 
     #[test]
     fn reads_trec_and_csv_runs() {
