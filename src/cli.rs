@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use recolab::bandit::state::{Migration, migrate_file};
 use recolab::data::{read_items, read_qrels, read_run};
 use recolab::eval::{ExternalSettings, Gain, evaluate_external};
-use recolab::offline::{EvalSource, default_scenario, ratings_name, run_evaluation};
+use recolab::eval_run::{EvalSource, default_scenario, ratings_name, run_evaluation};
 use recolab::report::{HEADLINE_METRICS, interval_cell};
 use recolab::report::{compare_markdown, write_compare};
 use recolab::run::{Stage, run_with};

@@ -19,7 +19,7 @@
 //! | real data | [`data`] | MovieLens / CSV logs, TREC runs and qrels → [`Dataset`](data::Dataset) |
 //! | report | [`report`] | files: JSON, Markdown, CSV, event log |
 //! | one run | [`run`](mod@run) | world → replay → metrics → report |
-//! | one evaluation | [`offline`] | world or real log → folds → every arm scored → `eval.json` |
+//! | one evaluation | [`eval_run`] | world or real log → folds → every arm scored → `eval.json` |
 //!
 //! Dependencies point one way: `run`/`sweep` `→ sim → {world, recommend, bandit, experiment,
 //! pipeline}`; `eval` and `report` read results. Recommenders and policies never see
@@ -37,10 +37,10 @@ pub mod bandit;
 pub mod data;
 pub mod error;
 pub mod eval;
+pub mod eval_run;
 pub mod experiment;
 pub mod ids;
 pub mod interaction;
-pub mod offline;
 pub mod pipeline;
 pub mod recommend;
 pub mod report;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::bandit::state::BanditStateFile;
 use crate::error::Result;
 use crate::eval::{Engagement, Exposure, ExposureBasis, OnlineBreakdown};
-use crate::pipeline::offline::{self, OfflineTable};
+use crate::pipeline::offline_table::{self, OfflineTable};
 use crate::recommend::ArmFactory;
 use crate::report::{self, EventLog, ReportDir};
 use crate::rng::SeedTree;
@@ -287,7 +287,7 @@ pub fn run_with(
         }
     }
     on_stage(Stage::Offline);
-    let offline = offline::evaluate(scenario, &seeds, &world)?;
+    let offline = offline_table::evaluate(scenario, &seeds, &world)?;
     let mut progress = |p: Progress| on_stage(Stage::Day(p));
     let outcome = if scenario.spec().report.event_log {
         let mut sink = EventLog::create(&dir.path(report::EVENTS_FILE))?;

@@ -30,10 +30,10 @@ mod beyond_accuracy;
 mod calibration;
 mod diversity;
 mod external;
+mod folds;
 mod interval;
 mod metric_set;
 mod ndcg;
-mod offline;
 mod popularity_bias;
 mod protocol;
 mod ranking;
@@ -59,14 +59,14 @@ pub use serendipity::serendipity_at_k;
 
 pub use batch::{RankingMeans, ranking_means};
 pub use external::{ExternalReport, ExternalSettings, evaluate_external};
+pub use folds::{
+    ArmEvaluation, EVAL_FORMAT_VERSION, FoldStats, OfflineEvaluation, SegmentSummary, SummaryRow,
+    evaluate,
+};
 pub use interval::{CONFIDENCE, MeanInterval};
 pub use metric_set::{
     ItemFeatures, METRIC_NAMES, MetricSet, MetricSettings, UserCase, metric_set,
     metric_sets_by_segment,
-};
-pub use offline::{
-    ArmEvaluation, EVAL_FORMAT_VERSION, FoldStats, OfflineEvaluation, SegmentSummary, SummaryRow,
-    evaluate,
 };
 pub use protocol::{Fold, folds};
 pub use rating_reference::{BiasBaseline, RatingTruth, rating_distribution};

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::error::Result;
 use crate::eval::Engagement;
-use crate::pipeline::offline::OfflineTable;
+use crate::pipeline::offline_table::OfflineTable;
 use crate::run::RunSummary;
 use crate::scenario::Scenario;
 use crate::sim::RunOutcome;

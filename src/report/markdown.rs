@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::eval::{Engagement, OnlineBreakdown, OnlineRow};
-use crate::pipeline::offline::OfflineTable;
+use crate::pipeline::offline_table::OfflineTable;
 use crate::run::RunSummary;
 
 fn num(value: Option<f64>, digits: usize) -> String {

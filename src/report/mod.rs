@@ -8,7 +8,7 @@
 //! | `summary.json` | [`RunSummary`](crate::run::RunSummary): engagement, exposure, per variant, segment and arm |
 //! | `summary.md` | the same, as tables for people |
 //! | `timeseries.csv` | one row per time bucket |
-//! | `offline.json` | [`OfflineTable`](crate::pipeline::offline::OfflineTable): every arm's held-out accuracy, Gini, coverage, novelty, long-tail share and true expected utility (unless `report.offline_users: 0`) |
+//! | `offline.json` | [`OfflineTable`](crate::pipeline::offline_table::OfflineTable): every arm's held-out accuracy, Gini, coverage, novelty, long-tail share and true expected utility (unless `report.offline_users: 0`) |
 //! | `model_updates.json` | the training runs ([`ModelUpdateLog`](crate::pipeline::ModelUpdateLog)) |
 //! | `eval/eval.json`, `eval/eval.md` | `recolab eval`: [`OfflineEvaluation`](crate::eval::OfflineEvaluation) per arm, mean and 95% interval over folds |
 //! | `events.jsonl` | with `report.event_log: true`: a header line, then one `RecommendationEvent` per line |

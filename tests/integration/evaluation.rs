@@ -5,7 +5,7 @@ use std::process::Command;
 
 use recolab::data::{Dataset, SegmentThresholds, read_movies, read_ratings};
 use recolab::eval::evaluate;
-use recolab::offline::{EvalSource, evaluate_source};
+use recolab::eval_run::{EvalSource, evaluate_source};
 use recolab::scenario::Scenario;
 
 use super::fixtures::{write_ml_latest, write_ml100k};
@@ -112,7 +112,7 @@ fn movielens_100k_fixture_imports_with_genres_and_latin1_titles() {
     );
     let votes: u64 = dataset.catalogue.movies.iter().map(|m| m.vote_count).sum();
     assert_eq!(votes as usize, rows.len());
-    let scenario = recolab::offline::default_scenario("ml");
+    let scenario = recolab::eval_run::default_scenario("ml");
     let evaluation = evaluate(
         &dataset,
         &scenario.spec().stack.arms,
