@@ -1,4 +1,4 @@
-//! An atomically published report folder.
+//! An atomically published report folder, and one atomically written file.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -101,11 +101,67 @@ impl ReportDir {
     }
 }
 
+/// Writes one file atomically: the bytes go to a temporary sibling that is renamed
+/// over `path`, so a reader sees the old file or the whole new one, never a part.
+/// Creates `path`'s parent folders.
+///
+/// # Errors
+///
+/// [`Error::Io`] naming `path` (the temporary file is removed).
+pub fn write_file_atomically(path: &Path, contents: &[u8]) -> Result<()> {
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(io)?;
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let written = fs::write(&tmp, contents).and_then(|()| fs::rename(&tmp, path));
+    if written.is_err() {
+        // Best effort: the error about `path` is the one worth reporting.
+        let _ = fs::remove_file(&tmp);
+    }
+    written.map_err(io)
+}
+
 impl Drop for ReportDir {
     fn drop(&mut self) {
         if !self.committed {
             // Best effort: a leftover temporary folder is harmless and named as such.
             let _ = fs::remove_dir_all(&self.tmp);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_atomic_write_replaces_the_file_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("shape.json");
+        write_file_atomically(&path, b"old").unwrap();
+        write_file_atomically(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        let names: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn an_atomic_write_into_a_folder_path_fails_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = write_file_atomically(dir.path(), b"x").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains(&dir.path().display().to_string())
+        );
     }
 }

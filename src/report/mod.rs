@@ -28,7 +28,7 @@ pub mod plot;
 mod regret;
 
 pub use compare::{compare_markdown, write_compare};
-pub use dir::ReportDir;
+pub use dir::{ReportDir, write_file_atomically};
 pub use eval::{HEADLINE_METRICS, eval_markdown, interval_cell, write_eval};
 pub use events::EventLog;
 pub use files::write_run;
