@@ -131,7 +131,11 @@ impl Dataset {
     /// Each movie's `vote_count` is its number of ratings in the log and its
     /// `vote_average` twice its mean rating (the 1–10 scale of the catalogue); genres
     /// come from the movies file; the long tail is every item outside the most-rated
-    /// [`SHORT_HEAD_SHARE`] of the catalogue. When a user rated an item twice the
+    /// [`SHORT_HEAD_SHARE`] of the catalogue. Language, year and the niche flag come
+    /// from the movies file when it has them (`recolab world`'s `movies.csv`), else
+    /// `und`, the year in the title and a niche genre (anime, documentary,
+    /// foreign); the file's vote counts and long-tail flags are not used, since a
+    /// log's popularity is its ratings and must be recomputed per training fold. When a user rated an item twice the
     /// later rating (by timestamp, then line) wins, as a re-rating would in production.
     ///
     /// # Errors
@@ -228,16 +232,20 @@ impl Dataset {
                         genres.push(gid);
                     }
                 }
-                let is_niche = genres.iter().any(|g| {
-                    NICHE_GENRES.contains(&genre_names[g.index()].to_lowercase().as_str())
+                let is_niche = row.and_then(|m| m.niche).unwrap_or_else(|| {
+                    genres.iter().any(|g| {
+                        NICHE_GENRES.contains(&genre_names[g.index()].to_lowercase().as_str())
+                    })
                 });
                 let mean = (n_votes[i] > 0).then(|| rating_sum[i] / n_votes[i] as f64);
                 Movie {
                     id: MovieId(u32::try_from(i).expect("ids fit u32")),
-                    year: year_of(&title),
+                    year: row.and_then(|m| m.year).unwrap_or_else(|| year_of(&title)),
                     title,
                     genres,
-                    original_language: "und".into(),
+                    original_language: row
+                        .and_then(|m| m.language.clone())
+                        .unwrap_or_else(|| "und".into()),
                     vote_count: n_votes[i],
                     vote_average: mean.map_or(0.0, |m| (20.0 * m).round() / 10.0),
                     content: Vec::new(),
@@ -417,6 +425,7 @@ mod tests {
             title: "Heat (1995)".into(),
             genres: vec!["Action".into(), "Crime".into()],
             line: 2,
+            ..MovieRow::default()
         }];
         let rows = [row("1", "1", 4.0, 0, 1), row("1", "7", 4.0, 0, 2)];
         let error = Dataset::from_rows(
@@ -438,6 +447,48 @@ mod tests {
         .unwrap();
         assert_eq!(d.catalogue.genre_names, ["Action", "Crime"]);
         assert_eq!(d.catalogue.movies[0].year, 1995);
+    }
+
+    #[test]
+    fn language_year_and_niche_come_from_the_movies_file_when_it_has_them() {
+        let movies = [
+            MovieRow {
+                item: "1".into(),
+                title: "Quiet".into(),
+                genres: vec!["Drama".into()],
+                language: Some("ja".into()),
+                year: Some(1999),
+                niche: Some(true),
+                line: 2,
+                ..MovieRow::default()
+            },
+            MovieRow {
+                item: "2".into(),
+                title: "Heat (1995)".into(),
+                genres: vec!["Documentary".into()],
+                line: 3,
+                ..MovieRow::default()
+            },
+        ];
+        let rows = [row("1", "1", 4.0, 0, 1)];
+        let d = Dataset::from_rows(
+            "t",
+            &rows,
+            Some(&movies),
+            Path::new("r"),
+            SegmentThresholds::default(),
+        )
+        .unwrap();
+        let (a, b) = (&d.catalogue.movies[0], &d.catalogue.movies[1]);
+        assert_eq!(
+            (a.original_language.as_str(), a.year, a.is_niche),
+            ("ja", 1999, true)
+        );
+        // Without the columns: unknown language, the title's year, a niche genre.
+        assert_eq!(
+            (b.original_language.as_str(), b.year, b.is_niche),
+            ("und", 1995, true)
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Movie files: MovieLens 100k `u.item`, MovieLens 1M `movies.dat` and MovieLens
-//! latest `movies.csv` (also any CSV `item_id,title,genres` with `|`-separated genres).
+//! Movie files: MovieLens 100k `u.item`, MovieLens 1M `movies.dat`, MovieLens
+//! latest `movies.csv` (also any CSV `item_id,title,genres` with `|`-separated genres)
+//! and the `movies.csv` of `recolab world`, which adds language, year, votes and the
+//! long-tail and niche flags.
 
 use std::path::Path;
 
@@ -32,8 +34,23 @@ pub const ML100K_GENRES: [&str; 19] = [
 /// What MovieLens latest writes for a movie without genres.
 const NO_GENRES: &str = "(no genres listed)";
 
-/// One movie as read.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The columns of a `movies.csv` header: the first three are required, in this
+/// order; the rest, written by `recolab world`, may follow in any order.
+pub const MOVIES_CSV_COLUMNS: [&str; 9] = [
+    "movieId",
+    "title",
+    "genres",
+    "language",
+    "year",
+    "vote_count",
+    "vote_average",
+    "long_tail",
+    "niche",
+];
+
+/// One movie as read. The optional attributes are `None` when the file has no
+/// column for them (every MovieLens layout).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MovieRow {
     /// The item's id in the file (matches the rating log's item ids).
     pub item: String,
@@ -41,8 +58,128 @@ pub struct MovieRow {
     pub title: String,
     /// Its genres, as named in the file, in file order.
     pub genres: Vec<String>,
+    /// Original language (ISO 639-1).
+    pub language: Option<String>,
+    /// Release year.
+    pub year: Option<u16>,
+    /// Number of votes (public popularity).
+    pub vote_count: Option<u64>,
+    /// Mean vote on the 1–10 scale.
+    pub vote_average: Option<f64>,
+    /// Whether the movie is in the long tail.
+    pub long_tail: Option<bool>,
+    /// Whether the movie is niche.
+    pub niche: Option<bool>,
     /// 1-based line in the file.
     pub line: u64,
+}
+
+/// Where each column of a headed `movies.csv` is.
+#[derive(Clone, Copy, Debug)]
+struct CsvLayout {
+    n_fields: usize,
+    /// Index into the row of `MOVIES_CSV_COLUMNS[3..]`, when present.
+    optional: [Option<usize>; 6],
+}
+
+impl CsvLayout {
+    /// The three columns of MovieLens latest (and of a file without header).
+    const MOVIELENS: Self = Self {
+        n_fields: 3,
+        optional: [None; 6],
+    };
+
+    /// The layout a header names.
+    fn of_header(fields: &[String]) -> Result<Self, (String, String)> {
+        let fix = || {
+            format!(
+                "start the header with `movieId,title,genres`, then any of {}",
+                MOVIES_CSV_COLUMNS[3..].join(", ")
+            )
+        };
+        let required = &MOVIES_CSV_COLUMNS[..3];
+        if fields.len() < 3
+            || !fields
+                .iter()
+                .zip(required)
+                .all(|(f, c)| f.eq_ignore_ascii_case(c))
+        {
+            return Err((
+                format!("header {:?} is not movieId,title,genres", fields.join(",")),
+                fix(),
+            ));
+        }
+        let mut optional = [None; 6];
+        for (at, name) in fields.iter().enumerate().skip(3) {
+            let Some(slot) = MOVIES_CSV_COLUMNS[3..]
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(name))
+            else {
+                return Err((format!("header names an unknown column {name:?}"), fix()));
+            };
+            if optional[slot].is_some() {
+                return Err((format!("header names column {name:?} twice"), fix()));
+            }
+            optional[slot] = Some(at);
+        }
+        Ok(Self {
+            n_fields: fields.len(),
+            optional,
+        })
+    }
+
+    /// The optional attributes of a row, or what is wrong with the first bad one.
+    fn attributes(&self, f: &[String], row: &mut MovieRow) -> Result<(), (String, String)> {
+        let field = |slot: usize| self.optional[slot].map(|at| f[at].as_str());
+        let flag = |slot: usize| -> Result<Option<bool>, (String, String)> {
+            field(slot)
+                .map(|v| match v {
+                    "1" => Ok(true),
+                    "0" => Ok(false),
+                    other => Err((
+                        format!(
+                            "{} {other:?} is neither 0 nor 1",
+                            MOVIES_CSV_COLUMNS[3 + slot]
+                        ),
+                        "write the flag as 0 or 1".to_owned(),
+                    )),
+                })
+                .transpose()
+        };
+        row.language = field(0).map(str::to_owned);
+        row.year = field(1)
+            .map(|v| {
+                v.parse::<u16>().map_err(|_| {
+                    (
+                        format!("year {v:?} is not a year"),
+                        "write the year as a whole number, e.g. 1995".to_owned(),
+                    )
+                })
+            })
+            .transpose()?;
+        row.vote_count = field(2)
+            .map(|v| {
+                v.parse::<u64>().map_err(|_| {
+                    (
+                        format!("vote_count {v:?} is not a count"),
+                        "write the vote count as a whole number ≥ 0".to_owned(),
+                    )
+                })
+            })
+            .transpose()?;
+        row.vote_average = field(3)
+            .map(|v| match v.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(x),
+                _ => Err((
+                    format!("vote_average {v:?} is not a finite number"),
+                    "write the mean vote as a number, e.g. 6.8".to_owned(),
+                )),
+            })
+            .transpose()?;
+        row.long_tail = flag(4)?;
+        row.niche = flag(5)?;
+        Ok(())
+    }
 }
 
 /// Reads a movie file, recognising its format from the first line.
@@ -52,11 +189,17 @@ pub struct MovieRow {
 /// | MovieLens 100k `u.item` (Latin-1) | `\|` | id, title, dates, URL, 19 genre flags |
 /// | MovieLens 1M `movies.dat` | `::` | id, title, `\|`-separated genres |
 /// | MovieLens latest `movies.csv` | comma | `movieId,title,genres`, header |
+/// | `recolab world`'s `movies.csv` | comma | those, then any of `language,year,vote_count,vote_average,long_tail,niche`, header |
+///
+/// A CSV header is recognised by its first field, `movieId`; it names the columns
+/// ([`MOVIES_CSV_COLUMNS`]).
 ///
 /// # Errors
 ///
-/// [`DataError::Read`], [`DataError::Malformed`] (wrong field count, empty id, a genre
-/// flag other than 0 or 1, an id given twice) with file and line, and
+/// [`DataError::Read`], [`DataError::Malformed`] (a header naming unknown columns,
+/// wrong field count, empty id, a genre or attribute flag other than 0 or 1, a year,
+/// vote count or vote average that is not a number, an id given twice) with file and
+/// line, and
 /// [`DataError::Empty`] for a file without movies.
 pub fn read_movies(path: &Path) -> Result<Vec<MovieRow>, DataError> {
     let bytes = read_bytes(path)?;
@@ -64,8 +207,10 @@ pub fn read_movies(path: &Path) -> Result<Vec<MovieRow>, DataError> {
     let rows = records(&bytes, separator, path)?;
     let mut problems = Problems::default();
     let mut out: Vec<MovieRow> = Vec::with_capacity(rows.len());
+    let mut layout = CsvLayout::MOVIELENS;
     for (index, row) in rows.iter().enumerate() {
         let f = &row.fields;
+        let mut attributes = MovieRow::default();
         let parsed = if separator == Separator::Pipe {
             if f.len() != 5 + ML100K_GENRES.len() {
                 problems.push(
@@ -98,14 +243,35 @@ pub fn read_movies(path: &Path) -> Result<Vec<MovieRow>, DataError> {
                 && f.first()
                     .is_some_and(|id| id.eq_ignore_ascii_case("movieId"))
             {
+                match CsvLayout::of_header(f) {
+                    Ok(l) => layout = l,
+                    Err((problem, fix)) => {
+                        problems.push(row.line, problem, fix);
+                        // Rows are checked against the header as written, so one
+                        // bad header is one problem, not one per row.
+                        layout = CsvLayout {
+                            n_fields: f.len(),
+                            optional: [None; 6],
+                        };
+                    }
+                }
                 continue;
             }
-            if f.len() != 3 {
+            if f.len() != layout.n_fields {
+                let columns = if layout.n_fields == 3 {
+                    "`movieId,title,genres`".to_owned()
+                } else {
+                    "one field per column of the header".to_owned()
+                };
                 problems.push(
                     row.line,
-                    format!("has {} field(s), expected 3", f.len()),
-                    "write each movie as `movieId,title,genres` with genres separated by `|` (quote titles holding commas)",
+                    format!("has {} field(s), expected {}", f.len(), layout.n_fields),
+                    format!("write each movie as {columns} with genres separated by `|` (quote titles holding commas)"),
                 );
+                continue;
+            }
+            if let Err((problem, fix)) = layout.attributes(f, &mut attributes) {
+                problems.push(row.line, problem, fix);
                 continue;
             }
             let genres = if f[2] == NO_GENRES || f[2].is_empty() {
@@ -125,6 +291,7 @@ pub fn read_movies(path: &Path) -> Result<Vec<MovieRow>, DataError> {
             title,
             genres,
             line: row.line,
+            ..attributes
         });
     }
     problems.push_duplicates(
@@ -164,6 +331,60 @@ mod tests {
         let movies = read_movies(file.path()).unwrap();
         assert_eq!(movies[0].genres, ["Comedy", "Drama", "Romance"]);
         assert!(movies[1].genres.is_empty());
+    }
+
+    #[test]
+    fn reads_the_movies_csv_of_a_recolab_world() {
+        let file = write(
+            b"movieId,title,genres,language,year,vote_count,vote_average,long_tail,niche\n\
+              1,\"Quiet, Loud\",Drama|Anime,ja,1999,42,6.5,1,1\n\
+              2,Heat,Action,en,2001,9000,7.25,0,0\n",
+        );
+        let movies = read_movies(file.path()).unwrap();
+        assert_eq!(movies.len(), 2);
+        let m = &movies[0];
+        assert_eq!((m.item.as_str(), m.title.as_str()), ("1", "Quiet, Loud"));
+        assert_eq!(m.genres, ["Drama", "Anime"]);
+        assert_eq!(m.language.as_deref(), Some("ja"));
+        assert_eq!(
+            (m.year, m.vote_count, m.vote_average),
+            (Some(1999), Some(42), Some(6.5))
+        );
+        assert_eq!((m.long_tail, m.niche), (Some(true), Some(true)));
+        assert_eq!(
+            (movies[1].long_tail, movies[1].niche),
+            (Some(false), Some(false))
+        );
+        // MovieLens's own layout leaves every attribute unknown.
+        let plain = write(b"movieId,title,genres\n1,Heat (1995),Action\n");
+        let m = &read_movies(plain.path()).unwrap()[0];
+        assert_eq!((m.language.as_ref(), m.year, m.niche), (None, None, None));
+    }
+
+    #[test]
+    fn bad_headers_and_attributes_are_reported() {
+        let file = write(b"movieId,title,genres,colour\n1,A,Drama,red\n");
+        let text = read_movies(file.path()).unwrap_err().to_string();
+        assert!(
+            text.contains("line 1: header names an unknown column \"colour\""),
+            "{text}"
+        );
+        let file = write(
+            b"movieId,title,genres,year,niche\n1,A,Drama,1999,2\n2,B,Drama,soon,0\n3,C,Drama,2000\n",
+        );
+        let text = read_movies(file.path()).unwrap_err().to_string();
+        assert!(
+            text.contains("line 2: niche \"2\" is neither 0 nor 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("line 3: year \"soon\" is not a year"),
+            "{text}"
+        );
+        assert!(
+            text.contains("line 4: has 4 field(s), expected 5"),
+            "{text}"
+        );
     }
 
     #[test]
