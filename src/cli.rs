@@ -7,12 +7,16 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
+use serde::Serialize;
 
 use recolab::bandit::state::{Migration, migrate_file};
-use recolab::data::{read_items, read_qrels, read_run};
+use recolab::data::{
+    Dataset, LogShape, Quantiles, SegmentThresholds, log_shape, read_items, read_movies,
+    read_qrels, read_ratings, read_run,
+};
 use recolab::eval::{ExternalSettings, Gain, evaluate_external};
 use recolab::eval_run::{EvalSource, default_scenario, ratings_name, run_evaluation};
-use recolab::report::{HEADLINE_METRICS, interval_cell};
+use recolab::report::{HEADLINE_METRICS, interval_cell, write_file_atomically};
 use recolab::report::{compare_markdown, write_compare};
 use recolab::run::{Stage, run_with};
 use recolab::scenario::{STARTER_SCENARIO, Scenario};
@@ -34,6 +38,8 @@ Examples:
   recolab run s.ron --resume-bandit reports/s/bandit_state.json
                                                  start the policies from a saved state
   recolab migrate old_bandit_state.json          upgrade a bandit state to the current version
+  recolab stats ml-100k/u.data --against ml-latest-small/ratings.csv
+                                                 two logs' shapes (popularity skew, activity, stars)
 
 Exit status: 0 success, 1 a failed check, 2 an error (bad scenario, I/O).";
 
@@ -152,6 +158,28 @@ enum Command {
         #[arg(long)]
         complete: bool,
     },
+    /// The shape of a rating log: popularity skew, user activity, star scale.
+    ///
+    /// Reads the logs `recolab eval --ratings` reads (MovieLens u.data, ratings.dat,
+    /// ratings.csv, CSV `user_id,item_id,rating,timestamp`) and prints each statistic
+    /// (see docs/COMMANDS_WORLD_STATS.md); with --against, a second log beside it.
+    #[command(after_help = EXAMPLES)]
+    Stats {
+        /// The rating log.
+        ratings: PathBuf,
+        /// The log's movies file: adds the catalogue size, unrated movies included.
+        #[arg(long)]
+        movies: Option<PathBuf>,
+        /// A second rating log to show beside the first (e.g. a world's ratings.csv).
+        #[arg(long, value_name = "OTHER_RATINGS")]
+        against: Option<PathBuf>,
+        /// Also write the statistics as JSON to FILE.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// No progress on stderr.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Write a commented starter scenario to NAME.ron.
     Init {
         /// Scenario name; the file is NAME.ron in the current folder.
@@ -190,6 +218,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate { file } => migrate_command(&file),
         Command::Validate { scenario } => validate_command(&scenario),
         Command::Init { name } => init_command(&name),
+        Command::Stats {
+            ratings,
+            movies,
+            against,
+            json,
+            quiet,
+        } => stats_command(
+            &ratings,
+            movies.as_deref(),
+            against.as_deref(),
+            json.as_deref(),
+            quiet,
+        ),
         Command::Eval {
             scenario,
             ratings,
@@ -548,4 +589,223 @@ fn metrics_command(
     serde_json::to_writer_pretty(&mut stdout, &report)?;
     writeln!(stdout)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The shape of one rating file, as `recolab stats --json` writes it.
+#[derive(Debug, Serialize)]
+struct FileShape {
+    /// The rating file, as given.
+    ratings: String,
+    /// Movies in the movies file (rated or not), when one was given.
+    n_catalogue: Option<usize>,
+    /// Ratings dropped because the same user rated the same item again later.
+    n_superseded: usize,
+    /// The statistics.
+    shape: LogShape,
+}
+
+/// What `recolab stats --json` writes.
+#[derive(Debug, Serialize)]
+struct StatsJson {
+    /// Layout version of this document.
+    format_version: u32,
+    /// The log.
+    this: FileShape,
+    /// The log given with --against.
+    against: Option<FileShape>,
+}
+
+/// Reads a rating log (and its movies file) as `recolab eval --ratings` does and
+/// measures its shape.
+fn file_shape(ratings: &Path, movies: Option<&Path>, quiet: bool) -> anyhow::Result<FileShape> {
+    let started = Instant::now();
+    let rows = read_ratings(ratings)?;
+    let movie_rows = movies.map(read_movies).transpose()?;
+    let dataset = Dataset::from_rows(
+        &ratings_name(ratings),
+        &rows,
+        movie_rows.as_deref(),
+        ratings,
+        SegmentThresholds::default(),
+    )?;
+    let read = started.elapsed();
+    let shape = log_shape(&dataset.ratings);
+    if !quiet {
+        eprintln!(
+            "recolab: {}: {} ratings read in {read:.1?}, shape in {:.1?}",
+            ratings.display(),
+            rows.len(),
+            started.elapsed() - read
+        );
+    }
+    Ok(FileShape {
+        ratings: ratings.display().to_string(),
+        n_catalogue: movie_rows.map(|_| dataset.catalogue.len()),
+        n_superseded: dataset.n_superseded,
+        shape,
+    })
+}
+
+fn stats_command(
+    ratings: &Path,
+    movies: Option<&Path>,
+    against: Option<&Path>,
+    json: Option<&Path>,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let this = file_shape(ratings, movies, quiet)?;
+    let other = against.map(|a| file_shape(a, None, quiet)).transpose()?;
+    let mut columns = vec![&this];
+    columns.extend(other.as_ref());
+    print!("{}", shape_table(&columns));
+    let document = StatsJson {
+        format_version: STATS_FORMAT_VERSION,
+        this,
+        against: other,
+    };
+    if let Some(path) = json {
+        let mut bytes = serde_json::to_vec_pretty(&document)?;
+        bytes.push(b'\n');
+        write_file_atomically(path, &bytes)?;
+        if !quiet {
+            eprintln!("recolab: wrote {}", path.display());
+        }
+    }
+    if !quiet {
+        eprintln!("recolab: finished in {:.1?}", started.elapsed());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Version of the `recolab stats --json` layout.
+const STATS_FORMAT_VERSION: u32 = 1;
+
+/// A number with at most `decimals` decimals, trailing zeros dropped (65, 442.54).
+fn trimmed(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+/// The seven points of a [`Quantiles`], named.
+fn quantile_points(q: &Quantiles) -> [(&'static str, f64); 7] {
+    [
+        ("p10", q.p10),
+        ("p25", q.p25),
+        ("p50", q.p50),
+        ("p75", q.p75),
+        ("p90", q.p90),
+        ("p99", q.p99),
+        ("max", q.max),
+    ]
+}
+
+/// The statistics of one or more logs as a table: one row per statistic, one column
+/// per log, headed by the log's folder and file name.
+fn shape_table(columns: &[&FileShape]) -> String {
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    let mut row = |label: &str, cell: &dyn Fn(&FileShape) -> String| {
+        rows.push((label.to_owned(), columns.iter().map(|c| cell(c)).collect()));
+    };
+    let share = |v: f64| format!("{v:.6}");
+    row("ratings", &|f| f.shape.n_ratings.to_string());
+    row("users", &|f| f.shape.n_users.to_string());
+    row("rated items", &|f| f.shape.n_items.to_string());
+    if columns.iter().any(|c| c.n_catalogue.is_some()) {
+        row("catalogue (movies file)", &|f| {
+            f.n_catalogue.map_or_else(|| "–".into(), |n| n.to_string())
+        });
+    }
+    if columns.iter().any(|c| c.n_superseded > 0) {
+        row("superseded re-ratings", &|f| f.n_superseded.to_string());
+    }
+    row("density", &|f| format!("{:.7}", f.shape.density));
+    row("item Gini", &|f| share(f.shape.item_gini));
+    row("top-10% item share", &|f| share(f.shape.item_top10_share));
+    for i in 0..7 {
+        let name = quantile_points(&columns[0].shape.item_quantiles)[i].0;
+        row(&format!("ratings per item {name}"), &|f| {
+            trimmed(quantile_points(&f.shape.item_quantiles)[i].1, 2)
+        });
+    }
+    row("user Gini", &|f| share(f.shape.user_gini));
+    row("ratings per user mean", &|f| {
+        format!("{:.4}", f.shape.user_mean)
+    });
+    for i in 0..7 {
+        let name = quantile_points(&columns[0].shape.user_quantiles)[i].0;
+        row(&format!("ratings per user {name}"), &|f| {
+            trimmed(quantile_points(&f.shape.user_quantiles)[i].1, 2)
+        });
+    }
+    let t = SegmentThresholds::default();
+    row(
+        &format!("cold-start share (< {})", t.cold_start_below),
+        &|f| share(f.shape.cold_start_share),
+    );
+    row(&format!("power share (≥ {})", t.power_from), &|f| {
+        share(f.shape.power_share)
+    });
+    row("rating mean", &|f| share(f.shape.rating_mean));
+    row("rating sd", &|f| share(f.shape.rating_sd));
+    row("rating mode", &|f| trimmed(f.shape.rating_mode, 2));
+    row("five-star share", &|f| share(f.shape.five_star_share));
+    let mut values: Vec<f64> = columns
+        .iter()
+        .flat_map(|c| c.shape.star_histogram.iter().map(|b| b.value))
+        .collect();
+    values.sort_unstable_by(f64::total_cmp);
+    values.dedup();
+    for value in values {
+        row(&format!("share of {} stars", trimmed(value, 2)), &|f| {
+            let bucket = f.shape.star_histogram.iter().find(|b| b.value == value);
+            bucket.map_or_else(
+                || format!("{} (0)", share(0.0)),
+                |b| format!("{} ({})", share(b.share), b.count),
+            )
+        });
+    }
+    row("popularity–rating Spearman", &|f| {
+        f.shape
+            .popularity_rating_spearman
+            .map_or_else(|| "–".into(), share)
+    });
+    row("items in the Spearman", &|f| {
+        f.shape.n_items_spearman.to_string()
+    });
+
+    let header: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            let path = Path::new(&c.ratings);
+            let mut parts: Vec<_> = path.iter().rev().take(2).collect();
+            parts.reverse();
+            parts.iter().collect::<PathBuf>().display().to_string()
+        })
+        .collect();
+    let width = |text: &String| text.chars().count();
+    let label_width = rows.iter().map(|(l, _)| width(l)).max().unwrap_or(0) + 2;
+    let cell_width = rows
+        .iter()
+        .flat_map(|(_, cells)| cells.iter().map(width))
+        .chain(header.iter().map(width))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let line = |label: &str, cells: &[String]| {
+        let mut text = format!("{label:<label_width$}");
+        for cell in cells {
+            text.push_str(&format!("{cell:<cell_width$}"));
+        }
+        format!("{}\n", text.trim_end())
+    };
+    let mut out = line("statistic", &header);
+    for (label, cells) in &rows {
+        out.push_str(&line(label, cells));
+    }
+    out
 }

@@ -8,6 +8,7 @@ mod determinism;
 mod evaluation;
 mod fixtures;
 mod harness;
+mod log_shape;
 mod reference;
 mod scenarios;
 mod stability;
