@@ -20,6 +20,7 @@ use recolab::report::{HEADLINE_METRICS, interval_cell, write_file_atomically};
 use recolab::report::{compare_markdown, write_compare};
 use recolab::run::{Stage, run_with};
 use recolab::scenario::{STARTER_SCENARIO, Scenario};
+use recolab::world_export::{ExportStage, export_world};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -38,8 +39,11 @@ Examples:
   recolab run s.ron --resume-bandit reports/s/bandit_state.json
                                                  start the policies from a saved state
   recolab migrate old_bandit_state.json          upgrade a bandit state to the current version
-  recolab stats ml-100k/u.data --against ml-latest-small/ratings.csv
-                                                 two logs' shapes (popularity skew, activity, stars)
+  recolab world scenarios/default.ron --out worlds/default
+                                                 write the generated world as MovieLens-style CSV
+  recolab stats ml-100k/u.data --against worlds/default/ratings.csv
+                                                 a log's shape (popularity skew, activity, stars)
+                                                 beside a generated world's
 
 Exit status: 0 success, 1 a failed check, 2 an error (bad scenario, I/O).";
 
@@ -180,6 +184,25 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Write a scenario's generated world as MovieLens-style files.
+    ///
+    /// DIR gets ratings.csv (the warm-up ratings, `userId,movieId,rating,timestamp`),
+    /// movies.csv, users.csv and stats.json (the log's shape); `recolab eval --ratings
+    /// DIR/ratings.csv --movies DIR/movies.csv` and `recolab stats` read them back.
+    #[command(after_help = EXAMPLES)]
+    World {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+        /// Output folder, written atomically (replaced if it exists).
+        #[arg(long)]
+        out: PathBuf,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// No progress on stderr.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Write a commented starter scenario to NAME.ron.
     Init {
         /// Scenario name; the file is NAME.ron in the current folder.
@@ -218,6 +241,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate { file } => migrate_command(&file),
         Command::Validate { scenario } => validate_command(&scenario),
         Command::Init { name } => init_command(&name),
+        Command::World {
+            scenario,
+            out,
+            seed,
+            quiet,
+        } => world_command(&scenario, &out, seed, quiet),
         Command::Stats {
             ratings,
             movies,
@@ -588,6 +617,51 @@ fn metrics_command(
     let mut stdout = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut stdout, &report)?;
     writeln!(stdout)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn world_command(
+    path: &Path,
+    out: &Path,
+    seed: Option<u64>,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut scenario = Scenario::from_file(path)?;
+    if let Some(seed) = seed {
+        scenario = scenario.with_seed(seed);
+    }
+    let started = Instant::now();
+    let mut on_stage = |stage: ExportStage| {
+        if quiet {
+            return;
+        }
+        match stage {
+            ExportStage::World => {
+                eprintln!("recolab: generating the world of {} …", scenario.name())
+            }
+            ExportStage::Files => eprintln!(
+                "recolab: world ready in {:.1?}; writing the files",
+                started.elapsed()
+            ),
+        }
+    };
+    let (stats, dir) = export_world(&scenario, out, &mut on_stage)
+        .with_context(|| format!("exporting the world of {}", path.display()))?;
+    let s = &stats.warm_up;
+    println!("scenario      {} (seed {})", stats.scenario, stats.seed);
+    println!("catalogue     {} movies", stats.n_movies);
+    println!(
+        "population    {} users ({} with warm-up ratings)",
+        stats.n_users, s.n_users
+    );
+    println!(
+        "warm-up       {} ratings; item Gini {:.4}, user Gini {:.4}, mean {:.3}",
+        s.n_ratings, s.item_gini, s.user_gini, s.rating_mean
+    );
+    println!("files         {}", dir.display());
+    if !quiet {
+        eprintln!("recolab: finished in {:.1?}", started.elapsed());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

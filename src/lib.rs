@@ -20,6 +20,8 @@
 //! | report | [`report`] | files: JSON, Markdown, CSV, event log |
 //! | one run | [`run`](mod@run) | world → replay → metrics → report |
 //! | one evaluation | [`eval_run`] | world or real log → folds → every arm scored → `eval.json` |
+//! | log shape | [`data::log_shape`] | popularity skew, activity and star scale of any rating log |
+//! | world export | [`world_export`] | a generated world as MovieLens-style CSV files + its log shape |
 //!
 //! Dependencies point one way: `run`/`sweep` `→ sim → {world, recommend, bandit, experiment,
 //! pipeline}`; `eval` and `report` read results. Recommenders and policies never see
@@ -50,5 +52,6 @@ pub mod scenario;
 pub mod sim;
 pub mod sweep;
 pub mod world;
+pub mod world_export;
 
 pub use error::{Error, Result};

@@ -12,3 +12,4 @@ mod log_shape;
 mod reference;
 mod scenarios;
 mod stability;
+mod world_export;
