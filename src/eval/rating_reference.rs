@@ -141,15 +141,15 @@ impl<'a> RatingTruth<'a> {
             recent_genre_counts: &[],
             fatigue_window: 0,
         };
-        let u = w.response.utility(
-            &w.catalogue,
-            &w.movie_truth,
-            &w.tastes[user.index()],
-            movie,
-            &neutral,
+        let taste = &w.tastes[user.index()];
+        let u = w
+            .response
+            .utility(&w.catalogue, &w.movie_truth, taste, movie, &neutral);
+        let e = w.response.experienced(u, &w.movie_truth[movie.index()]);
+        let p = rating_distribution(
+            w.response.latent_rating(e, taste.rating_bias),
+            w.response.spec().rating.noise_sd,
         );
-        let rating = &w.response.spec().rating;
-        let p = rating_distribution(rating.midpoint + rating.slope * u, rating.noise_sd);
         let mean: f64 = p.iter().zip(1..).map(|(p, r)| p * f64::from(r)).sum();
         let variance: f64 = p
             .iter()

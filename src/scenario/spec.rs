@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::SegmentThresholds;
+
 pub use super::evaluation::{EvaluationSpec, ProtocolSpec};
 
 /// A whole scenario file. Every field is optional; an empty `()` is the default world.
@@ -210,7 +212,7 @@ impl Default for CatalogueSpec {
             hidden_gem_share: 0.05,
             long_tail_max_votes: 1_000,
             gem_min_average: 7.5,
-            popularity_quality_correlation: 0.3,
+            popularity_quality_correlation: 0.45,
             years: YearRange {
                 min: 1950,
                 max: 2026,
@@ -251,7 +253,14 @@ impl Default for VoteAverageSpec {
 pub struct PopulationSpec {
     /// Number of users. Default 20,000.
     pub n_users: usize,
-    /// Activity segments; shares sum to 1.
+    /// How many warm-up ratings each user has, and so their activity segment.
+    /// Default `LogNormal` (calibrated against MovieLens, see `docs/REALISM.md`).
+    pub activity: ActivitySpec,
+    /// Weight of ln vote_count in which movies users watched before day 0: what is
+    /// visible gets watched. Default 0.5.
+    pub visibility_weight: f64,
+    /// Activity segments: visit rates, and with `activity: Segments` shares and
+    /// warm-up ranges.
     pub segments: SegmentsSpec,
     /// Share of users with a strong affinity for niche genres. Default 0.15.
     pub niche_lover_share: f64,
@@ -263,6 +272,57 @@ pub struct PopulationSpec {
     pub novelty_appetite: BetaSpec,
     /// How strongly context shifts a user's tastes, Beta(a, b) per user. Default Beta(2, 2).
     pub context_sensitivity: BetaSpec,
+}
+
+/// How many warm-up ratings each user has.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ActivitySpec {
+    /// Heavy-tailed, as in real logs: a user's warm-up ratings are log-normal with
+    /// this `median` and log-scale `sigma`, truncated to `[min, max]` by inverse CDF
+    /// (no spike at the bounds) and never above the catalogue's size; the segment
+    /// follows from the count by `thresholds` (cold-start below 20, power from 200,
+    /// the thresholds used for real logs).
+    LogNormal {
+        /// Median ratings per user before truncation. Default 40.
+        median: f64,
+        /// Sigma of ln(ratings per user). Default 1.0.
+        sigma: f64,
+        /// Fewest ratings. Default 1.
+        #[serde(default = "activity_defaults::min")]
+        min: usize,
+        /// Most ratings (also capped at `catalogue.n_movies`). Default 3,000.
+        #[serde(default = "activity_defaults::max")]
+        max: usize,
+        /// Segment of a user by their count. Default cold-start below 20, power from 200.
+        #[serde(default)]
+        thresholds: SegmentThresholds,
+    },
+    /// The model before calibration: a segment drawn with `segments.*.share`, then a
+    /// count uniform in that segment's `warm_up_interactions`.
+    Segments,
+}
+
+impl Default for ActivitySpec {
+    fn default() -> Self {
+        Self::LogNormal {
+            median: 40.0,
+            sigma: 1.0,
+            min: activity_defaults::min(),
+            max: activity_defaults::max(),
+            thresholds: SegmentThresholds::default(),
+        }
+    }
+}
+
+/// Defaults of `ActivitySpec::LogNormal`'s optional fields.
+mod activity_defaults {
+    pub fn min() -> usize {
+        1
+    }
+    pub fn max() -> usize {
+        3_000
+    }
 }
 
 /// The three activity segments of the plan.
@@ -281,11 +341,12 @@ pub struct SegmentsSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SegmentSpec {
-    /// Share of users in the segment.
+    /// Share of users in the segment (read only with `activity: Segments`).
     pub share: f64,
     /// Mean visits (sessions) per simulated day.
     pub visits_per_day: f64,
-    /// Interactions before day 0, uniform in `[min, max]`.
+    /// Interactions before day 0, uniform in `[min, max]` (read only with
+    /// `activity: Segments`).
     pub warm_up_interactions: CountRange,
 }
 
@@ -313,6 +374,8 @@ impl Default for PopulationSpec {
     fn default() -> Self {
         Self {
             n_users: 20_000,
+            activity: ActivitySpec::default(),
+            visibility_weight: 0.5,
             segments: SegmentsSpec::default(),
             niche_lover_share: 0.15,
             niche_lover_boost: 1.2,
@@ -488,8 +551,13 @@ pub struct UtilitySpec {
     pub genre: f64,
     /// Weight of the movie's true quality (standardised). Default 0.5.
     pub quality: f64,
-    /// Weight of novelty (1 − popularity percentile) times the user's appetite. Default 1.5.
+    /// Weight of novelty (1 − popularity percentile) times the user's appetite.
+    /// Default 0.5 (1.5 before calibration).
     pub novelty: f64,
+    /// Weight of the movie's public standing, its standardised ln vote_count: what
+    /// many people watched is familiar, talked about and broadly appealing.
+    /// Default 0.6 (0 before calibration).
+    pub popularity: f64,
 }
 
 /// Ratings on the 1–5 star scale.
@@ -498,12 +566,16 @@ pub struct UtilitySpec {
 pub struct RatingSpec {
     /// Probability that a click is followed by a rating. Default 0.6.
     pub probability: f64,
-    /// Rating of a movie whose utility equals the no-click utility. Default 3.0.
+    /// Stars (before the user's offset, noise and rounding) for a movie of utility 0.
+    /// Default 3.0.
     pub midpoint: f64,
-    /// Stars per unit of utility above the no-click utility. Default 0.8.
+    /// Stars per unit of utility. Default 0.8.
     pub slope: f64,
     /// Standard deviation of rating noise before rounding. Default 0.5.
     pub noise_sd: f64,
+    /// Standard deviation of each user's own rating offset (some users rate
+    /// generously, some harshly). Default 0.4 (0 before calibration).
+    pub user_bias_sd: f64,
 }
 
 /// Thumbs up and down.
@@ -512,7 +584,7 @@ pub struct RatingSpec {
 pub struct ThumbsSpec {
     /// Probability that a click is followed by a thumb. Default 0.3.
     pub probability: f64,
-    /// Logistic slope of P(up) in utility above the no-click utility. Default 1.5.
+    /// Logistic slope of P(up) in utility: P(up) = 1 / (1 + e^(−slope·u)). Default 1.5.
     pub slope: f64,
 }
 
@@ -544,7 +616,7 @@ impl Default for ResponseSpec {
         Self {
             utility: UtilitySpec::default(),
             position_bias: 0.8,
-            no_click_utility: 2.5,
+            no_click_utility: 4.5,
             rating: RatingSpec::default(),
             thumbs: ThumbsSpec::default(),
             session: SessionSpec::default(),
@@ -559,7 +631,8 @@ impl Default for UtilitySpec {
             taste: 1.0,
             genre: 1.0,
             quality: 0.5,
-            novelty: 1.5,
+            novelty: 0.5,
+            popularity: 0.6,
         }
     }
 }
@@ -568,9 +641,10 @@ impl Default for RatingSpec {
     fn default() -> Self {
         Self {
             probability: 0.6,
-            midpoint: 3.0,
-            slope: 0.8,
-            noise_sd: 0.5,
+            midpoint: 2.9,
+            slope: 0.5,
+            noise_sd: 0.9,
+            user_bias_sd: 0.45,
         }
     }
 }

@@ -70,7 +70,7 @@ fn unknown_variant_lists_the_allowed_ones() {
 #[test]
 fn shares_not_summing_to_one_are_rejected() {
     let msg = message(
-        "(population: (segments: (
+        "(population: (activity: Segments, segments: (
             cold_start: (share: 0.3, visits_per_day: 0.1, warm_up_interactions: (min: 0, max: 3)),
             regular: (share: 0.3, visits_per_day: 0.3, warm_up_interactions: (min: 5, max: 40)),
             power: (share: 0.3, visits_per_day: 0.8, warm_up_interactions: (min: 40, max: 150)),
@@ -83,6 +83,38 @@ fn shares_not_summing_to_one_are_rejected() {
             "`population.segments`",
             "sum to 0.9",
             "fix: make the shares sum to 1",
+        ],
+    );
+}
+
+#[test]
+fn segment_shares_are_not_read_by_the_log_normal_activity() {
+    let spec: ScenarioSpec = ron::from_str(
+        "(population: (segments: (
+            cold_start: (share: 0.5, visits_per_day: 0.1, warm_up_interactions: (min: 0, max: 3)),
+            regular: (share: 0.9, visits_per_day: 0.3, warm_up_interactions: (min: 5, max: 40)),
+            power: (share: 0.3, visits_per_day: 0.8, warm_up_interactions: (min: 40, max: 150)),
+        )))",
+    )
+    .unwrap();
+    assert!(spec.validate(Path::new("ok.ron"), "ok").is_ok());
+}
+
+#[test]
+fn impossible_log_normal_activity_names_each_field() {
+    let msg = message(
+        "(population: (activity: LogNormal(median: 0, sigma: -1, min: 50, max: 10,
+            thresholds: (cold_start_below: 30, power_from: 20)), visibility_weight: -0.5))",
+    );
+    assert_mentions(
+        &msg,
+        &[
+            "5 problems",
+            "`population.activity.median`: is 0",
+            "`population.activity.sigma`: is -1",
+            "`population.activity`: min 50 is above max 10",
+            "`population.activity.thresholds.power_from`: is 20 but `cold_start_below` is 30",
+            "`population.visibility_weight`: is -0.5",
         ],
     );
 }
@@ -123,7 +155,7 @@ fn slate_larger_than_catalogue_is_inconsistent() {
 
 #[test]
 fn warm_up_longer_than_catalogue_is_inconsistent() {
-    let msg = message("(catalogue: (n_movies: 100))");
+    let msg = message("(catalogue: (n_movies: 100), population: (activity: Segments))");
     assert_mentions(
         &msg,
         &[

@@ -6,7 +6,8 @@ use std::path::Path;
 use super::Scenario;
 use super::error::{Problem, ScenarioError};
 use super::spec::{
-    ArmSpec, BetaSpec, ContextFeature, DiversitySpec, PolicySpec, ScenarioSpec, SegmentSpec,
+    ActivitySpec, ArmSpec, BetaSpec, ContextFeature, DiversitySpec, PolicySpec, ScenarioSpec,
+    SegmentSpec,
 };
 
 /// Tolerance for shares that must sum to 1.
@@ -455,8 +456,58 @@ impl ScenarioSpec {
         ];
         for (name, segment) in segments {
             let field = format!("population.segments.{name}");
-            c.probability(&format!("{field}.share"), segment.share);
             c.positive(&format!("{field}.visits_per_day"), segment.visits_per_day);
+        }
+        match &pop.activity {
+            ActivitySpec::Segments => self.check_segment_activity(c, &segments),
+            ActivitySpec::LogNormal {
+                median,
+                sigma,
+                min,
+                max,
+                thresholds,
+            } => {
+                c.positive("population.activity.median", *median);
+                c.non_negative("population.activity.sigma", *sigma);
+                if sigma.is_finite() && *sigma > 5.0 {
+                    c.fail(
+                        "population.activity.sigma",
+                        format!("is {sigma}"),
+                        "use at most 5 (real logs fit 0.8–1.5)",
+                    );
+                }
+                if min > max {
+                    c.fail(
+                        "population.activity",
+                        format!("min {min} is above max {max}"),
+                        "make `min` ≤ `max`",
+                    );
+                }
+                if thresholds.power_from < thresholds.cold_start_below {
+                    c.fail(
+                        "population.activity.thresholds.power_from",
+                        format!(
+                            "is {} but `cold_start_below` is {}",
+                            thresholds.power_from, thresholds.cold_start_below
+                        ),
+                        "make `power_from` ≥ `cold_start_below`",
+                    );
+                }
+            }
+        }
+        c.non_negative("population.visibility_weight", pop.visibility_weight);
+        c.probability("population.niche_lover_share", pop.niche_lover_share);
+        c.non_negative("population.niche_lover_boost", pop.niche_lover_boost);
+        c.non_negative("population.genre_affinity_sd", pop.genre_affinity_sd);
+        c.beta("population.novelty_appetite", &pop.novelty_appetite);
+        c.beta("population.context_sensitivity", &pop.context_sensitivity);
+    }
+
+    /// Shares and warm-up ranges of `activity: Segments`, the only model reading them.
+    fn check_segment_activity(&self, c: &mut Checker, segments: &[(&str, &SegmentSpec); 3]) {
+        for (name, segment) in segments {
+            let field = format!("population.segments.{name}");
+            c.probability(&format!("{field}.share"), segment.share);
             let range = &segment.warm_up_interactions;
             if range.min > range.max {
                 c.fail(
@@ -481,11 +532,6 @@ impl ScenarioSpec {
             segments.iter().map(|(_, s)| s.share),
             "segment shares (cold_start + regular + power)",
         );
-        c.probability("population.niche_lover_share", pop.niche_lover_share);
-        c.non_negative("population.niche_lover_boost", pop.niche_lover_boost);
-        c.non_negative("population.genre_affinity_sd", pop.genre_affinity_sd);
-        c.beta("population.novelty_appetite", &pop.novelty_appetite);
-        c.beta("population.context_sensitivity", &pop.context_sensitivity);
     }
 
     fn check_context(&self, c: &mut Checker) {
@@ -516,6 +562,7 @@ impl ScenarioSpec {
             ("response.utility.genre", r.utility.genre),
             ("response.utility.quality", r.utility.quality),
             ("response.utility.novelty", r.utility.novelty),
+            ("response.utility.popularity", r.utility.popularity),
             ("response.no_click_utility", r.no_click_utility),
         ] {
             c.finite(field, w);
@@ -525,6 +572,7 @@ impl ScenarioSpec {
         c.finite("response.rating.midpoint", r.rating.midpoint);
         c.non_negative("response.rating.slope", r.rating.slope);
         c.non_negative("response.rating.noise_sd", r.rating.noise_sd);
+        c.non_negative("response.rating.user_bias_sd", r.rating.user_bias_sd);
         c.probability("response.thumbs.probability", r.thumbs.probability);
         c.non_negative("response.thumbs.slope", r.thumbs.slope);
         c.probability(

@@ -17,7 +17,7 @@ use crate::recommend::{
 use crate::rng::{ChaCha8Rng, Purpose, RngPosition, SeedTree};
 use crate::scenario::Scenario;
 use crate::world::context::{Calendar, EARLY_REQUESTS, SessionPhase, saturation_of};
-use crate::world::{Context, Situation, World};
+use crate::world::{Context, Situation, UserTaste, World};
 
 use super::arrivals::ArrivalProfile;
 use super::event::{EventSink, RecommendationEvent};
@@ -239,6 +239,7 @@ pub fn replay_with(
     let bucket_secs = i64::from(spec.report.timeseries_bucket_hours) * 3_600;
     let mut slate: Vec<BlendedItem> = Vec::with_capacity(slate_size);
     let mut utilities: Vec<f64> = Vec::with_capacity(slate_size);
+    let mut experienced: Vec<f64> = Vec::with_capacity(slate_size);
     let mut scratch: Vec<f64> = Vec::with_capacity(slate_size);
     let mut request_id: u64 = 0;
     let mut day_reported: u32 = 0;
@@ -320,20 +321,26 @@ pub fn replay_with(
             let all = (0..arms.len()).map(|a| ArmId(u16::try_from(a).expect("arm count fits u16")));
             slate_builder.fill_lists(&arms, &request, all.clone());
             for arm in all {
-                utilities.clear();
-                utilities.extend(slate_builder.list(arm).iter().take(slate_size).map(|item| {
-                    world.response.utility(
-                        catalogue,
-                        &world.movie_truth,
-                        taste,
-                        item.movie,
-                        &situation,
-                    )
-                }));
-                arm_rewards[arm.index()] =
-                    world
-                        .response
-                        .expected_reward(&utilities, &spec.stack.reward, &mut scratch);
+                let list = slate_builder
+                    .list(arm)
+                    .iter()
+                    .take(slate_size)
+                    .map(|s| s.movie);
+                fill_utilities(
+                    world,
+                    taste,
+                    &situation,
+                    list,
+                    &mut utilities,
+                    &mut experienced,
+                );
+                arm_rewards[arm.index()] = world.response.expected_reward(
+                    &utilities,
+                    &experienced,
+                    taste.rating_bias,
+                    &spec.stack.reward,
+                    &mut scratch,
+                );
             }
             if slot.policy.reads_truth() {
                 slot.policy.observe_truth(&arm_rewards);
@@ -361,25 +368,36 @@ pub fn replay_with(
         }
         coverage.record(&slate);
 
-        utilities.clear();
-        utilities.extend(slate.iter().map(|item| {
-            world
-                .response
-                .utility(catalogue, &world.movie_truth, taste, item.movie, &situation)
-        }));
+        let shown = slate.iter().map(|i| i.movie);
+        fill_utilities(
+            world,
+            taste,
+            &situation,
+            shown,
+            &mut utilities,
+            &mut experienced,
+        );
         let movies: Vec<MovieId> = slate.iter().map(|i| i.movie).collect();
         let expected_click = world.response.expected_click(&utilities, &mut scratch);
         let shown_reward = if regret_on {
-            world
-                .response
-                .expected_reward(&utilities, &spec.stack.reward, &mut scratch)
+            world.response.expected_reward(
+                &utilities,
+                &experienced,
+                taste.rating_bias,
+                &spec.stack.reward,
+                &mut scratch,
+            )
         } else {
             0.0
         };
-        let response =
-            world
-                .response
-                .respond(&mut state.responses, &movies, &utilities, &mut scratch);
+        let response = world.response.respond(
+            &mut state.responses,
+            &movies,
+            &utilities,
+            &experienced,
+            taste.rating_bias,
+            &mut scratch,
+        );
 
         let credited_arm: Option<ArmId> = response.click.map(|(k, _)| slate[k].arm);
         let feedback = Feedback {
@@ -534,6 +552,34 @@ pub fn replay_with(
         })
         .collect();
     Ok(outcome)
+}
+
+/// The decision and experienced utilities of each movie of a slate, in slate order.
+fn fill_utilities(
+    world: &World,
+    taste: &UserTaste,
+    situation: &Situation<'_>,
+    slate: impl Iterator<Item = MovieId>,
+    utilities: &mut Vec<f64>,
+    experienced: &mut Vec<f64>,
+) {
+    utilities.clear();
+    experienced.clear();
+    for movie in slate {
+        let u = world.response.utility(
+            &world.catalogue,
+            &world.movie_truth,
+            taste,
+            movie,
+            situation,
+        );
+        utilities.push(u);
+        experienced.push(
+            world
+                .response
+                .experienced(u, &world.movie_truth[movie.index()]),
+        );
+    }
 }
 
 fn interaction(

@@ -91,6 +91,8 @@ pub struct MovieTruth {
     pub quality: f64,
     /// 1 − popularity percentile of the vote count: 1 = the least known movie.
     pub novelty: f64,
+    /// Public standing: ln vote_count standardised over the catalogue (mean 0, sd 1).
+    pub standing: f64,
     /// Whether it was drawn as a hidden gem.
     pub is_gem: bool,
 }
@@ -121,6 +123,7 @@ pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Catalogue, Vec
         .collect();
     let (mut movies, mut truth): (Vec<Movie>, Vec<MovieTruth>) = drawn.into_iter().unzip();
     assign_novelty(&movies, &mut truth);
+    assign_standing(&movies, &mut truth);
     add_content_views(scenario, seeds, &mut movies, &truth);
     for movie in &mut movies {
         movie.title = format!("{} ({})", movie.title, movie.year);
@@ -288,6 +291,7 @@ fn draw_movie(
         factors,
         quality,
         novelty: 0.0,
+        standing: 0.0,
         is_gem,
     };
     (movie, truth)
@@ -399,5 +403,17 @@ fn assign_novelty(movies: &[Movie], truth: &mut [MovieTruth]) {
             truth[i].novelty = 1.0 - percentile;
         }
         start = end;
+    }
+}
+
+/// Sets each movie's standing to its ln vote_count standardised over the catalogue;
+/// all 0 when every movie has the same count.
+fn assign_standing(movies: &[Movie], truth: &mut [MovieTruth]) {
+    let logs: Vec<f64> = movies.iter().map(|m| (m.vote_count as f64).ln()).collect();
+    let n = logs.len() as f64;
+    let mean = logs.iter().sum::<f64>() / n;
+    let sd = (logs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+    for (t, x) in truth.iter_mut().zip(&logs) {
+        t.standing = if sd > 0.0 { (x - mean) / sd } else { 0.0 };
     }
 }

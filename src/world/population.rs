@@ -7,10 +7,13 @@ use rand_distr::{Beta, Normal, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::data::SegmentThresholds;
 use crate::ids::UserId;
+use crate::rng::ChaCha8Rng;
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::Scenario;
-use crate::scenario::spec::{PopulationSpec, SegmentSpec};
+use crate::scenario::spec::{ActivitySpec, PopulationSpec, SegmentSpec};
+use statrs::distribution::{ContinuousCDF, Normal as StatrsNormal};
 
 /// A user's activity segment, as the plan names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -84,6 +87,10 @@ pub struct UserTaste {
     pub visits_per_day: f64,
     /// Whether the user loves niche genres.
     pub niche_lover: bool,
+    /// Number of ratings the user made before day 0.
+    pub activity: usize,
+    /// Stars the user adds to every rating (generous > 0, harsh < 0).
+    pub rating_bias: f64,
 }
 
 /// The scenario settings of a segment.
@@ -100,18 +107,21 @@ pub fn segment_spec(spec: &PopulationSpec, segment: Segment) -> &SegmentSpec {
 ///
 /// # Determinism
 ///
-/// User `i` draws only from stream `(Population, i)`; parallel, collected in id order.
+/// User `i` draws only from stream `(Population, i)`, in this order: the segment
+/// (with `activity: Segments` only), taste factors, niche-lover coin, genre
+/// affinities, activity spread, novelty appetite, context sensitivity, warm-up count,
+/// rating bias. Parallel, collected in id order.
 pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Population, Vec<UserTaste>) {
     let spec = scenario.spec();
     let pop = &spec.population;
-    let segment_index =
-        WeightedIndex::new(Segment::ALL.iter().map(|&s| segment_spec(pop, s).share))
-            .expect("validation: segment shares are ≥ 0 and sum to 1");
+    let activity = Activity::new(&pop.activity, pop, spec.catalogue.n_movies);
     let appetite = Beta::new(pop.novelty_appetite.a, pop.novelty_appetite.b)
         .expect("validation: beta parameters > 0");
     let sensitivity = Beta::new(pop.context_sensitivity.a, pop.context_sensitivity.b)
         .expect("validation: beta parameters > 0");
     let affinity = Normal::new(0.0, pop.genre_affinity_sd).expect("validation: sd ≥ 0");
+    let rating_bias =
+        Normal::new(0.0, spec.response.rating.user_bias_sd).expect("validation: sd ≥ 0");
     let niche: Vec<bool> = spec
         .catalogue
         .genres
@@ -123,7 +133,7 @@ pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Population, Ve
         .into_par_iter()
         .map(|i| {
             let mut rng = seeds.stream(Purpose::Population, i as u64);
-            let segment = Segment::ALL[segment_index.sample(&mut rng)];
+            let drawn_segment = activity.draw_segment(&mut rng);
             let factors = (0..n_factors).map(|_| rng.sample(StandardNormal)).collect();
             let niche_lover = rng.random_bool(pop.niche_lover_share);
             let genre_affinity = niche
@@ -139,13 +149,18 @@ pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Population, Ve
                 .collect();
             // Activity varies within a segment: a log-normal multiplier with median 1.
             let spread: f64 = rng.sample(StandardNormal);
+            let novelty_appetite = appetite.sample(&mut rng);
+            let context_sensitivity = sensitivity.sample(&mut rng);
+            let (segment, n_ratings) = activity.draw_count(drawn_segment, &mut rng);
             let taste = UserTaste {
                 factors,
                 genre_affinity,
-                novelty_appetite: appetite.sample(&mut rng),
-                context_sensitivity: sensitivity.sample(&mut rng),
+                novelty_appetite,
+                context_sensitivity,
                 visits_per_day: segment_spec(pop, segment).visits_per_day * (0.3 * spread).exp(),
                 niche_lover,
+                activity: n_ratings,
+                rating_bias: rating_bias.sample(&mut rng),
             };
             let id = UserId(u32::try_from(i).expect("validation caps n_users at u32"));
             (User { id, segment }, taste)
@@ -153,4 +168,105 @@ pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Population, Ve
         .collect();
     let (users, tastes) = drawn.into_iter().unzip();
     (Population { users }, tastes)
+}
+
+/// The validated activity model: how many warm-up ratings a user has.
+enum Activity<'a> {
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+        /// Φ of the standardised bounds: the inverse CDF draws uniformly between them.
+        cdf_min: f64,
+        cdf_max: f64,
+        min: usize,
+        max: usize,
+        thresholds: SegmentThresholds,
+    },
+    Segments {
+        pop: &'a PopulationSpec,
+        index: WeightedIndex<f64>,
+    },
+}
+
+impl<'a> Activity<'a> {
+    fn new(spec: &ActivitySpec, pop: &'a PopulationSpec, n_movies: usize) -> Self {
+        match *spec {
+            ActivitySpec::LogNormal {
+                median,
+                sigma,
+                min,
+                max,
+                thresholds,
+            } => {
+                let max = max.min(n_movies);
+                let min = min.min(max);
+                let mu = median.ln();
+                let std = StatrsNormal::standard();
+                // Integer counts come from rounding down a continuous draw in
+                // [min, max + 1), so each count keeps its own probability mass.
+                let z = |x: f64| {
+                    if sigma > 0.0 {
+                        (x.ln() - mu) / sigma
+                    } else if x.ln() < mu {
+                        f64::NEG_INFINITY
+                    } else {
+                        f64::INFINITY
+                    }
+                };
+                Self::LogNormal {
+                    mu,
+                    sigma,
+                    cdf_min: std.cdf(z(min.max(1) as f64)),
+                    cdf_max: std.cdf(z(max as f64 + 1.0)),
+                    min,
+                    max,
+                    thresholds,
+                }
+            }
+            ActivitySpec::Segments => Self::Segments {
+                pop,
+                index: WeightedIndex::new(Segment::ALL.iter().map(|&s| segment_spec(pop, s).share))
+                    .expect("validation: segment shares are ≥ 0 and sum to 1"),
+            },
+        }
+    }
+
+    /// The segment drawn before anything else, by share (`Segments` only).
+    fn draw_segment(&self, rng: &mut ChaCha8Rng) -> Option<Segment> {
+        match self {
+            Self::LogNormal { .. } => None,
+            Self::Segments { index, .. } => Some(Segment::ALL[index.sample(rng)]),
+        }
+    }
+
+    /// The user's segment and warm-up count.
+    fn draw_count(&self, drawn: Option<Segment>, rng: &mut ChaCha8Rng) -> (Segment, usize) {
+        match self {
+            Self::LogNormal {
+                mu,
+                sigma,
+                cdf_min,
+                cdf_max,
+                min,
+                max,
+                thresholds,
+            } => {
+                let u: f64 = rng.random();
+                let p = cdf_min + u * (cdf_max - cdf_min);
+                let n = if cdf_max > cdf_min {
+                    let z = StatrsNormal::standard().inverse_cdf(p.clamp(1e-300, 1.0 - 1e-16));
+                    ((mu + sigma * z).exp().floor() as usize).clamp(*min, *max)
+                } else {
+                    // σ = 0 or a median outside the bounds: every draw is the bound.
+                    (mu.exp().floor() as usize).clamp(*min, *max)
+                };
+                (thresholds.segment(n), n)
+            }
+            Self::Segments { pop, .. } => {
+                let segment = drawn.expect("Segments draws the segment first");
+                let range = &segment_spec(pop, segment).warm_up_interactions;
+                (segment, rng.random_range(range.min..=range.max))
+            }
+        }
+    }
 }

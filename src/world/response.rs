@@ -10,7 +10,17 @@
 //!            + w_novelty · n_u · ν_m · (1 + gain · (s.position − 1))
 //!            − fatigue · max_{g ∈ m} (recent_g / window)
 //!            + c_u · novelty_shift(s.daypart) · ν_m
+//!            + w_popularity · p_m
 //! ```
+//!
+//! with p_m the movie's standing (ln vote_count standardised over the catalogue).
+//! Standing draws the click but not the enjoyment: ratings and thumbs follow the
+//! experienced utility `e = u − w_popularity · p_m` (Kahneman's decision versus
+//! experienced utility), so how often a movie is rated and how well are linked only
+//! through true quality and who chooses it, as in real logs. A click is rated
+//! `stars = clamp(round(midpoint + b_u + slope · e + sd · z), 1, 5)` with b_u the
+//! user's rating bias and z standard normal; a thumb is up with probability
+//! `1 / (1 + e^(−slope_t · e))`.
 //!
 //! A slate of K movies is answered by a position-biased multinomial logit with a
 //! no-click option (an attention-weighted MNL): position k is examined with weight
@@ -147,11 +157,19 @@ impl ResponseModel {
                 .unwrap_or(0);
             self.fatigue_strength * f64::from(top) / s.fatigue_window as f64
         };
-        // The daypart novelty term comes last: with the default (no shifts) it adds
-        // exactly 0.0, so default worlds keep their bit-identical utilities.
+        // Terms added after the first calibration come last, so a world that sets
+        // them to 0 keeps its bit-identical utilities.
         w.taste * taste_match + w.genre * genre + w.quality * t.quality + w.novelty * novelty
             - fatigue
             + taste.context_sensitivity * self.novelty_shift[daypart_index(s.daypart)] * t.novelty
+            + w.popularity * t.standing
+    }
+
+    /// The experienced utility of a movie whose decision utility is `u`: what the
+    /// user enjoys once watching, without the pull of its public standing.
+    #[must_use]
+    pub fn experienced(&self, u: f64, truth: &MovieTruth) -> f64 {
+        u - self.spec.utility.popularity * truth.standing
     }
 
     /// Examination weight of 0-based slate position `k`: `(k+1)^(−η)`.
@@ -181,7 +199,25 @@ impl ResponseModel {
         none / total
     }
 
-    /// Draws the user's response to a slate whose utilities are `utilities`.
+    /// The latent rating (before noise and rounding) of a user with `rating_bias`
+    /// for a movie of experienced utility `e`: `midpoint + b + slope · e`.
+    #[must_use]
+    pub fn latent_rating(&self, e: f64, rating_bias: f64) -> f64 {
+        let r = &self.spec.rating;
+        r.midpoint + rating_bias + r.slope * e
+    }
+
+    /// The stars a user with `rating_bias` gives a movie of experienced utility `e`,
+    /// for rating noise `z` (a standard normal draw).
+    #[must_use]
+    pub fn stars(&self, e: f64, rating_bias: f64, z: f64) -> u8 {
+        (self.latent_rating(e, rating_bias) + self.spec.rating.noise_sd * z)
+            .round()
+            .clamp(1.0, 5.0) as u8
+    }
+
+    /// Draws the response of a user with `rating_bias` to a slate whose decision
+    /// utilities are `utilities` and experienced utilities `experienced`.
     ///
     /// # Determinism
     ///
@@ -194,6 +230,8 @@ impl ResponseModel {
         rng: &mut ChaCha8Rng,
         slate: &[MovieId],
         utilities: &[f64],
+        experienced: &[f64],
+        rating_bias: f64,
         scratch: &mut Vec<f64>,
     ) -> Response {
         let _ = self.click_probabilities(utilities, scratch);
@@ -217,17 +255,15 @@ impl ResponseModel {
                 thumbs: None,
             };
         };
-        let u = utilities[k];
+        let e = experienced[k];
         let r = &self.spec.rating;
-        let rating = (rating_coin < r.probability).then(|| {
-            let stars = (r.midpoint + r.slope * u + r.noise_sd * rating_noise).round();
-            stars.clamp(1.0, 5.0) as u8
-        });
+        let rating =
+            (rating_coin < r.probability).then(|| self.stars(e, rating_bias, rating_noise));
         let th = &self.spec.thumbs;
         // One coin decides both whether a thumb is given and its direction: the lower
         // `probability` share of [0, 1) gives a thumb, up with the logistic chance.
         let thumbs = (thumbs_coin < th.probability).then(|| {
-            let p_up = 1.0 / (1.0 + (-th.slope * u).exp());
+            let p_up = 1.0 / (1.0 + (-th.slope * e).exp());
             if thumbs_coin < th.probability * p_up {
                 1
             } else {
@@ -247,10 +283,11 @@ impl ResponseModel {
         1.0 - self.click_probabilities(utilities, scratch)
     }
 
-    /// The probability that a click on a movie of utility `u` ends as a success under
-    /// `reward`, from the closed forms of [`ResponseModel::respond`]: rating given with
-    /// probability p_r, stars = round(midpoint + slope·u + sd·z) clamped to 1–5; thumb
-    /// given with probability p_t, up with probability σ(slope_t·u); all independent.
+    /// The probability that a click on a movie of experienced utility `e` by a user
+    /// with `rating_bias` b ends as a success under `reward`, from the closed forms of
+    /// [`ResponseModel::respond`]: rating given with probability p_r,
+    /// stars = round(midpoint + b + slope·e + sd·z) clamped to 1–5; thumb
+    /// given with probability p_t, up with probability σ(slope_t·e); all independent.
     ///
     /// ```text
     /// P(stars ≤ f) = Φ((f + ½ − μ) / sd),   P(stars ≥ s) = 1 − Φ((s − ½ − μ) / sd)
@@ -259,9 +296,9 @@ impl ResponseModel {
     /// otherwise:      P = (1 − neg_r)(1 − down) − (1 − neg_r − pos_r)(1 − p_t)
     /// ```
     #[must_use]
-    pub fn success_given_click(&self, u: f64, reward: &RewardSpec) -> f64 {
+    pub fn success_given_click(&self, e: f64, rating_bias: f64, reward: &RewardSpec) -> f64 {
         let r = &self.spec.rating;
-        let mu = r.midpoint + r.slope * u;
+        let mu = self.latent_rating(e, rating_bias);
         // P(mean + sd·z < x), a step when sd = 0.
         let below = |x: f64| {
             if r.noise_sd > 0.0 {
@@ -286,7 +323,7 @@ impl ResponseModel {
         let pos_r = r.probability * at_least(reward.success_min_rating);
         let (p_t, up) = if reward.thumbs {
             let th = &self.spec.thumbs;
-            (th.probability, 1.0 / (1.0 + (-th.slope * u).exp()))
+            (th.probability, 1.0 / (1.0 + (-th.slope * e).exp()))
         } else {
             (0.0, 0.0)
         };
@@ -299,20 +336,23 @@ impl ResponseModel {
         }
     }
 
-    /// The expected reward of a slate: the probability that showing it ends in a
+    /// The expected reward of a slate shown to a user with `rating_bias`, given its
+    /// decision and experienced utilities: the probability that showing it ends in a
     /// success under `reward`, `Σ_k P(click k) · P(success | click on k)`.
     #[must_use]
     pub fn expected_reward(
         &self,
         utilities: &[f64],
+        experienced: &[f64],
+        rating_bias: f64,
         reward: &RewardSpec,
         scratch: &mut Vec<f64>,
     ) -> f64 {
         let _ = self.click_probabilities(utilities, scratch);
         scratch
             .iter()
-            .zip(utilities)
-            .map(|(p, &u)| p * self.success_given_click(u, reward))
+            .zip(experienced)
+            .map(|(p, &e)| p * self.success_given_click(e, rating_bias, reward))
             .sum()
     }
 
@@ -365,7 +405,7 @@ mod tests {
             let (mut hits, mut strict_hits, n) = (0u32, 0u32, 200_000);
             let mut scratch = Vec::new();
             for _ in 0..n {
-                let r = m.respond(&mut rng, &[MovieId(0)], &[u], &mut scratch);
+                let r = m.respond(&mut rng, &[MovieId(0)], &[u], &[u - 0.2], 0.3, &mut scratch);
                 let fb = crate::bandit::Feedback {
                     clicked: r.click.is_some(),
                     credited_arm: None,
@@ -382,7 +422,7 @@ mod tests {
                 1.0 - m.click_probabilities(&[u], &mut p)
             };
             for (rule_spec, got) in rules.iter().zip([hits, strict_hits]) {
-                let want = clicks * m.success_given_click(u, rule_spec);
+                let want = clicks * m.success_given_click(u - 0.2, 0.3, rule_spec);
                 let seen = f64::from(got) / f64::from(n);
                 // 200k draws: sd ≤ 0.0012; 5 sd cannot flake with a fixed seed anyway.
                 assert!((seen - want).abs() < 0.006, "u={u}: {seen} vs {want}");

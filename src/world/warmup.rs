@@ -1,10 +1,11 @@
 //! History before day 0, so that trained arms have data to learn from.
 //!
-//! Each user rated `n` distinct movies (n uniform in the segment's range), chosen with
-//! probability proportional to `exp(u(m) + ½ ln vote_count(m))` — users watch what
-//! they like and what is visible — without replacement (Gumbel top-n, Vieira 2014
-//! "Gumbel-max trick and weighted reservoir sampling"). Times are uniform over the
-//! warm-up days; ratings follow the response model in a neutral context.
+//! Each user rated `n` distinct movies (n = the user's drawn activity), chosen with
+//! probability proportional to `exp(u(m) + β ln vote_count(m))` — users watch what
+//! they like and what is visible, β = `population.visibility_weight` — without
+//! replacement (Gumbel top-n, Vieira 2014 "Gumbel-max trick and weighted reservoir
+//! sampling"). Times are uniform over the warm-up days; ratings follow the response
+//! model in a neutral context, with the user's rating bias.
 
 use rand::RngExt;
 use rand_distr::{Gumbel, StandardNormal};
@@ -15,12 +16,8 @@ use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY};
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::Scenario;
 use crate::world::context::{DayType, Daypart};
-use crate::world::population::segment_spec;
 use crate::world::response::{ResponseModel, Situation};
 use crate::world::{Catalogue, MovieTruth, Population, UserTaste};
-
-/// Weight of log vote count in warm-up choices: visibility drives what gets watched.
-const VISIBILITY_WEIGHT: f64 = 0.5;
 
 /// Generates every user's warm-up ratings, sorted by (time, user, movie).
 ///
@@ -41,22 +38,20 @@ pub(crate) fn generate(
     let visibility: Vec<f64> = catalogue
         .movies
         .iter()
-        .map(|m| VISIBILITY_WEIGHT * (m.vote_count as f64).ln())
+        .map(|m| spec.population.visibility_weight * (m.vote_count as f64).ln())
         .collect();
     let gumbel = Gumbel::new(0.0, 1.0).expect("scale 1 is valid");
     let no_recent = vec![0u16; catalogue.genre_names.len()];
-    let rating = &spec.response.rating;
     let per_user: Vec<Vec<Interaction>> = population
         .users
         .par_iter()
         .map_init(Vec::new, |keyed: &mut Vec<(f64, MovieId, f64)>, user| {
             let mut rng = seeds.stream(Purpose::WarmUp, u64::from(user.id.0));
-            let range = &segment_spec(&spec.population, user.segment).warm_up_interactions;
-            let n = rng.random_range(range.min..=range.max);
+            let taste = &tastes[user.id.index()];
+            let n = taste.activity.min(catalogue.len());
             if n == 0 || warm_up_secs == 0 {
                 return Vec::new();
             }
-            let taste = &tastes[user.id.index()];
             let neutral = Situation {
                 daypart: Daypart::Evening,
                 day_type: DayType::Weekday,
@@ -80,14 +75,13 @@ pub(crate) fn generate(
                 .map(|(movie, u)| {
                     let time_secs = -rng.random_range(1..=warm_up_secs);
                     let noise: f64 = rng.sample(StandardNormal);
-                    let stars = (rating.midpoint + rating.slope * u + rating.noise_sd * noise)
-                        .round()
-                        .clamp(1.0, 5.0);
+                    let e = response.experienced(u, &movie_truth[movie.index()]);
+                    let stars = response.stars(e, taste.rating_bias, noise);
                     Interaction {
                         user: UserId(user.id.0),
                         movie,
                         kind: InteractionKind::Rating,
-                        value: stars as f32,
+                        value: f32::from(stars),
                         time_secs,
                     }
                 })
