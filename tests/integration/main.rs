@@ -9,6 +9,7 @@ mod evaluation;
 mod fixtures;
 mod harness;
 mod log_shape;
+mod realism;
 mod reference;
 mod scenarios;
 mod stability;
