@@ -166,7 +166,7 @@ enum Command {
     ///
     /// Reads the logs `recolab eval --ratings` reads (MovieLens u.data, ratings.dat,
     /// ratings.csv, CSV `user_id,item_id,rating,timestamp`) and prints each statistic
-    /// (see docs/COMMANDS_WORLD_STATS.md); with --against, a second log beside it.
+    /// (see docs/REALISM.md); with --against, a second log beside it.
     #[command(after_help = EXAMPLES)]
     Stats {
         /// The rating log.

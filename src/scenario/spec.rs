@@ -88,7 +88,7 @@ pub struct CatalogueSpec {
     pub long_tail_max_votes: u64,
     /// Vote average a hidden gem exceeds. Default 7.5 (the plan's threshold).
     pub gem_min_average: f64,
-    /// Correlation between true quality and log vote count. Default 0.3.
+    /// Correlation between true quality and log vote count. Default 0.45.
     pub popularity_quality_correlation: f64,
     /// Release years, uniform in `[min, max]`. Default 1950–2026.
     pub years: YearRange,
@@ -529,7 +529,7 @@ pub struct ResponseSpec {
     /// Probability of examining position k (1-based) is `1 / k^position_bias`.
     /// Default 0.8; 0 = no position bias.
     pub position_bias: f64,
-    /// Utility of not clicking anything; higher = fewer clicks. Default 2.5.
+    /// Utility of not clicking anything; higher = fewer clicks. Default 4.5.
     pub no_click_utility: f64,
     /// Ratings given after a click.
     pub rating: RatingSpec,
@@ -552,11 +552,11 @@ pub struct UtilitySpec {
     /// Weight of the movie's true quality (standardised). Default 0.5.
     pub quality: f64,
     /// Weight of novelty (1 − popularity percentile) times the user's appetite.
-    /// Default 0.5 (1.5 before calibration).
+    /// Default 0.5.
     pub novelty: f64,
     /// Weight of the movie's public standing, its standardised ln vote_count: what
     /// many people watched is familiar, talked about and broadly appealing.
-    /// Default 0.6 (0 before calibration).
+    /// Default 0.6. Ratings and thumbs leave it out (experienced utility).
     pub popularity: f64,
 }
 
@@ -566,15 +566,15 @@ pub struct UtilitySpec {
 pub struct RatingSpec {
     /// Probability that a click is followed by a rating. Default 0.6.
     pub probability: f64,
-    /// Stars (before the user's offset, noise and rounding) for a movie of utility 0.
-    /// Default 3.0.
+    /// Stars (before the user's offset, noise and rounding) for a movie of
+    /// experienced utility 0. Default 2.9.
     pub midpoint: f64,
-    /// Stars per unit of utility. Default 0.8.
+    /// Stars per unit of experienced utility. Default 0.5.
     pub slope: f64,
-    /// Standard deviation of rating noise before rounding. Default 0.5.
+    /// Standard deviation of rating noise before rounding. Default 0.9.
     pub noise_sd: f64,
     /// Standard deviation of each user's own rating offset (some users rate
-    /// generously, some harshly). Default 0.4 (0 before calibration).
+    /// generously, some harshly). Default 0.45.
     pub user_bias_sd: f64,
 }
 
