@@ -11,11 +11,8 @@
 //! ```
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use recolab::data::{Dataset, LogShape, SegmentThresholds, log_shape, read_ratings};
-use recolab::ids::{MovieId, UserId};
-use recolab::interaction::{Interaction, InteractionKind};
 
 use crate::fixtures::{write_ml_latest, write_ml100k};
 use crate::harness::{recolab, text};
@@ -222,29 +219,4 @@ fn log_shape_of_movielens_latest_small_matches_the_reference() {
         assert_rounded(name, value, expected, decimals);
     }
     assert_eq!(s.n_items_spearman, 2269);
-}
-
-#[test]
-#[ignore = "10^7 ratings: run with --release -- --ignored"]
-fn log_shape_of_ten_million_ratings_takes_well_under_a_second() {
-    // 100k users × 100 ratings over 50k items, popularity skewed by squaring.
-    let log: Vec<Interaction> = (0..10_000_000u64)
-        .map(|i| {
-            let h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
-            let u = (h % 50_000) as f64 / 50_000.0;
-            Interaction {
-                user: UserId((i / 100) as u32),
-                movie: MovieId((u * u * 50_000.0) as u32),
-                kind: InteractionKind::Rating,
-                value: (1 + h % 10) as f32 / 2.0,
-                time_secs: i as i64,
-            }
-        })
-        .collect();
-    let started = Instant::now();
-    let s = log_shape(&log);
-    let elapsed = started.elapsed();
-    eprintln!("log_shape of 10^7 ratings: {elapsed:.1?}");
-    assert_eq!((s.n_ratings, s.n_users), (10_000_000, 100_000));
-    assert!(elapsed.as_secs_f64() < 1.0, "{elapsed:?}");
 }
