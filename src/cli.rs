@@ -16,6 +16,7 @@ use recolab::data::{
 };
 use recolab::eval::{ExternalSettings, Gain, evaluate_external};
 use recolab::eval_run::{EvalSource, default_scenario, ratings_name, run_evaluation};
+use recolab::fit::{Fit, FitTarget, MAX_ROUNDS, Tolerance, fit};
 use recolab::report::{HEADLINE_METRICS, interval_cell, write_file_atomically};
 use recolab::report::{compare_markdown, write_compare};
 use recolab::run::{Stage, run_with};
@@ -44,6 +45,8 @@ Examples:
   recolab stats ml-100k/u.data --against worlds/default/ratings.csv
                                                  a log's shape (popularity skew, activity, stars)
                                                  beside a generated world's
+  recolab fit --ratings ml-100k/u.data --movies ml-100k/u.item --out ml100k.ron
+                                                 a world fitted to a real log, as a scenario
 
 Exit status: 0 success, 1 a failed check, 2 an error (bad scenario, I/O).";
 
@@ -203,6 +206,31 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Fit a world to a real rating log and write it as a scenario.
+    ///
+    /// Chooses catalogue and population size, genre mix (from --movies), activity,
+    /// popularity, rating scale and the popularity–rating link so that the generated
+    /// world's warm-up log has the log's shape, then prints target beside fitted (see
+    /// docs/REALISM.md). Exit 1 when a statistic stays outside its tolerance (the
+    /// scenario is still written).
+    #[command(after_help = EXAMPLES)]
+    Fit {
+        /// The rating log (the formats `recolab stats` reads).
+        #[arg(long)]
+        ratings: PathBuf,
+        /// The log's movies file: genres and release years.
+        #[arg(long)]
+        movies: Option<PathBuf>,
+        /// The scenario file to write (RON).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the fitted world.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// No progress on stderr.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Write a commented starter scenario to NAME.ron.
     Init {
         /// Scenario name; the file is NAME.ron in the current folder.
@@ -247,6 +275,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             quiet,
         } => world_command(&scenario, &out, seed, quiet),
+        Command::Fit {
+            ratings,
+            movies,
+            out,
+            seed,
+            quiet,
+        } => fit_command(&ratings, movies.as_deref(), &out, seed, quiet),
         Command::Stats {
             ratings,
             movies,
@@ -750,6 +785,122 @@ fn stats_command(
         eprintln!("recolab: finished in {:.1?}", started.elapsed());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn fit_command(
+    ratings: &Path,
+    movies: Option<&Path>,
+    out: &Path,
+    seed: u64,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let rows = read_ratings(ratings)?;
+    let movie_rows = movies.map(read_movies).transpose()?;
+    let dataset = Dataset::from_rows(
+        &ratings_name(ratings),
+        &rows,
+        movie_rows.as_deref(),
+        ratings,
+        SegmentThresholds::default(),
+    )?;
+    let target = FitTarget::of_dataset(&ratings.display().to_string(), &dataset);
+    if target.shape.n_ratings == 0 {
+        bail!("{}: the log has no ratings to fit to", ratings.display());
+    }
+    let name = out
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .context("--out must name a file, e.g. --out fitted.ron")?
+        .to_owned();
+    if !quiet {
+        eprintln!(
+            "recolab: {}: {} ratings, {} users, {} rated items; fitting (at most {MAX_ROUNDS} worlds)",
+            ratings.display(),
+            target.shape.n_ratings,
+            target.shape.n_users,
+            target.shape.n_items
+        );
+    }
+    let mut round_started = Instant::now();
+    let fitted = fit(target, &name, seed, out, &mut |round| {
+        if !quiet {
+            eprintln!(
+                "recolab: round {:>2}: worst statistic at {:.2}× its tolerance ({:.1?})",
+                round.index,
+                round.worst_error,
+                round_started.elapsed()
+            );
+        }
+        round_started = Instant::now();
+    })?;
+    write_file_atomically(out, fitted.scenario_file.as_bytes())?;
+    print!("{}", fit_table(&fitted));
+    if !quiet {
+        eprintln!(
+            "recolab: wrote {} in {:.1?}",
+            out.display(),
+            started.elapsed()
+        );
+    }
+    if fitted.holds() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        let missed: Vec<&str> = fitted
+            .comparisons
+            .iter()
+            .filter(|c| !c.holds())
+            .map(|c| c.statistic)
+            .collect();
+        eprintln!(
+            "recolab: outside tolerance after {} rounds: {} (the scenario is written; \
+             docs/REALISM.md says what the world cannot reproduce)",
+            fitted.rounds.len(),
+            missed.join(", ")
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// Target beside fitted, with each tolerance and whether it holds.
+fn fit_table(fitted: &Fit) -> String {
+    let mut out = format!(
+        "{:<28}  {:>10}  {:>10}  {:>12}  {}\n",
+        "statistic", "target", "fitted", "tolerance", "holds"
+    );
+    let cell = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.4}"));
+    for c in &fitted.comparisons {
+        let tolerance = match c.tolerance {
+            Tolerance::Absolute(d) => format!("± {d}"),
+            Tolerance::Relative(r) => format!("± {}%", r * 100.0),
+            Tolerance::Equal => "equal".to_owned(),
+            Tolerance::Exists => "exists".to_owned(),
+        };
+        out.push_str(&format!(
+            "{:<28}  {:>10}  {:>10}  {:>12}  {}\n",
+            c.statistic,
+            cell(c.target),
+            cell(c.fitted),
+            tolerance,
+            if c.holds() { "yes" } else { "NO" }
+        ));
+    }
+    let p = &fitted.params;
+    out.push_str(&format!(
+        "\nfitted: {} movies, {} users, activity log-normal(median {}, sigma {}, {}–{}), \
+         visibility {}, quality weight {}, rating midpoint {}, noise {}\n",
+        p.n_movies,
+        p.n_users,
+        p.activity.median,
+        p.activity.sigma,
+        p.activity.min,
+        p.activity.max,
+        p.visibility_weight,
+        p.quality_weight,
+        p.rating_midpoint,
+        p.rating_noise_sd
+    ));
+    out
 }
 
 /// Version of the `recolab stats --json` layout.

@@ -41,6 +41,7 @@ pub mod error;
 pub mod eval;
 pub mod eval_run;
 pub mod experiment;
+pub mod fit;
 pub mod ids;
 pub mod interaction;
 pub mod pipeline;

@@ -84,7 +84,7 @@ impl Quantiles {
     };
 
     /// The quantiles of `sorted` (ascending); zero when it is empty.
-    fn of_sorted(sorted: &[u64]) -> Self {
+    pub(crate) fn of_sorted(sorted: &[u64]) -> Self {
         let Some(&max) = sorted.last() else {
             return Self::ZERO;
         };

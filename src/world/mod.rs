@@ -15,6 +15,7 @@ pub use catalogue::{Catalogue, Movie, MovieTruth};
 pub use context::{Calendar, Context, DayType, Daypart};
 pub use population::{Population, Segment, User, UserTaste};
 pub use response::{Response, ResponseModel, Situation};
+pub use warmup::RatingDraw;
 
 use crate::interaction::Interaction;
 use crate::rng::SeedTree;
@@ -66,5 +67,27 @@ impl World {
             response,
             warm_up,
         }
+    }
+
+    /// The warm-up ratings of a scenario's world before their stars, in the order of
+    /// [`World::warm_up`]: `draws[i].rating(&spec.response.rating) == warm_up[i]`.
+    ///
+    /// # Determinism
+    ///
+    /// As [`World::generate`].
+    #[must_use]
+    pub fn warm_up_draws(scenario: &Scenario, seeds: &SeedTree) -> Vec<RatingDraw> {
+        let (catalogue, movie_truth) = catalogue::generate(scenario, seeds);
+        let (population, tastes) = population::generate(scenario, seeds);
+        let response = ResponseModel::new(scenario);
+        warmup::draws(
+            scenario,
+            seeds,
+            &catalogue,
+            &movie_truth,
+            &population,
+            &tastes,
+            &response,
+        )
     }
 }

@@ -89,6 +89,10 @@ pub struct UserTaste {
     pub niche_lover: bool,
     /// Number of ratings the user made before day 0.
     pub activity: usize,
+    /// Where in the activity distribution the user sits: the uniform draw whose
+    /// inverse CDF is `activity` (`activity: LogNormal` only). `recolab fit` scores
+    /// candidate distributions on the population's own draws.
+    pub activity_quantile: Option<f64>,
     /// Stars the user adds to every rating (generous > 0, harsh < 0).
     pub rating_bias: f64,
 }
@@ -151,7 +155,8 @@ pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Population, Ve
             let spread: f64 = rng.sample(StandardNormal);
             let novelty_appetite = appetite.sample(&mut rng);
             let context_sensitivity = sensitivity.sample(&mut rng);
-            let (segment, n_ratings) = activity.draw_count(drawn_segment, &mut rng);
+            let (segment, n_ratings, activity_quantile) =
+                activity.draw_count(drawn_segment, &mut rng);
             let taste = UserTaste {
                 factors,
                 genre_affinity,
@@ -160,6 +165,7 @@ pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Population, Ve
                 visits_per_day: segment_spec(pop, segment).visits_per_day * (0.3 * spread).exp(),
                 niche_lover,
                 activity: n_ratings,
+                activity_quantile,
                 rating_bias: rating_bias.sample(&mut rng),
             };
             let id = UserId(u32::try_from(i).expect("validation caps n_users at u32"));
@@ -171,7 +177,7 @@ pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Population, Ve
 }
 
 /// The validated activity model: how many warm-up ratings a user has.
-enum Activity<'a> {
+pub(crate) enum Activity<'a> {
     LogNormal {
         mu: f64,
         sigma: f64,
@@ -189,7 +195,7 @@ enum Activity<'a> {
 }
 
 impl<'a> Activity<'a> {
-    fn new(spec: &ActivitySpec, pop: &'a PopulationSpec, n_movies: usize) -> Self {
+    pub(crate) fn new(spec: &ActivitySpec, pop: &'a PopulationSpec, n_movies: usize) -> Self {
         match *spec {
             ActivitySpec::LogNormal {
                 median,
@@ -231,6 +237,36 @@ impl<'a> Activity<'a> {
         }
     }
 
+    /// The warm-up count at `u ∈ [0, 1)` of the truncated log-normal's distribution
+    /// function: the inverse-CDF draw, so `u` uniform gives a draw and `u = (i + ½)/n`
+    /// gives the i-th of n evenly spaced quantiles (`recolab fit` uses those).
+    ///
+    /// # Panics
+    ///
+    /// With `activity: Segments`, which has no single distribution.
+    pub(crate) fn log_normal_count(&self, u: f64) -> usize {
+        let Self::LogNormal {
+            mu,
+            sigma,
+            cdf_min,
+            cdf_max,
+            min,
+            max,
+            ..
+        } = self
+        else {
+            panic!("log_normal_count needs activity: LogNormal");
+        };
+        if cdf_max > cdf_min {
+            let p = cdf_min + u * (cdf_max - cdf_min);
+            let z = StatrsNormal::standard().inverse_cdf(p.clamp(1e-300, 1.0 - 1e-16));
+            ((mu + sigma * z).exp().floor() as usize).clamp(*min, *max)
+        } else {
+            // σ = 0 or a median outside the bounds: every draw is the bound.
+            (mu.exp().floor() as usize).clamp(*min, *max)
+        }
+    }
+
     /// The segment drawn before anything else, by share (`Segments` only).
     fn draw_segment(&self, rng: &mut ChaCha8Rng) -> Option<Segment> {
         match self {
@@ -239,33 +275,22 @@ impl<'a> Activity<'a> {
         }
     }
 
-    /// The user's segment and warm-up count.
-    fn draw_count(&self, drawn: Option<Segment>, rng: &mut ChaCha8Rng) -> (Segment, usize) {
+    /// The user's segment, warm-up count and (`LogNormal`) the uniform draw behind it.
+    fn draw_count(
+        &self,
+        drawn: Option<Segment>,
+        rng: &mut ChaCha8Rng,
+    ) -> (Segment, usize, Option<f64>) {
         match self {
-            Self::LogNormal {
-                mu,
-                sigma,
-                cdf_min,
-                cdf_max,
-                min,
-                max,
-                thresholds,
-            } => {
+            Self::LogNormal { thresholds, .. } => {
                 let u: f64 = rng.random();
-                let p = cdf_min + u * (cdf_max - cdf_min);
-                let n = if cdf_max > cdf_min {
-                    let z = StatrsNormal::standard().inverse_cdf(p.clamp(1e-300, 1.0 - 1e-16));
-                    ((mu + sigma * z).exp().floor() as usize).clamp(*min, *max)
-                } else {
-                    // σ = 0 or a median outside the bounds: every draw is the bound.
-                    (mu.exp().floor() as usize).clamp(*min, *max)
-                };
-                (thresholds.segment(n), n)
+                let n = self.log_normal_count(u);
+                (thresholds.segment(n), n, Some(u))
             }
             Self::Segments { pop, .. } => {
                 let segment = drawn.expect("Segments draws the segment first");
                 let range = &segment_spec(pop, segment).warm_up_interactions;
-                (segment, rng.random_range(range.min..=range.max))
+                (segment, rng.random_range(range.min..=range.max), None)
             }
         }
     }

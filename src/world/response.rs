@@ -40,7 +40,7 @@ use serde::Serialize;
 use crate::ids::MovieId;
 use crate::rng::ChaCha8Rng;
 use crate::scenario::Scenario;
-use crate::scenario::spec::{ResponseSpec, RewardSpec};
+use crate::scenario::spec::{RatingSpec, ResponseSpec, RewardSpec};
 use crate::world::context::{DayType, Daypart, daypart_index};
 use crate::world::{Catalogue, MovieTruth, UserTaste};
 
@@ -80,6 +80,22 @@ pub struct ResponseModel {
     session_novelty_gain: f64,
     /// Utility per unit of novelty, by daypart index (`context.daypart_novelty`).
     novelty_shift: [f64; 4],
+}
+
+/// The latent rating of a rating scale: `midpoint + b + slope · e`.
+#[must_use]
+pub fn latent_rating(rating: &RatingSpec, e: f64, rating_bias: f64) -> f64 {
+    rating.midpoint + rating_bias + rating.slope * e
+}
+
+/// The stars of a rating scale for experienced utility `e`, user offset `rating_bias`
+/// and noise draw `z`: the latent rating plus `noise_sd · z`, rounded, within 1–5.
+/// `recolab fit` calls it with candidate scales on the same draws.
+#[must_use]
+pub fn stars(rating: &RatingSpec, e: f64, rating_bias: f64, z: f64) -> u8 {
+    (latent_rating(rating, e, rating_bias) + rating.noise_sd * z)
+        .round()
+        .clamp(1.0, 5.0) as u8
 }
 
 impl ResponseModel {
@@ -203,17 +219,14 @@ impl ResponseModel {
     /// for a movie of experienced utility `e`: `midpoint + b + slope · e`.
     #[must_use]
     pub fn latent_rating(&self, e: f64, rating_bias: f64) -> f64 {
-        let r = &self.spec.rating;
-        r.midpoint + rating_bias + r.slope * e
+        latent_rating(&self.spec.rating, e, rating_bias)
     }
 
     /// The stars a user with `rating_bias` gives a movie of experienced utility `e`,
     /// for rating noise `z` (a standard normal draw).
     #[must_use]
     pub fn stars(&self, e: f64, rating_bias: f64, z: f64) -> u8 {
-        (self.latent_rating(e, rating_bias) + self.spec.rating.noise_sd * z)
-            .round()
-            .clamp(1.0, 5.0) as u8
+        stars(&self.spec.rating, e, rating_bias, z)
     }
 
     /// Draws the response of a user with `rating_bias` to a slate whose decision

@@ -15,15 +15,46 @@ use crate::ids::{MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY};
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::Scenario;
+use crate::scenario::spec::RatingSpec;
 use crate::world::context::{DayType, Daypart};
-use crate::world::response::{ResponseModel, Situation};
+use crate::world::response::{ResponseModel, Situation, stars};
 use crate::world::{Catalogue, MovieTruth, Population, UserTaste};
 
+/// One warm-up rating before its stars: who rated what when, the experienced utility
+/// and the noise draw. The stars follow from the rating scale alone ([`stars`]), and
+/// which movies a user rated does not depend on it, so `recolab fit` tries rating
+/// scales on the same draws without generating the world again.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RatingDraw {
+    /// The user.
+    pub user: UserId,
+    /// The movie.
+    pub movie: MovieId,
+    /// When (negative: before day 0).
+    pub time_secs: i64,
+    /// Experienced utility of the movie for the user (neutral context).
+    pub experienced: f64,
+    /// The user's rating offset.
+    pub rating_bias: f64,
+    /// The rating noise, a standard normal draw.
+    pub noise: f64,
+}
+
+impl RatingDraw {
+    /// The rating this draw becomes on `scale`.
+    #[must_use]
+    pub fn rating(&self, scale: &RatingSpec) -> Interaction {
+        Interaction {
+            user: self.user,
+            movie: self.movie,
+            kind: InteractionKind::Rating,
+            value: f32::from(stars(scale, self.experienced, self.rating_bias, self.noise)),
+            time_secs: self.time_secs,
+        }
+    }
+}
+
 /// Generates every user's warm-up ratings, sorted by (time, user, movie).
-///
-/// # Determinism
-///
-/// User `i` draws only from stream `(WarmUp, i)`; parallel, merged in a fixed order.
 pub(crate) fn generate(
     scenario: &Scenario,
     seeds: &SeedTree,
@@ -33,6 +64,35 @@ pub(crate) fn generate(
     tastes: &[UserTaste],
     response: &ResponseModel,
 ) -> Vec<Interaction> {
+    let scale = &scenario.spec().response.rating;
+    draws(
+        scenario,
+        seeds,
+        catalogue,
+        movie_truth,
+        population,
+        tastes,
+        response,
+    )
+    .iter()
+    .map(|d| d.rating(scale))
+    .collect()
+}
+
+/// Draws every user's warm-up ratings, sorted by (time, user, movie).
+///
+/// # Determinism
+///
+/// User `i` draws only from stream `(WarmUp, i)`; parallel, merged in a fixed order.
+pub(crate) fn draws(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    catalogue: &Catalogue,
+    movie_truth: &[MovieTruth],
+    population: &Population,
+    tastes: &[UserTaste],
+    response: &ResponseModel,
+) -> Vec<RatingDraw> {
     let spec = scenario.spec();
     let warm_up_secs = i64::from(spec.horizon.warm_up_days) * SECS_PER_DAY;
     let visibility: Vec<f64> = catalogue
@@ -42,7 +102,7 @@ pub(crate) fn generate(
         .collect();
     let gumbel = Gumbel::new(0.0, 1.0).expect("scale 1 is valid");
     let no_recent = vec![0u16; catalogue.genre_names.len()];
-    let per_user: Vec<Vec<Interaction>> = population
+    let per_user: Vec<Vec<RatingDraw>> = population
         .users
         .par_iter()
         .map_init(Vec::new, |keyed: &mut Vec<(f64, MovieId, f64)>, user| {
@@ -75,20 +135,19 @@ pub(crate) fn generate(
                 .map(|(movie, u)| {
                     let time_secs = -rng.random_range(1..=warm_up_secs);
                     let noise: f64 = rng.sample(StandardNormal);
-                    let e = response.experienced(u, &movie_truth[movie.index()]);
-                    let stars = response.stars(e, taste.rating_bias, noise);
-                    Interaction {
+                    RatingDraw {
                         user: UserId(user.id.0),
                         movie,
-                        kind: InteractionKind::Rating,
-                        value: f32::from(stars),
                         time_secs,
+                        experienced: response.experienced(u, &movie_truth[movie.index()]),
+                        rating_bias: taste.rating_bias,
+                        noise,
                     }
                 })
                 .collect()
         })
         .collect();
-    let mut all: Vec<Interaction> = per_user.into_iter().flatten().collect();
+    let mut all: Vec<RatingDraw> = per_user.into_iter().flatten().collect();
     all.sort_by_key(|i| (i.time_secs, i.user, i.movie));
     all
 }
