@@ -873,6 +873,7 @@ fn fit_table(fitted: &Fit) -> String {
         let tolerance = match c.tolerance {
             Tolerance::Absolute(d) => format!("± {d}"),
             Tolerance::Relative(r) => format!("± {}%", r * 100.0),
+            Tolerance::RelativeOrAbsolute(r, d) => format!("± {}% or {d}", r * 100.0),
             Tolerance::Equal => "equal".to_owned(),
             Tolerance::Exists => "exists".to_owned(),
         };

@@ -187,7 +187,7 @@ pub fn fit(
     let mut popularity = Broyden2::new(
         [[0.25, 0.12], [0.0, 0.48]],
         [(0.0, 3.0), (0.0, 4.0)],
-        [0.5, 0.5],
+        [0.25, 0.5],
     );
     let mut visibility_only = Secant::new(0.25, (0.0, 3.0), 0.5);
     // The users' activity quantiles depend on the seed and the population's other

@@ -13,6 +13,10 @@ pub enum Tolerance {
     Absolute(f64),
     /// `|fitted − target| ≤ r · |target|`.
     Relative(f64),
+    /// `|fitted − target| ≤ max(r · |target|, d)`: a correlation is relative where it
+    /// is strong, and on the unit scale of a Gini where it is near zero (10% of a
+    /// correlation of 0.05 would be finer than sampling noise).
+    RelativeOrAbsolute(f64, f64),
     /// Exactly equal (the rating mode, a value of the star scale).
     Equal,
     /// Both positive or both zero: the calibration asks that a power segment
@@ -27,6 +31,7 @@ impl Tolerance {
         match self {
             Self::Absolute(d) => d,
             Self::Relative(r) => r * target.abs(),
+            Self::RelativeOrAbsolute(r, d) => (r * target.abs()).max(d),
             Self::Equal | Self::Exists => 0.0,
         }
     }
@@ -140,11 +145,11 @@ pub const FIVE_STAR_SHARE: Statistic = Statistic {
 pub const SPEARMAN: Statistic = Statistic {
     name: "popularity–rating Spearman",
     value: |s| s.popularity_rating_spearman,
-    tolerance: Tolerance::Relative(0.1),
+    tolerance: Tolerance::RelativeOrAbsolute(0.1, 0.03),
 };
 
 /// Gini coefficients within 0.03, the mode exactly, a power segment if the log has
-/// one, everything else within 10%.
+/// one, the Spearman correlation within 10% or 0.03, everything else within 10%.
 pub const STATISTICS: [Statistic; 11] = [
     ITEM_GINI,
     ITEM_TOP10_SHARE,
@@ -225,6 +230,9 @@ mod tests {
         assert!((Tolerance::Relative(0.1).error(80.0, 100.0) - 2.0).abs() < 1e-12);
         assert_eq!(Tolerance::Equal.error(4.0, 4.0), 0.0);
         assert_eq!(Tolerance::Equal.error(5.0, 4.0), 2.0);
+        // A weak correlation is held to 0.03, a strong one to 10%.
+        assert!((Tolerance::RelativeOrAbsolute(0.1, 0.03).error(0.08, 0.05) - 1.0).abs() < 1e-12);
+        assert!((Tolerance::RelativeOrAbsolute(0.1, 0.03).error(0.45, 0.5) - 1.0).abs() < 1e-12);
         assert_eq!(Tolerance::Exists.error(0.12, 0.16), 0.0);
         assert_eq!(Tolerance::Exists.error(0.0, 0.16), 2.0);
         assert_eq!(Tolerance::Exists.error(0.0, 0.0), 0.0);
