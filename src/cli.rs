@@ -889,7 +889,7 @@ fn fit_table(fitted: &Fit) -> String {
     let p = &fitted.params;
     out.push_str(&format!(
         "\nfitted: {} movies, {} users, activity log-normal(median {}, sigma {}, {}–{}), \
-         visibility {}, quality weight {}, rating midpoint {}, noise {}\n",
+         visibility {}, quality weight {}, rating slope {}, midpoint {}, noise {}\n",
         p.n_movies,
         p.n_users,
         p.activity.median,
@@ -898,6 +898,7 @@ fn fit_table(fitted: &Fit) -> String {
         p.activity.max,
         p.visibility_weight,
         p.quality_weight,
+        p.rating_slope,
         p.rating_midpoint,
         p.rating_noise_sd
     ));

@@ -82,7 +82,7 @@ pub struct ArmChoice {
 }
 
 /// What the user did with a slate, as the policy learns it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Feedback {
     /// Whether any slate item was clicked.
     pub clicked: bool,
@@ -91,7 +91,7 @@ pub struct Feedback {
     /// request's reward between the chosen arms by confidence ([`BetaTable::observe`]).
     pub credited_arm: Option<ArmId>,
     /// Stars 1–5, if rated.
-    pub rating: Option<u8>,
+    pub rating: Option<f32>,
     /// ±1, if thumbed.
     pub thumbs: Option<i8>,
 }

@@ -38,13 +38,17 @@ impl RewardRule {
         }
         let s = &self.spec;
         let thumbs = if s.thumbs { feedback.thumbs } else { None };
-        let negative =
-            feedback.rating.is_some_and(|r| r <= s.failure_max_rating) || thumbs == Some(-1);
+        let negative = feedback
+            .rating
+            .is_some_and(|r| r <= f32::from(s.failure_max_rating))
+            || thumbs == Some(-1);
         if negative {
             return Some(false);
         }
-        let positive =
-            feedback.rating.is_some_and(|r| r >= s.success_min_rating) || thumbs == Some(1);
+        let positive = feedback
+            .rating
+            .is_some_and(|r| r >= f32::from(s.success_min_rating))
+            || thumbs == Some(1);
         (positive || s.click).then_some(true)
     }
 }
@@ -53,7 +57,7 @@ impl RewardRule {
 mod tests {
     use super::*;
 
-    fn fb(clicked: bool, rating: Option<u8>, thumbs: Option<i8>) -> Feedback {
+    fn fb(clicked: bool, rating: Option<f32>, thumbs: Option<i8>) -> Feedback {
         Feedback {
             clicked,
             credited_arm: None,
@@ -67,10 +71,10 @@ mod tests {
         let rule = RewardRule::new(&RewardSpec::default());
         assert_eq!(rule.reward(&fb(false, None, None)), Some(false));
         assert_eq!(rule.reward(&fb(true, None, None)), Some(true));
-        assert_eq!(rule.reward(&fb(true, Some(4), None)), Some(true));
-        assert_eq!(rule.reward(&fb(true, Some(3), None)), Some(true));
-        assert_eq!(rule.reward(&fb(true, Some(2), None)), Some(false));
-        assert_eq!(rule.reward(&fb(true, Some(5), Some(-1))), Some(false));
+        assert_eq!(rule.reward(&fb(true, Some(4.0), None)), Some(true));
+        assert_eq!(rule.reward(&fb(true, Some(3.0), None)), Some(true));
+        assert_eq!(rule.reward(&fb(true, Some(2.0), None)), Some(false));
+        assert_eq!(rule.reward(&fb(true, Some(5.0), Some(-1))), Some(false));
         assert_eq!(rule.reward(&fb(true, None, Some(1))), Some(true));
     }
 
@@ -82,7 +86,7 @@ mod tests {
             ..RewardSpec::default()
         });
         assert_eq!(rule.reward(&fb(true, None, None)), None);
-        assert_eq!(rule.reward(&fb(true, Some(3), Some(1))), None);
-        assert_eq!(rule.reward(&fb(true, Some(4), Some(-1))), Some(true));
+        assert_eq!(rule.reward(&fb(true, Some(3.0), Some(1))), None);
+        assert_eq!(rule.reward(&fb(true, Some(4.0), Some(-1))), Some(true));
     }
 }

@@ -12,15 +12,15 @@
 //! | `population.activity` | user Gini, median, p99, power share | exact, no simulation ([`activity`]) |
 //! | `population.visibility_weight` | item Gini | secant step |
 //! | `response.utility.quality` | popularity–rating Spearman | secant step |
-//! | `response.rating.midpoint` | rating mean | secant step |
-//! | `response.rating.noise_sd` | rating sd | variance step: `noise² += sd_target² − sd²` |
+//! | `response.rating.slope`, `midpoint`, `noise_sd` | rating mean, sd, mode, five-star share | on the world's own draws ([`rating`]) |
+//! | `response.rating.step`, `half_star_users` | star scale | the log's: half stars if any rating is one, used by the log's share of users who give one |
 //!
 //! Each round generates the world of the current parameters, measures its log and
 //! moves every simulated parameter at once (a Jacobi iteration of one-dimensional
 //! secant steps, each slope estimated from that parameter's last two rounds, falling
 //! back to a prior slope while the estimate is unusable). It stops when every
-//! statistic of [`statistics::STATISTICS`] is within a third of its tolerance, or after
-//! [`MAX_ROUNDS`], and keeps the best round. The top-10% share, the rating mode and the
+//! statistic of [`statistics::STATISTICS`] is within a third of its tolerance, after
+//! four rounds without improvement, or after [`MAX_ROUNDS`], and keeps the best round. The top-10% share, the rating mode and the
 //! five-star share are not fitted directly: they follow from the shape of the model,
 //! and the comparison shows how well.
 //!
@@ -65,6 +65,9 @@ pub const MAX_ROUNDS: usize = 12;
 /// that leaves most movies unrated is not the log's).
 const MAX_CATALOGUE_FACTOR: usize = 3;
 
+/// The fit also stops after this many rounds without a better one.
+const STALLED_ROUNDS: usize = 4;
+
 /// The fit stops early once every statistic is within this share of its tolerance.
 const GOOD_ENOUGH: f64 = 1.0 / 3.0;
 
@@ -85,10 +88,16 @@ pub struct FitParams {
     /// good movies are, and so how much more often they are watched and how much
     /// higher they are rated.
     pub quality_weight: f64,
+    /// Stars per unit of experienced utility.
+    pub rating_slope: f64,
     /// Stars of a movie of experienced utility 0 for a user without bias.
     pub rating_midpoint: f64,
     /// Sd of the per-rating noise.
     pub rating_noise_sd: f64,
+    /// The star scale's step (the log's: 1.0 or 0.5).
+    pub rating_step: f64,
+    /// Share of users who use half stars (the log's), with a half-star step.
+    pub half_star_users: f64,
     /// Probability of each further genre label, from the movies file.
     pub extra_genre_probability: Option<f64>,
     /// Release years, from the movies file.
@@ -173,8 +182,11 @@ pub fn fit(
         activity: fit_activity(t, target.min_user_ratings, n_movies, &[]),
         visibility_weight: 0.5,
         quality_weight: 0.5,
+        rating_slope: 0.5,
         rating_midpoint: 2.9,
         rating_noise_sd: 0.9,
+        rating_step: target.rating_step,
+        half_star_users: round_significant(target.half_star_users, 4),
         extra_genre_probability: target
             .genres
             .as_ref()
@@ -205,12 +217,8 @@ pub fn fit(
         let text = scenario_text(name, &params, target.genres.as_ref());
         let scenario = Scenario::from_ron_str(&text, path, name)?;
         let draws = World::warm_up_draws(&scenario, &SeedTree::new(seed));
-        let scale = fit_rating_scale(
-            &draws,
-            &scenario.spec().response.rating,
-            t.rating_mean,
-            t.rating_sd.max(1e-9),
-        );
+        let scale = fit_rating_scale(&draws, &scenario.spec().response.rating, t);
+        params.rating_slope = scale.slope;
         params.rating_midpoint = scale.midpoint;
         params.rating_noise_sd = scale.noise_sd;
         let ratings: Vec<Interaction> = draws.iter().map(|d| d.rating(&scale)).collect();
@@ -225,7 +233,8 @@ pub fn fit(
         };
         on_round(&round);
         let is_best = best.is_none_or(|b| round.worst_error < rounds[b].worst_error);
-        let done = round.worst_error <= GOOD_ENOUGH;
+        let stalled = best.is_some_and(|b| rounds.len() - b >= STALLED_ROUNDS && !is_best);
+        let done = round.worst_error <= GOOD_ENOUGH || stalled;
         rounds.push(round);
         if is_best {
             best = Some(rounds.len() - 1);

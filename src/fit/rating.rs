@@ -1,54 +1,114 @@
-//! The rating scale: midpoint and noise that give the target mean and sd on the
-//! world's own draws. Which movies a user rated does not depend on the scale, so the
-//! search re-rounds the same draws ([`RatingDraw::rating`]) instead of generating
-//! worlds: each trial is one pass over the ratings.
+//! The rating scale: slope, midpoint and noise that give the target mean, sd, mode
+//! and five-star share on the world's own draws. Which movies a user rated does not
+//! depend on the scale, so the search re-rounds the same draws
+//! ([`RatingDraw::rating`]) instead of generating worlds: each trial is one pass over
+//! the ratings.
+//!
+//! For each slope on a grid, the midpoint (secant steps) and the noise
+//! (`noise² += sd_target² − sd²`: a rounded normal's variance grows with the noise's)
+//! are solved for the mean and sd; the slope then picks, among those, the scale
+//! whose mode and five-star share come closest. The slope sets how much of the
+//! latent rating is the (skewed) experienced utility of what users chose and how much
+//! is symmetric noise, and so the weight of the top of the scale.
 
+use crate::data::LogShape;
 use crate::scenario::spec::RatingSpec;
 use crate::world::RatingDraw;
 use crate::world::response::stars;
 
 use super::activity::round_significant;
 use super::search::Secant;
+use super::statistics::{FIVE_STAR_SHARE, RATING_MEAN, RATING_MODE, RATING_SD};
 
-/// Trials of the scale on the draws.
-const TRIALS: usize = 40;
+/// Midpoint and noise trials per slope.
+const TRIALS: usize = 30;
 
-/// Population mean and sd of the stars of `draws` on `scale`.
-fn mean_sd(draws: &[RatingDraw], scale: &RatingSpec) -> (f64, f64) {
-    let (mut sum, mut squares) = (0.0, 0.0);
+/// Slopes tried: 0.05 to 1.50 by 0.05.
+const SLOPES: std::ops::RangeInclusive<u32> = 1..=30;
+
+/// Mean, sd, mode and five-star share of the stars of `draws` on `scale`.
+fn summary(draws: &[RatingDraw], scale: &RatingSpec) -> [f64; 4] {
+    // Half-star buckets 0.5 … 5.0.
+    let mut counts = [0u64; 11];
     for d in draws {
-        let v = f64::from(stars(scale, d.experienced, d.rating_bias, d.noise));
-        sum += v;
-        squares += v * v;
+        let v = stars(scale, d.rater, d.experienced, d.noise);
+        counts[(v * 2.0) as usize] += 1;
     }
     let n = draws.len().max(1) as f64;
-    let mean = sum / n;
-    (mean, (squares / n - mean * mean).max(0.0).sqrt())
+    let value = |bucket: usize| bucket as f64 / 2.0;
+    let mean = counts
+        .iter()
+        .enumerate()
+        .map(|(b, &c)| value(b) * c as f64)
+        .sum::<f64>()
+        / n;
+    let variance = counts
+        .iter()
+        .enumerate()
+        .map(|(b, &c)| (value(b) - mean).powi(2) * c as f64)
+        .sum::<f64>()
+        / n;
+    // The lowest of equally frequent values, as `LogShape::rating_mode`.
+    let mode = (0..counts.len())
+        .rev()
+        .max_by_key(|&b| counts[b])
+        .map_or(0.0, value);
+    [mean, variance.sqrt(), mode, counts[10] as f64 / n]
 }
 
-/// The scale, starting from `scale`, whose midpoint and noise sd (rounded to 4
-/// significant digits, as the scenario writes them) bring the stars' mean and sd
-/// closest to the targets: the midpoint by secant steps, the noise by
-/// `noise² += sd_target² − sd²` (a rounded normal's variance grows with the noise's).
-#[must_use]
-pub fn fit_rating_scale(
+/// Midpoint and noise for `slope` that bring the mean and sd closest to the target.
+fn solve_for_slope(
     draws: &[RatingDraw],
     scale: &RatingSpec,
-    mean: f64,
-    sd: f64,
-) -> RatingSpec {
+    target: &LogShape,
+) -> (f64, RatingSpec) {
     let mut scale = scale.clone();
     let mut midpoint = Secant::new(0.9, (-5.0, 10.0), 1.0);
     let mut best = (f64::INFINITY, scale.clone());
     for _ in 0..TRIALS {
-        let (m, s) = mean_sd(draws, &scale);
-        let error = ((m - mean) / mean).abs().max(((s - sd) / sd).abs());
+        let [mean, sd, ..] = summary(draws, &scale);
+        let error = RATING_MEAN
+            .tolerance
+            .error(mean, target.rating_mean)
+            .max(RATING_SD.tolerance.error(sd, target.rating_sd));
         if error < best.0 {
             best = (error, scale.clone());
         }
-        scale.midpoint = round_significant(midpoint.next(scale.midpoint, m, mean), 4);
-        let variance = scale.noise_sd.powi(2) + sd * sd - s * s;
+        let variance = scale.noise_sd.powi(2) + target.rating_sd.powi(2) - sd * sd;
+        scale.midpoint =
+            round_significant(midpoint.next(scale.midpoint, mean, target.rating_mean), 4);
         scale.noise_sd = round_significant(variance.max(0.05f64.powi(2)).sqrt().min(3.0), 4);
+    }
+    best
+}
+
+/// The scale, starting from `scale` (its probability, offsets and step kept), whose
+/// slope, midpoint and noise sd (rounded as the scenario writes them) bring the
+/// stars' mean, sd, mode and five-star share closest to `target`'s: the largest of
+/// the four errors in tolerance units is the smallest.
+#[must_use]
+pub fn fit_rating_scale(draws: &[RatingDraw], scale: &RatingSpec, target: &LogShape) -> RatingSpec {
+    let mut best = (f64::INFINITY, scale.clone());
+    for k in SLOPES {
+        let candidate = RatingSpec {
+            slope: round_significant(f64::from(k) * 0.05, 4),
+            ..scale.clone()
+        };
+        let (_, solved) = solve_for_slope(draws, &candidate, target);
+        let [mean, sd, mode, five] = summary(draws, &solved);
+        let error = [
+            RATING_MEAN.tolerance.error(mean, target.rating_mean),
+            RATING_SD.tolerance.error(sd, target.rating_sd),
+            RATING_MODE.tolerance.error(mode, target.rating_mode),
+            FIVE_STAR_SHARE
+                .tolerance
+                .error(five, target.five_star_share),
+        ]
+        .into_iter()
+        .fold(0.0, f64::max);
+        if error < best.0 {
+            best = (error, solved);
+        }
     }
     best.1
 }

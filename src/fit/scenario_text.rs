@@ -62,9 +62,19 @@ pub fn scenario_text(name: &str, params: &FitParams, genres: Option<&GenreMix>) 
         "        utility: (quality: {}),",
         float(params.quality_weight)
     );
+    let step = if params.rating_step == 1.0 {
+        String::new()
+    } else {
+        format!(
+            ", step: {}, half_star_users: {}",
+            float(params.rating_step),
+            float(params.half_star_users)
+        )
+    };
     let _ = writeln!(
         t,
-        "        rating: (midpoint: {}, noise_sd: {}),",
+        "        rating: (slope: {}, midpoint: {}, noise_sd: {}{step}),",
+        float(params.rating_slope),
         float(params.rating_midpoint),
         float(params.rating_noise_sd)
     );

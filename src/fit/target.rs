@@ -34,6 +34,10 @@ pub struct FitTarget {
     pub years: Option<(u16, u16)>,
     /// Fewest ratings of a user in the log (MovieLens keeps users with at least 20).
     pub min_user_ratings: usize,
+    /// The log's star scale: 0.5 when any rating is a half star, else 1.0.
+    pub rating_step: f64,
+    /// Share of the users who give at least one half star (0 on a whole-star log).
+    pub half_star_users: f64,
 }
 
 impl FitTarget {
@@ -44,9 +48,11 @@ impl FitTarget {
         let shape = log_shape(&dataset.ratings);
         let mut rated = vec![false; dataset.catalogue.len()];
         let mut per_user = vec![0usize; dataset.population.len()];
+        let mut uses_halves = vec![false; dataset.population.len()];
         for r in &dataset.ratings {
             rated[r.movie.index()] = true;
             per_user[r.user.index()] += 1;
+            uses_halves[r.user.index()] |= r.value.fract() != 0.0;
         }
         let names = &dataset.catalogue.genre_names;
         let mut labels = vec![0u64; names.len()];
@@ -88,6 +94,9 @@ impl FitTarget {
                 labels_per_movie: n_labels as f64 / labelled as f64,
             }
         });
+        let n_half = uses_halves.iter().filter(|&&h| h).count();
+        let rating_step = if n_half > 0 { 0.5 } else { 1.0 };
+        let n_raters = per_user.iter().filter(|&&n| n > 0).count().max(1);
         Self {
             source: source.to_owned(),
             shape,
@@ -99,6 +108,8 @@ impl FitTarget {
                 .filter(|&n| n > 0)
                 .min()
                 .unwrap_or(1),
+            rating_step,
+            half_star_users: n_half as f64 / n_raters as f64,
         }
     }
 }

@@ -576,6 +576,13 @@ pub struct RatingSpec {
     /// Standard deviation of each user's own rating offset (some users rate
     /// generously, some harshly). Default 0.45.
     pub user_bias_sd: f64,
+    /// The scale's step: 1.0 for whole stars 1–5 (MovieLens 100k and 1M), 0.5 for
+    /// half stars 0.5–5 (MovieLens latest). Default 1.0.
+    pub step: f64,
+    /// With `step: 0.5`, the share of users who use half stars; the others rate in
+    /// whole stars, as most users of a half-star scale do (ml-latest-small: 60% of
+    /// its users give a half star at least once). Default 1.0.
+    pub half_star_users: f64,
 }
 
 /// Thumbs up and down.
@@ -645,6 +652,8 @@ impl Default for RatingSpec {
             slope: 0.5,
             noise_sd: 0.9,
             user_bias_sd: 0.45,
+            step: 1.0,
+            half_star_users: 1.0,
         }
     }
 }

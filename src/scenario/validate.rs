@@ -573,6 +573,15 @@ impl ScenarioSpec {
         c.non_negative("response.rating.slope", r.rating.slope);
         c.non_negative("response.rating.noise_sd", r.rating.noise_sd);
         c.non_negative("response.rating.user_bias_sd", r.rating.user_bias_sd);
+        c.probability("response.rating.half_star_users", r.rating.half_star_users);
+        let step = r.rating.step;
+        if step != 1.0 && step != 0.5 {
+            c.fail(
+                "response.rating.step",
+                format!("is {step}"),
+                "use 1.0 (whole stars 1–5) or 0.5 (half stars 0.5–5)",
+            );
+        }
         c.probability("response.thumbs.probability", r.thumbs.probability);
         c.non_negative("response.thumbs.slope", r.thumbs.slope);
         c.probability(

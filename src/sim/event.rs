@@ -41,7 +41,7 @@ pub struct RecommendationEvent {
     /// Clicked movie and its 0-based position.
     pub click: Option<(usize, MovieId)>,
     /// Stars given after the click.
-    pub rating: Option<u8>,
+    pub rating: Option<f32>,
     /// Thumbs given after the click.
     pub thumbs: Option<i8>,
     /// The true probability that this slate got a click (oracle stamp).

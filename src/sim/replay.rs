@@ -337,7 +337,7 @@ pub fn replay_with(
                 arm_rewards[arm.index()] = world.response.expected_reward(
                     &utilities,
                     &experienced,
-                    taste.rating_bias,
+                    taste.rater(),
                     &spec.stack.reward,
                     &mut scratch,
                 );
@@ -383,7 +383,7 @@ pub fn replay_with(
             world.response.expected_reward(
                 &utilities,
                 &experienced,
-                taste.rating_bias,
+                taste.rater(),
                 &spec.stack.reward,
                 &mut scratch,
             )
@@ -395,7 +395,7 @@ pub fn replay_with(
             &movies,
             &utilities,
             &experienced,
-            taste.rating_bias,
+            taste.rater(),
             &mut scratch,
         );
 
@@ -433,7 +433,7 @@ pub fn replay_with(
                     user,
                     movie,
                     InteractionKind::Rating,
-                    f32::from(stars),
+                    stars,
                     now,
                 ));
                 new_since_update += 1;
@@ -470,8 +470,8 @@ pub fn replay_with(
         }
         if let Some(stars) = response.rating {
             tally.ratings = 1;
-            tally.rating_sum = u64::from(stars);
-            tally.good_ratings = u64::from(stars >= 4);
+            tally.rating_sum = f64::from(stars);
+            tally.good_ratings = u64::from(stars >= 4.0);
         }
         match response.thumbs {
             Some(1) => tally.thumbs_up = 1,

@@ -15,8 +15,10 @@ pub struct Tally {
     pub expected_clicks: f64,
     /// Ratings given after clicks.
     pub ratings: u64,
-    /// Sum of those ratings' stars.
-    pub rating_sum: u64,
+    /// Sum of those ratings' stars. Every rating is a multiple of half a star, so
+    /// every partial sum is exact in an f64 and the sum never depends on the order
+    /// tallies are merged in.
+    pub rating_sum: f64,
     /// Ratings ≥ 4 (the plan's "conversion": a click followed by a good rating).
     pub good_ratings: u64,
     /// Thumbs up.

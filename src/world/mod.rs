@@ -14,7 +14,7 @@ mod warmup;
 pub use catalogue::{Catalogue, Movie, MovieTruth};
 pub use context::{Calendar, Context, DayType, Daypart};
 pub use population::{Population, Segment, User, UserTaste};
-pub use response::{Response, ResponseModel, Situation};
+pub use response::{Rater, Response, ResponseModel, Situation};
 pub use warmup::RatingDraw;
 
 use crate::interaction::Interaction;

@@ -13,6 +13,7 @@ use crate::rng::ChaCha8Rng;
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::Scenario;
 use crate::scenario::spec::{ActivitySpec, PopulationSpec, SegmentSpec};
+use crate::world::response::Rater;
 use statrs::distribution::{ContinuousCDF, Normal as StatrsNormal};
 
 /// A user's activity segment, as the plan names them.
@@ -58,6 +59,17 @@ pub struct Population {
     pub users: Vec<User>,
 }
 
+impl UserTaste {
+    /// How the user rates.
+    #[must_use]
+    pub fn rater(&self) -> Rater {
+        Rater {
+            bias: self.rating_bias,
+            step: self.rating_step,
+        }
+    }
+}
+
 impl Population {
     /// Number of users.
     #[must_use]
@@ -95,6 +107,9 @@ pub struct UserTaste {
     pub activity_quantile: Option<f64>,
     /// Stars the user adds to every rating (generous > 0, harsh < 0).
     pub rating_bias: f64,
+    /// The step of the user's stars: 1.0, or 0.5 for a user of a half-star scale
+    /// who uses half stars.
+    pub rating_step: f64,
 }
 
 /// The scenario settings of a segment.
@@ -114,7 +129,7 @@ pub fn segment_spec(spec: &PopulationSpec, segment: Segment) -> &SegmentSpec {
 /// User `i` draws only from stream `(Population, i)`, in this order: the segment
 /// (with `activity: Segments` only), taste factors, niche-lover coin, genre
 /// affinities, activity spread, novelty appetite, context sensitivity, warm-up count,
-/// rating bias. Parallel, collected in id order.
+/// rating bias, and on a half-star scale whether the user uses half stars. Parallel, collected in id order.
 pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Population, Vec<UserTaste>) {
     let spec = scenario.spec();
     let pop = &spec.population;
@@ -133,6 +148,7 @@ pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Population, Ve
         .map(|g| spec.catalogue.niche_genres.contains(&g.name))
         .collect();
     let n_factors = spec.catalogue.n_factors;
+    let scale = &spec.response.rating;
     let drawn: Vec<(User, UserTaste)> = (0..pop.n_users)
         .into_par_iter()
         .map(|i| {
@@ -167,6 +183,13 @@ pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Population, Ve
                 activity: n_ratings,
                 activity_quantile,
                 rating_bias: rating_bias.sample(&mut rng),
+                // Drawn last (fields are evaluated in order), and only on a half-star
+                // scale: whole-star worlds keep every draw they had before.
+                rating_step: if scale.step < 1.0 && rng.random_bool(scale.half_star_users) {
+                    scale.step
+                } else {
+                    1.0
+                },
             };
             let id = UserId(u32::try_from(i).expect("validation caps n_users at u32"));
             (User { id, segment }, taste)

@@ -65,7 +65,7 @@ pub struct Response {
     /// Clicked slate position (0-based) and movie, if any.
     pub click: Option<(usize, MovieId)>,
     /// Stars 1–5 given after the click, if any.
-    pub rating: Option<u8>,
+    pub rating: Option<f32>,
     /// +1 or −1 given after the click, if any.
     pub thumbs: Option<i8>,
 }
@@ -88,14 +88,23 @@ pub fn latent_rating(rating: &RatingSpec, e: f64, rating_bias: f64) -> f64 {
     rating.midpoint + rating_bias + rating.slope * e
 }
 
-/// The stars of a rating scale for experienced utility `e`, user offset `rating_bias`
-/// and noise draw `z`: the latent rating plus `noise_sd · z`, rounded, within 1–5.
-/// `recolab fit` calls it with candidate scales on the same draws.
+/// How one user rates: their offset and the step of the stars they give.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rater {
+    /// Stars added to every rating (generous > 0, harsh < 0).
+    pub bias: f64,
+    /// 1.0 (whole stars 1–5) or 0.5 (half stars 0.5–5).
+    pub step: f64,
+}
+
+/// The stars a `rater` gives on a rating scale for experienced utility `e` and noise
+/// draw `z`: the latent rating plus `noise_sd · z`, rounded to the nearest step of
+/// the rater, within step–5 (1–5 in whole stars, 0.5–5 in half stars). `recolab fit`
+/// calls it with candidate scales on the same draws.
 #[must_use]
-pub fn stars(rating: &RatingSpec, e: f64, rating_bias: f64, z: f64) -> u8 {
-    (latent_rating(rating, e, rating_bias) + rating.noise_sd * z)
-        .round()
-        .clamp(1.0, 5.0) as u8
+pub fn stars(rating: &RatingSpec, rater: Rater, e: f64, z: f64) -> f32 {
+    let latent = latent_rating(rating, e, rater.bias) + rating.noise_sd * z;
+    ((latent / rater.step).round() * rater.step).clamp(rater.step, 5.0) as f32
 }
 
 impl ResponseModel {
@@ -222,14 +231,14 @@ impl ResponseModel {
         latent_rating(&self.spec.rating, e, rating_bias)
     }
 
-    /// The stars a user with `rating_bias` gives a movie of experienced utility `e`,
+    /// The stars a `rater` gives a movie of experienced utility `e`,
     /// for rating noise `z` (a standard normal draw).
     #[must_use]
-    pub fn stars(&self, e: f64, rating_bias: f64, z: f64) -> u8 {
-        stars(&self.spec.rating, e, rating_bias, z)
+    pub fn stars(&self, e: f64, rater: Rater, z: f64) -> f32 {
+        stars(&self.spec.rating, rater, e, z)
     }
 
-    /// Draws the response of a user with `rating_bias` to a slate whose decision
+    /// Draws the response of a user who rates as `rater` to a slate whose decision
     /// utilities are `utilities` and experienced utilities `experienced`.
     ///
     /// # Determinism
@@ -244,7 +253,7 @@ impl ResponseModel {
         slate: &[MovieId],
         utilities: &[f64],
         experienced: &[f64],
-        rating_bias: f64,
+        rater: Rater,
         scratch: &mut Vec<f64>,
     ) -> Response {
         let _ = self.click_probabilities(utilities, scratch);
@@ -270,8 +279,7 @@ impl ResponseModel {
         };
         let e = experienced[k];
         let r = &self.spec.rating;
-        let rating =
-            (rating_coin < r.probability).then(|| self.stars(e, rating_bias, rating_noise));
+        let rating = (rating_coin < r.probability).then(|| self.stars(e, rater, rating_noise));
         let th = &self.spec.thumbs;
         // One coin decides both whether a thumb is given and its direction: the lower
         // `probability` share of [0, 1) gives a thumb, up with the logistic chance.
@@ -297,21 +305,22 @@ impl ResponseModel {
     }
 
     /// The probability that a click on a movie of experienced utility `e` by a user
-    /// with `rating_bias` b ends as a success under `reward`, from the closed forms of
+    /// rating as `rater` (offset b, step h) ends as a success under `reward`, from the closed forms of
     /// [`ResponseModel::respond`]: rating given with probability p_r,
-    /// stars = round(midpoint + b + slope·e + sd·z) clamped to 1–5; thumb
+    /// stars = round(midpoint + b + slope·e + sd·z) to the scale's step h, clamped to
+    /// h–5; thumb
     /// given with probability p_t, up with probability σ(slope_t·e); all independent.
     ///
     /// ```text
-    /// P(stars ≤ f) = Φ((f + ½ − μ) / sd),   P(stars ≥ s) = 1 − Φ((s − ½ − μ) / sd)
+    /// P(stars ≤ f) = Φ((f + h/2 − μ) / sd),   P(stars ≥ s) = 1 − Φ((s − h/2 − μ) / sd)
     /// neg_r = p_r·P(stars ≤ f)   pos_r = p_r·P(stars ≥ s)   down = p_t·(1 − σ)   up = p_t·σ
     /// click counts:   P = (1 − neg_r)(1 − down)
     /// otherwise:      P = (1 − neg_r)(1 − down) − (1 − neg_r − pos_r)(1 − p_t)
     /// ```
     #[must_use]
-    pub fn success_given_click(&self, e: f64, rating_bias: f64, reward: &RewardSpec) -> f64 {
+    pub fn success_given_click(&self, e: f64, rater: Rater, reward: &RewardSpec) -> f64 {
         let r = &self.spec.rating;
-        let mu = self.latent_rating(e, rating_bias);
+        let mu = self.latent_rating(e, rater.bias);
         // P(mean + sd·z < x), a step when sd = 0.
         let below = |x: f64| {
             if r.noise_sd > 0.0 {
@@ -322,15 +331,29 @@ impl ResponseModel {
                 f64::from(u8::from(mu < x))
             }
         };
-        let at_most = |f: u8| match f {
-            0 => 0.0,
-            5.. => 1.0,
-            f => below(f64::from(f) + 0.5),
+        // Stars = the latent rounded to the nearest step h, within h–5: stars ≤ f
+        // when the latent is below f + h/2 (f in [h, 5)), stars ≥ s when it is at
+        // least s − h/2 (s in (h, 5]).
+        let h = rater.step;
+        let at_most = |f: u8| {
+            let f = f64::from(f);
+            if f < h {
+                0.0
+            } else if f >= 5.0 {
+                1.0
+            } else {
+                below(f + h / 2.0)
+            }
         };
-        let at_least = |s: u8| match s {
-            0 | 1 => 1.0,
-            6.. => 0.0,
-            s => 1.0 - below(f64::from(s) - 0.5),
+        let at_least = |s: u8| {
+            let s = f64::from(s);
+            if s <= h {
+                1.0
+            } else if s > 5.0 {
+                0.0
+            } else {
+                1.0 - below(s - h / 2.0)
+            }
         };
         let neg_r = r.probability * at_most(reward.failure_max_rating);
         let pos_r = r.probability * at_least(reward.success_min_rating);
@@ -349,7 +372,7 @@ impl ResponseModel {
         }
     }
 
-    /// The expected reward of a slate shown to a user with `rating_bias`, given its
+    /// The expected reward of a slate shown to a user who rates as `rater`, given its
     /// decision and experienced utilities: the probability that showing it ends in a
     /// success under `reward`, `Σ_k P(click k) · P(success | click on k)`.
     #[must_use]
@@ -357,7 +380,7 @@ impl ResponseModel {
         &self,
         utilities: &[f64],
         experienced: &[f64],
-        rating_bias: f64,
+        rater: Rater,
         reward: &RewardSpec,
         scratch: &mut Vec<f64>,
     ) -> f64 {
@@ -365,7 +388,7 @@ impl ResponseModel {
         scratch
             .iter()
             .zip(experienced)
-            .map(|(p, &e)| p * self.success_given_click(e, rating_bias, reward))
+            .map(|(p, &e)| p * self.success_given_click(e, rater, reward))
             .sum()
     }
 
@@ -403,7 +426,35 @@ mod tests {
 
     #[test]
     fn success_given_click_matches_monte_carlo_of_respond() {
-        let m = model(0.8, 0.0);
+        // Whole and half stars: rating 2.5 is neither failure (≤ 2) nor success (≥ 4).
+        for step in [1.0, 0.5] {
+            success_matches_monte_carlo(&model(0.8, 0.0), Rater { bias: 0.3, step });
+        }
+    }
+
+    #[test]
+    fn half_stars_round_to_the_nearest_half_within_half_to_five() {
+        let scale = crate::scenario::spec::RatingSpec {
+            step: 0.5,
+            midpoint: 0.0,
+            slope: 1.0,
+            noise_sd: 0.0,
+            ..Default::default()
+        };
+        let half = Rater {
+            bias: 0.0,
+            step: 0.5,
+        };
+        assert_eq!(stars(&scale, half, 3.3, 0.0), 3.5);
+        assert_eq!(stars(&scale, half, 3.2, 0.0), 3.0);
+        assert_eq!(stars(&scale, half, -2.0, 0.0), 0.5);
+        assert_eq!(stars(&scale, half, 9.0, 0.0), 5.0);
+        let whole = Rater { step: 1.0, ..half };
+        assert_eq!(stars(&scale, whole, 3.3, 0.0), 3.0);
+        assert_eq!(stars(&scale, whole, -2.0, 0.0), 1.0);
+    }
+
+    fn success_matches_monte_carlo(m: &ResponseModel, rater: Rater) {
         let rules = [
             RewardSpec::default(),
             RewardSpec {
@@ -418,7 +469,14 @@ mod tests {
             let (mut hits, mut strict_hits, n) = (0u32, 0u32, 200_000);
             let mut scratch = Vec::new();
             for _ in 0..n {
-                let r = m.respond(&mut rng, &[MovieId(0)], &[u], &[u - 0.2], 0.3, &mut scratch);
+                let r = m.respond(
+                    &mut rng,
+                    &[MovieId(0)],
+                    &[u],
+                    &[u - 0.2],
+                    rater,
+                    &mut scratch,
+                );
                 let fb = crate::bandit::Feedback {
                     clicked: r.click.is_some(),
                     credited_arm: None,
@@ -435,7 +493,7 @@ mod tests {
                 1.0 - m.click_probabilities(&[u], &mut p)
             };
             for (rule_spec, got) in rules.iter().zip([hits, strict_hits]) {
-                let want = clicks * m.success_given_click(u - 0.2, 0.3, rule_spec);
+                let want = clicks * m.success_given_click(u - 0.2, rater, rule_spec);
                 let seen = f64::from(got) / f64::from(n);
                 // 200k draws: sd ≤ 0.0012; 5 sd cannot flake with a fixed seed anyway.
                 assert!((seen - want).abs() < 0.006, "u={u}: {seen} vs {want}");

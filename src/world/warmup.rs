@@ -17,7 +17,7 @@ use crate::rng::{Purpose, SeedTree};
 use crate::scenario::Scenario;
 use crate::scenario::spec::RatingSpec;
 use crate::world::context::{DayType, Daypart};
-use crate::world::response::{ResponseModel, Situation, stars};
+use crate::world::response::{Rater, ResponseModel, Situation, stars};
 use crate::world::{Catalogue, MovieTruth, Population, UserTaste};
 
 /// One warm-up rating before its stars: who rated what when, the experienced utility
@@ -34,8 +34,8 @@ pub struct RatingDraw {
     pub time_secs: i64,
     /// Experienced utility of the movie for the user (neutral context).
     pub experienced: f64,
-    /// The user's rating offset.
-    pub rating_bias: f64,
+    /// How the user rates.
+    pub rater: Rater,
     /// The rating noise, a standard normal draw.
     pub noise: f64,
 }
@@ -48,7 +48,7 @@ impl RatingDraw {
             user: self.user,
             movie: self.movie,
             kind: InteractionKind::Rating,
-            value: f32::from(stars(scale, self.experienced, self.rating_bias, self.noise)),
+            value: stars(scale, self.rater, self.experienced, self.noise),
             time_secs: self.time_secs,
         }
     }
@@ -140,7 +140,7 @@ pub(crate) fn draws(
                         movie,
                         time_secs,
                         experienced: response.experienced(u, &movie_truth[movie.index()]),
-                        rating_bias: taste.rating_bias,
+                        rater: taste.rater(),
                         noise,
                     }
                 })
