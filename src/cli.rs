@@ -825,8 +825,14 @@ fn fit_command(
     let mut round_started = Instant::now();
     let fitted = fit(target, &name, seed, out, &mut |round| {
         if !quiet {
+            let worst = round
+                .comparisons
+                .iter()
+                .filter_map(|c| c.error.map(|e| (e, c.statistic)))
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map_or("–", |(_, name)| name);
             eprintln!(
-                "recolab: round {:>2}: worst statistic at {:.2}× its tolerance ({:.1?})",
+                "recolab: round {:>2}: worst {worst} at {:.2}× its tolerance ({:.1?})",
                 round.index,
                 round.worst_error,
                 round_started.elapsed()
@@ -889,7 +895,7 @@ fn fit_table(fitted: &Fit) -> String {
     let p = &fitted.params;
     out.push_str(&format!(
         "\nfitted: {} movies, {} users, activity log-normal(median {}, sigma {}, {}–{}), \
-         visibility {}, quality weight {}, rating slope {}, midpoint {}, noise {}\n",
+         visibility {}, quality weight {}, rating slope {}, midpoint {}, noise {} (skew {})\n",
         p.n_movies,
         p.n_users,
         p.activity.median,
@@ -900,7 +906,8 @@ fn fit_table(fitted: &Fit) -> String {
         p.quality_weight,
         p.rating_slope,
         p.rating_midpoint,
-        p.rating_noise_sd
+        p.rating_noise_sd,
+        p.rating_noise_skew
     ));
     out
 }

@@ -38,3 +38,17 @@ pub struct Interaction {
     /// When.
     pub time_secs: SimSecs,
 }
+
+impl Interaction {
+    /// A rating of `stars` by `user` of `movie` at `time_secs`.
+    #[must_use]
+    pub fn rating(user: UserId, movie: MovieId, stars: f32, time_secs: SimSecs) -> Self {
+        Self {
+            user,
+            movie,
+            kind: InteractionKind::Rating,
+            value: stars,
+            time_secs,
+        }
+    }
+}

@@ -43,6 +43,21 @@ impl Default for SegmentThresholds {
 }
 
 impl SegmentThresholds {
+    /// What is wrong with these thresholds, as (problem, fix) for the `power_from`
+    /// field, or `None` when they are consistent (power users are not cold-start).
+    #[must_use]
+    pub fn problem(&self) -> Option<(String, &'static str)> {
+        (self.power_from < self.cold_start_below).then(|| {
+            (
+                format!(
+                    "is {} but `cold_start_below` is {}",
+                    self.power_from, self.cold_start_below
+                ),
+                "make `power_from` ≥ `cold_start_below`",
+            )
+        })
+    }
+
     /// The segment of a user with `n_ratings` ratings.
     #[must_use]
     pub fn segment(&self, n_ratings: usize) -> Segment {

@@ -396,13 +396,7 @@ mod tests {
     use crate::ids::{MovieId, UserId};
 
     fn rating(user: u32, movie: u32, value: f32) -> Interaction {
-        Interaction {
-            user: UserId(user),
-            movie: MovieId(movie),
-            kind: InteractionKind::Rating,
-            value,
-            time_secs: 0,
-        }
+        Interaction::rating(UserId(user), MovieId(movie), value, 0)
     }
 
     fn close(a: f64, b: f64) -> bool {

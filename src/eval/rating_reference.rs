@@ -163,16 +163,9 @@ impl<'a> RatingTruth<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interaction::InteractionKind;
 
     fn rating(user: u32, movie: u32, value: f32) -> Interaction {
-        Interaction {
-            user: UserId(user),
-            movie: MovieId(movie),
-            kind: InteractionKind::Rating,
-            value,
-            time_secs: 0,
-        }
+        Interaction::rating(UserId(user), MovieId(movie), value, 0)
     }
 
     #[test]

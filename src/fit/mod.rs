@@ -7,18 +7,18 @@
 //! | parameter | driven statistic | how |
 //! | --- | --- | --- |
 //! | `population.n_users` | users | the log's |
-//! | `catalogue.n_movies` | rated items | scaled by target / fitted rated items |
+//! | `catalogue.n_movies` | rated items | Broyden step with the two below |
 //! | `catalogue.genres`, `extra_genre_probability`, `years` | genre mix | the movies file's labels |
 //! | `population.activity` | user Gini, median, p99, power share | exact, no simulation ([`activity`]) |
-//! | `population.visibility_weight` | item Gini | secant step |
-//! | `response.utility.quality` | popularity–rating Spearman | secant step |
-//! | `response.rating.slope`, `midpoint`, `noise_sd` | rating mean, sd, mode, five-star share | on the world's own draws ([`rating`]) |
+//! | `population.visibility_weight` | item Gini | Broyden step |
+//! | `response.utility.quality` | popularity–rating Spearman | Broyden step |
+//! | `response.rating.slope`, `noise_skew`, `midpoint`, `noise_sd` | rating mean, sd, mode, five-star share | on the world's own draws ([`rating`]) |
 //! | `response.rating.step`, `half_star_users` | star scale | the log's: half stars if any rating is one, used by the log's share of users who give one |
 //!
-//! Each round generates the world of the current parameters, measures its log and
-//! moves every simulated parameter at once (a Jacobi iteration of one-dimensional
-//! secant steps, each slope estimated from that parameter's last two rounds, falling
-//! back to a prior slope while the estimate is unusable). It stops when every
+//! Each round generates the world of the current parameters and measures its log;
+//! the rating scale and the activity are then solved exactly, and the visibility
+//! weight, quality weight and catalogue size take a Broyden step — or, after a round worse than the best so
+//! far, go back halfway towards the best. It stops when every
 //! statistic of [`statistics::STATISTICS`] is within a third of its tolerance, after
 //! four rounds without improvement, or after [`MAX_ROUNDS`], and keeps the best round. The top-10% share, the rating mode and the
 //! five-star share are not fitted directly: they follow from the shape of the model,
@@ -56,7 +56,7 @@ pub use target::{FitTarget, GenreMix};
 
 use activity::round_significant;
 use rating::fit_rating_scale;
-use search::{Broyden2, Secant};
+use search::Broyden;
 
 /// Rounds before the fit settles for its best.
 pub const MAX_ROUNDS: usize = 12;
@@ -94,6 +94,8 @@ pub struct FitParams {
     pub rating_midpoint: f64,
     /// Sd of the per-rating noise.
     pub rating_noise_sd: f64,
+    /// Skew of the per-rating noise (a split normal).
+    pub rating_noise_skew: f64,
     /// The star scale's step (the log's: 1.0 or 0.5).
     pub rating_step: f64,
     /// Share of users who use half stars (the log's), with a half-star step.
@@ -174,7 +176,7 @@ pub fn fit(
 ) -> Result<Fit> {
     let t = &target.shape;
     let n_users = t.n_users.max(1);
-    let mut n_movies = t.n_items.max(1);
+    let n_movies = t.n_items.max(1);
     let mut params = FitParams {
         seed,
         n_users,
@@ -185,6 +187,7 @@ pub fn fit(
         rating_slope: 0.5,
         rating_midpoint: 2.9,
         rating_noise_sd: 0.9,
+        rating_noise_skew: 0.0,
         rating_step: target.rating_step,
         half_star_users: round_significant(target.half_star_users, 4),
         extra_genre_probability: target
@@ -193,15 +196,20 @@ pub fn fit(
             .map(|g| extra_genre_probability(g.labels_per_movie)),
         years: target.years,
     };
-    // (visibility weight, quality weight) → (item Gini, Spearman). Prior Jacobian
-    // measured on the default world: Gini +0.25 per unit of visibility, +0.12 per
-    // unit of quality; Spearman +0.48 per unit of quality.
-    let mut popularity = Broyden2::new(
-        [[0.25, 0.12], [0.0, 0.48]],
-        [(0.0, 3.0), (0.0, 4.0)],
-        [0.25, 0.5],
+    // (visibility weight, quality weight, ln movies) → (item Gini, Spearman, ln rated
+    // items). Prior Jacobian measured on the default world: Gini +0.25 per unit of
+    // visibility and +0.12 per unit of quality, Spearman +0.48 per unit of quality;
+    // rated items −30% per unit of visibility, +0.8% per 1% more movies.
+    let lowest = (t.n_items.max(1) as f64).ln();
+    let mut search = Broyden::new(
+        [[0.25, 0.12, 0.0], [0.0, 0.48, 0.0], [-0.3, 0.0, 0.8]],
+        [
+            (0.0, 3.0),
+            (0.0, 4.0),
+            (lowest, lowest + (MAX_CATALOGUE_FACTOR as f64).ln()),
+        ],
+        [0.25, 0.5, 0.3],
     );
-    let mut visibility_only = Secant::new(0.25, (0.0, 3.0), 0.5);
     // The users' activity quantiles depend on the seed and the population's other
     // settings, never on the activity's parameters: read them once.
     let quantiles: Vec<f64> = {
@@ -217,8 +225,11 @@ pub fn fit(
         let text = scenario_text(name, &params, target.genres.as_ref());
         let scenario = Scenario::from_ron_str(&text, path, name)?;
         let draws = World::warm_up_draws(&scenario, &SeedTree::new(seed));
-        let scale = fit_rating_scale(&draws, &scenario.spec().response.rating, t);
+        // The slope and skew also move the Spearman: chosen once, on the first world,
+        // so that the popularity search sees a smooth function of its parameters.
+        let scale = fit_rating_scale(&draws, &scenario.spec().response.rating, t, index > 1);
         params.rating_slope = scale.slope;
+        params.rating_noise_skew = scale.noise_skew;
         params.rating_midpoint = scale.midpoint;
         params.rating_noise_sd = scale.noise_sd;
         let ratings: Vec<Interaction> = draws.iter().map(|d| d.rating(&scale)).collect();
@@ -243,30 +254,42 @@ pub fn fit(
             break;
         }
 
-        // Next round's parameters.
-        if shape.n_items > 0 && shape.n_items != t.n_items {
-            let scaled = n_movies as f64 * t.n_items as f64 / shape.n_items as f64;
-            let most = t.n_items.max(1) * MAX_CATALOGUE_FACTOR;
-            n_movies = (scaled.round() as usize).clamp(t.n_items.max(1), most);
+        // Next round's parameters. Without a Spearman (too few items with 10 ratings)
+        // the quality weight stays where it is.
+        let spearman = t.popularity_rating_spearman;
+        let x = [
+            params.visibility_weight,
+            params.quality_weight,
+            (params.n_movies as f64).ln(),
+        ];
+        let y = [
+            shape.item_gini,
+            spearman
+                .and(shape.popularity_rating_spearman)
+                .unwrap_or(0.0),
+            (shape.n_items.max(1) as f64).ln(),
+        ];
+        let next = if is_best {
+            search.next(x, y, [t.item_gini, spearman.unwrap_or(0.0), lowest])
+        } else {
+            // Worse than the best round: learn from it, then backtrack halfway.
+            search.observe(x, y);
+            let b = &rounds[best.expect("a best round exists")].params;
+            let from = [
+                b.visibility_weight,
+                b.quality_weight,
+                (b.n_movies as f64).ln(),
+            ];
+            std::array::from_fn(|i| (from[i] + x[i]) / 2.0)
+        };
+        params.visibility_weight = round_significant(next[0], 4);
+        if spearman.is_some() {
+            params.quality_weight = round_significant(next[1], 4);
+        }
+        let n_movies = (next[2].exp().round() as usize).max(t.n_items.max(1));
+        if n_movies != params.n_movies {
             params.n_movies = n_movies;
             params.activity = fit_activity(t, target.min_user_ratings, n_movies, &quantiles);
-        }
-        if let (Some(want), Some(have)) = (
-            t.popularity_rating_spearman,
-            shape.popularity_rating_spearman,
-        ) {
-            let [v, q] = popularity.next(
-                [params.visibility_weight, params.quality_weight],
-                [shape.item_gini, have],
-                [t.item_gini, want],
-            );
-            params.visibility_weight = round_significant(v, 4);
-            params.quality_weight = round_significant(q, 4);
-        } else {
-            params.visibility_weight = round_significant(
-                visibility_only.next(params.visibility_weight, shape.item_gini, t.item_gini),
-                4,
-            );
         }
     }
     let best_round = &rounds[best.expect("at least one round ran")];

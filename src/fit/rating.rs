@@ -1,15 +1,16 @@
-//! The rating scale: slope, midpoint and noise that give the target mean, sd, mode
+//! The rating scale: slope, noise skew, midpoint and noise that give the target mean, sd, mode
 //! and five-star share on the world's own draws. Which movies a user rated does not
 //! depend on the scale, so the search re-rounds the same draws
 //! ([`RatingDraw::rating`]) instead of generating worlds: each trial is one pass over
 //! the ratings.
 //!
-//! For each slope on a grid, the midpoint (secant steps) and the noise
+//! For each slope and noise skew on a grid, the midpoint (secant steps) and the noise
 //! (`noise² += sd_target² − sd²`: a rounded normal's variance grows with the noise's)
-//! are solved for the mean and sd; the slope then picks, among those, the scale
+//! are solved for the mean and sd; the grid point then picks, among those, the scale
 //! whose mode and five-star share come closest. The slope sets how much of the
-//! latent rating is the (skewed) experienced utility of what users chose and how much
-//! is symmetric noise, and so the weight of the top of the scale.
+//! latent rating is the experienced utility of what users chose and how much is
+//! noise; the skew lengthens the lower tail, which real ratings have (a mode of 4
+//! with a mean of 3.5 and few fives).
 
 use crate::data::LogShape;
 use crate::scenario::spec::RatingSpec;
@@ -21,10 +22,13 @@ use super::search::Secant;
 use super::statistics::{FIVE_STAR_SHARE, RATING_MEAN, RATING_MODE, RATING_SD};
 
 /// Midpoint and noise trials per slope.
-const TRIALS: usize = 30;
+const TRIALS: usize = 12;
 
-/// Slopes tried: 0.05 to 1.50 by 0.05.
-const SLOPES: std::ops::RangeInclusive<u32> = 1..=30;
+/// Slopes tried: 0.1 to 1.5 by 0.1.
+const SLOPES: std::ops::RangeInclusive<u32> = 1..=15;
+
+/// Noise skews tried: 0 to 0.6 by 0.1.
+const SKEWS: std::ops::RangeInclusive<u32> = 0..=6;
 
 /// Mean, sd, mode and five-star share of the stars of `draws` on `scale`.
 fn summary(draws: &[RatingDraw], scale: &RatingSpec) -> [f64; 4] {
@@ -83,15 +87,25 @@ fn solve_for_slope(
 }
 
 /// The scale, starting from `scale` (its probability, offsets and step kept), whose
-/// slope, midpoint and noise sd (rounded as the scenario writes them) bring the
+/// slope, noise skew, midpoint and noise sd (rounded as the scenario writes them) bring the
 /// stars' mean, sd, mode and five-star share closest to `target`'s: the largest of
-/// the four errors in tolerance units is the smallest.
+/// the four errors in tolerance units is the smallest. With `keep_shape`, the slope
+/// and skew stay `scale`'s and only the midpoint and noise are solved.
 #[must_use]
-pub fn fit_rating_scale(draws: &[RatingDraw], scale: &RatingSpec, target: &LogShape) -> RatingSpec {
+pub fn fit_rating_scale(
+    draws: &[RatingDraw],
+    scale: &RatingSpec,
+    target: &LogShape,
+    keep_shape: bool,
+) -> RatingSpec {
+    if keep_shape {
+        return solve_for_slope(draws, scale, target).1;
+    }
     let mut best = (f64::INFINITY, scale.clone());
-    for k in SLOPES {
+    for (k, j) in SLOPES.flat_map(|k| SKEWS.map(move |j| (k, j))) {
         let candidate = RatingSpec {
-            slope: round_significant(f64::from(k) * 0.05, 4),
+            slope: round_significant(f64::from(k) * 0.1, 4),
+            noise_skew: round_significant(f64::from(j) * 0.1, 4),
             ..scale.clone()
         };
         let (_, solved) = solve_for_slope(draws, &candidate, target);

@@ -73,10 +73,11 @@ pub fn scenario_text(name: &str, params: &FitParams, genres: Option<&GenreMix>) 
     };
     let _ = writeln!(
         t,
-        "        rating: (slope: {}, midpoint: {}, noise_sd: {}{step}),",
+        "        rating: (slope: {}, midpoint: {}, noise_sd: {}, noise_skew: {}{step}),",
         float(params.rating_slope),
         float(params.rating_midpoint),
-        float(params.rating_noise_sd)
+        float(params.rating_noise_sd),
+        float(params.rating_noise_skew)
     );
     let _ = writeln!(t, "    ),");
     let _ = writeln!(t, ")");

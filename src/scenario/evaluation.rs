@@ -131,15 +131,8 @@ impl EvaluationSpec {
                 "use at least 2",
             );
         }
-        if self.segments.power_from < self.segments.cold_start_below {
-            fail(
-                "segments.power_from",
-                format!(
-                    "is {} < cold_start_below {}",
-                    self.segments.power_from, self.segments.cold_start_below
-                ),
-                "make power_from at least cold_start_below",
-            );
+        if let Some((problem, fix)) = self.segments.problem() {
+            fail("segments.power_from", problem, fix);
         }
         match &self.protocol {
             ProtocolSpec::RandomSplit {

@@ -573,6 +573,10 @@ pub struct RatingSpec {
     pub slope: f64,
     /// Standard deviation of rating noise before rounding. Default 0.9.
     pub noise_sd: f64,
+    /// Skew of the rating noise, in [0, 1): a split normal with sd `noise_sd · (1 +
+    /// skew)` below the latent rating and `noise_sd · (1 − skew)` above — the long
+    /// lower tail of real ratings. Default 0 (a normal).
+    pub noise_skew: f64,
     /// Standard deviation of each user's own rating offset (some users rate
     /// generously, some harshly). Default 0.45.
     pub user_bias_sd: f64,
@@ -651,6 +655,7 @@ impl Default for RatingSpec {
             midpoint: 2.9,
             slope: 0.5,
             noise_sd: 0.9,
+            noise_skew: 0.0,
             user_bias_sd: 0.45,
             step: 1.0,
             half_star_users: 1.0,

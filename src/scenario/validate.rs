@@ -483,15 +483,8 @@ impl ScenarioSpec {
                         "make `min` ≤ `max`",
                     );
                 }
-                if thresholds.power_from < thresholds.cold_start_below {
-                    c.fail(
-                        "population.activity.thresholds.power_from",
-                        format!(
-                            "is {} but `cold_start_below` is {}",
-                            thresholds.power_from, thresholds.cold_start_below
-                        ),
-                        "make `power_from` ≥ `cold_start_below`",
-                    );
+                if let Some((problem, fix)) = thresholds.problem() {
+                    c.fail("population.activity.thresholds.power_from", problem, fix);
                 }
             }
         }
@@ -574,6 +567,14 @@ impl ScenarioSpec {
         c.non_negative("response.rating.noise_sd", r.rating.noise_sd);
         c.non_negative("response.rating.user_bias_sd", r.rating.user_bias_sd);
         c.probability("response.rating.half_star_users", r.rating.half_star_users);
+        let skew = r.rating.noise_skew;
+        if c.finite("response.rating.noise_skew", skew) && !(0.0..1.0).contains(&skew) {
+            c.fail(
+                "response.rating.noise_skew",
+                format!("is {skew}"),
+                "use a skew in [0, 1): 0 is a normal noise, 0.3 a long lower tail",
+            );
+        }
         let step = r.rating.step;
         if step != 1.0 && step != 0.5 {
             c.fail(

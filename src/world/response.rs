@@ -88,6 +88,19 @@ pub fn latent_rating(rating: &RatingSpec, e: f64, rating_bias: f64) -> f64 {
     rating.midpoint + rating_bias + rating.slope * e
 }
 
+/// The rating noise of a standard normal draw `z` on a scale with `noise_skew` s: a
+/// split normal, `z · (1 + s)` below zero and `z · (1 − s)` above, so s > 0 gives the
+/// long lower tail of real ratings (disappointments fall further than delights rise)
+/// and s = 0 the symmetric normal. One draw either way: streams do not move.
+#[must_use]
+pub fn skewed(rating: &RatingSpec, z: f64) -> f64 {
+    if z < 0.0 {
+        z * (1.0 + rating.noise_skew)
+    } else {
+        z * (1.0 - rating.noise_skew)
+    }
+}
+
 /// How one user rates: their offset and the step of the stars they give.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rater {
@@ -103,7 +116,7 @@ pub struct Rater {
 /// calls it with candidate scales on the same draws.
 #[must_use]
 pub fn stars(rating: &RatingSpec, rater: Rater, e: f64, z: f64) -> f32 {
-    let latent = latent_rating(rating, e, rater.bias) + rating.noise_sd * z;
+    let latent = latent_rating(rating, e, rater.bias) + rating.noise_sd * skewed(rating, z);
     ((latent / rater.step).round() * rater.step).clamp(rater.step, 5.0) as f32
 }
 
@@ -321,12 +334,17 @@ impl ResponseModel {
     pub fn success_given_click(&self, e: f64, rater: Rater, reward: &RewardSpec) -> f64 {
         let r = &self.spec.rating;
         let mu = self.latent_rating(e, rater.bias);
-        // P(mean + sd·z < x), a step when sd = 0.
+        // P(mean + sd·skewed(z) < x): the split normal's sd is sd·(1 + s) below the
+        // mean and sd·(1 − s) above; a step when that is 0.
         let below = |x: f64| {
-            if r.noise_sd > 0.0 {
-                0.5 * statrs::function::erf::erfc(
-                    -(x - mu) / (r.noise_sd * std::f64::consts::SQRT_2),
-                )
+            let side = if x < mu {
+                1.0 + r.noise_skew
+            } else {
+                1.0 - r.noise_skew
+            };
+            let sd = r.noise_sd * side;
+            if sd > 0.0 {
+                0.5 * statrs::function::erf::erfc(-(x - mu) / (sd * std::f64::consts::SQRT_2))
             } else {
                 f64::from(u8::from(mu < x))
             }
@@ -430,6 +448,19 @@ mod tests {
         for step in [1.0, 0.5] {
             success_matches_monte_carlo(&model(0.8, 0.0), Rater { bias: 0.3, step });
         }
+        // A skewed noise: the split normal's two halves.
+        let mut spec = ScenarioSpec::default();
+        spec.response.position_bias = 0.8;
+        spec.response.no_click_utility = 0.0;
+        spec.response.rating.noise_skew = 0.4;
+        let skewed = ResponseModel::new(&spec.validate(Path::new("t.ron"), "t").unwrap());
+        success_matches_monte_carlo(
+            &skewed,
+            Rater {
+                bias: 0.3,
+                step: 1.0,
+            },
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use rand_distr::{Gumbel, StandardNormal};
 use rayon::prelude::*;
 
 use crate::ids::{MovieId, UserId};
-use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY};
+use crate::interaction::{Interaction, SECS_PER_DAY};
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::Scenario;
 use crate::scenario::spec::RatingSpec;
@@ -44,13 +44,8 @@ impl RatingDraw {
     /// The rating this draw becomes on `scale`.
     #[must_use]
     pub fn rating(&self, scale: &RatingSpec) -> Interaction {
-        Interaction {
-            user: self.user,
-            movie: self.movie,
-            kind: InteractionKind::Rating,
-            value: stars(scale, self.rater, self.experienced, self.noise),
-            time_secs: self.time_secs,
-        }
+        let value = stars(scale, self.rater, self.experienced, self.noise);
+        Interaction::rating(self.user, self.movie, value, self.time_secs)
     }
 }
 
