@@ -17,22 +17,23 @@
 //!
 //! Each round generates the world of the current parameters and measures its log;
 //! the rating scale and the activity are then solved exactly, and the visibility
-//! weight, quality weight and catalogue size take a Broyden step — or, after a round worse than the best so
-//! far, go back halfway towards the best. It stops when every
-//! statistic of [`statistics::STATISTICS`] is within a third of its tolerance, after
-//! four rounds without improvement, or after [`MAX_ROUNDS`], and keeps the best round. The top-10% share, the rating mode and the
-//! five-star share are not fitted directly: they follow from the shape of the model,
-//! and the comparison shows how well.
+//! weight, quality weight and catalogue size take a Broyden step — or, after a round
+//! worse than the best so far, go back halfway towards the best. The fit stops when
+//! every statistic of [`statistics::STATISTICS`] is within a third of its tolerance,
+//! after four rounds without improvement, or after [`MAX_ROUNDS`], and keeps the best
+//! round. The top-10% share is not fitted directly: it follows from the shape of the
+//! model, and the comparison shows how well.
 //!
 //! # Determinism
 //!
-//! Every round is a [`World::generate`] of a fixed seed; the rounds run in order and
-//! their parameters are rounded to what the scenario file writes, so the fit and its
-//! file are the same on every run and thread count, and the file reproduces the
-//! measured world exactly.
+//! Every round generates the warm-up draws of a fixed seed
+//! ([`World::warm_up_draws`]); the rounds run in order and their parameters are
+//! rounded to what the scenario file writes, so the fit and its file are the same on
+//! every run and thread count. The table is measured on [`World::generate`] of the
+//! written file, so the file reproduces the measured world exactly.
 
 pub mod activity;
-mod rating;
+pub mod rating;
 mod scenario_text;
 mod search;
 pub mod statistics;

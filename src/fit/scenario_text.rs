@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use crate::scenario::spec::StackSpec;
+
 use super::FitParams;
 use super::target::GenreMix;
 
@@ -80,6 +82,11 @@ pub fn scenario_text(name: &str, params: &FitParams, genres: Option<&GenreMix>) 
         float(params.rating_noise_skew)
     );
     let _ = writeln!(t, "    ),");
+    // A catalogue smaller than the default slate shows every movie.
+    let slate = StackSpec::default().slate_size;
+    if params.n_movies < slate {
+        let _ = writeln!(t, "    stack: (slate_size: {}),", params.n_movies);
+    }
     let _ = writeln!(t, ")");
     t
 }
