@@ -20,8 +20,18 @@ impl ReportDir {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] naming the folder that could not be created.
+    /// [`Error::Io`] naming the folder that could not be created, or `target` when it
+    /// exists and is not a folder (nothing is created then).
     pub fn create(target: &Path) -> Result<Self> {
+        if target.exists() && !target.is_dir() {
+            return Err(Error::Io {
+                path: target.to_owned(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "is a file, not a report folder; fix: pass another --out, or remove the file",
+                ),
+            });
+        }
         let name = target
             .file_name()
             .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
@@ -92,7 +102,13 @@ impl ReportDir {
             }
             fs::rename(&self.target, &old).map_err(|e| io(&self.target, e))?;
         }
-        fs::rename(&self.tmp, &self.target).map_err(|e| io(&self.target, e))?;
+        if let Err(e) = fs::rename(&self.tmp, &self.target) {
+            if old.exists() {
+                // Best effort: put the old report back rather than leave it aside.
+                let _ = fs::rename(&old, &self.target);
+            }
+            return Err(io(&self.target, e));
+        }
         if old.exists() {
             fs::remove_dir_all(&old).map_err(|e| io(&old, e))?;
         }
@@ -142,6 +158,18 @@ impl Drop for ReportDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_folder_over_an_existing_file_is_refused_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("taken");
+        fs::write(&target, b"not a folder").unwrap();
+        let err = ReportDir::create(&target).unwrap_err().to_string();
+        assert!(err.contains("taken") && err.contains("is a file"), "{err}");
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "only the file itself remains");
+        assert_eq!(fs::read(&target).unwrap(), b"not a folder");
+    }
 
     #[test]
     fn an_atomic_write_replaces_the_file_and_leaves_no_temporary() {

@@ -14,6 +14,12 @@ pub enum ScenarioError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is not UTF-8 text (a binary file, or another encoding).
+    #[error("{}: is not a text file (not UTF-8); fix: a scenario is RON text — write one with `recolab init`, see docs/SCENARIOS.md", path.display())]
+    NotText {
+        /// The file.
+        path: PathBuf,
+    },
     /// The file is not valid RON for a scenario (syntax, unknown field, wrong type).
     #[error("{}:{line}:{column}: {field_hint}{message}", path.display(), field_hint = field_hint(field))]
     Parse {

@@ -10,6 +10,10 @@ use super::spec::{
     SegmentSpec,
 };
 
+/// Longest scenario name: it names the report folder, and the report writer adds a
+/// prefix and suffix to it for its temporary folders.
+pub const MAX_NAME_LEN: usize = 100;
+
 /// Tolerance for shares that must sum to 1.
 const SHARE_TOLERANCE: f64 = 1e-6;
 
@@ -263,6 +267,17 @@ impl ScenarioSpec {
                 "name",
                 format!("is {name:?}"),
                 "use letters, digits, '-' and '_' only (it names the report folder)",
+            );
+        } else if let Some(name) = &self.name
+            && name.len() > MAX_NAME_LEN
+        {
+            c.fail(
+                "name",
+                format!("is {} characters long", name.len()),
+                format!(
+                    "use at most {MAX_NAME_LEN} characters (it names the report folder, \
+                     and file systems cap a name at 255 bytes)"
+                ),
             );
         }
         self.check_catalogue(c);

@@ -161,3 +161,79 @@ fn init_writes_a_runnable_starter_and_refuses_to_overwrite() {
     assert_eq!(again.status.code(), Some(2));
     assert!(text(&again).1.contains("already exists"));
 }
+
+/// `validate` of a scenario file holding `contents`: exit code and stderr.
+fn validate_text(contents: &[u8]) -> (Option<i32>, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("edge.ron");
+    std::fs::write(&file, contents).unwrap();
+    let output = recolab(&["validate", file.to_str().unwrap()], &[], tmp.path());
+    let (_, stderr) = text(&output);
+    (output.status.code(), stderr)
+}
+
+#[test]
+fn malformed_numbers_and_files_are_refused_with_the_fix() {
+    let long_name = format!("(name: \"{}\")", "a".repeat(300));
+    let mut binary = b"(\x00\xff\xfe".to_vec();
+    binary.extend_from_slice(&[0x80; 32]);
+    for (contents, wanted) in [
+        // A decimal where an integer belongs stops RON at the `.`.
+        (
+            b"(horizon: (days: 30.5))".to_vec(),
+            "a whole number is expected here",
+        ),
+        // Out of the field's type: the message gives the type's range.
+        (
+            b"(horizon: (days: 99999999999))".to_vec(),
+            "0 – 4,294,967,295",
+        ),
+        (
+            b"(catalogue: (n_movies: -3))".to_vec(),
+            "does not fit this field",
+        ),
+        (
+            b"(catalogue: (n_movies: 100)) trailing".to_vec(),
+            "text after the scenario's closing",
+        ),
+        (binary, "is not a text file"),
+        (long_name.into_bytes(), "use at most 100 characters"),
+    ] {
+        let (code, stderr) = validate_text(&contents);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains(wanted) && stderr.contains("fix:"),
+            "{wanted:?} not in {stderr}"
+        );
+        assert!(stderr.contains("edge.ron"), "the file is named: {stderr}");
+    }
+}
+
+#[test]
+fn run_with_out_naming_a_file_says_so_and_leaves_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let taken = tmp.path().join("taken");
+    std::fs::write(&taken, b"keep me").unwrap();
+    let output = recolab(
+        &[
+            "run",
+            scenario("smoke.ron").to_str().unwrap(),
+            "--out",
+            taken.to_str().unwrap(),
+            "-q",
+        ],
+        &[],
+        tmp.path(),
+    );
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is a file, not a report folder"),
+        "{stderr}"
+    );
+    // Said once, not once per layer of the error.
+    assert_eq!(stderr.matches("is a file").count(), 1, "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "nothing beside the file: {left:?}");
+    assert_eq!(std::fs::read(&taken).unwrap(), b"keep me");
+}
