@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 
 use recolab::bandit::state::{Migration, migrate_file};
+use recolab::cost::{available_memory, estimate, human_bytes};
 use recolab::data::{
     Dataset, LogShape, Quantiles, SegmentThresholds, log_shape, read_items, read_movies,
     read_qrels, read_ratings, read_run,
@@ -22,6 +23,22 @@ use recolab::report::{compare_markdown, write_compare};
 use recolab::run::{Stage, run_with};
 use recolab::scenario::{STARTER_SCENARIO, Scenario};
 use recolab::world_export::{ExportStage, export_world};
+
+/// `print!` to stdout, except that a closed stdout (`recolab validate … | head`) is
+/// not an error: the rest of the output is dropped and the command goes on, where
+/// `print!` would panic. Results that matter go to files.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `println!` with the closed-stdout behaviour of [`out!`].
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 const EXAMPLES: &str = "\
 Examples:
@@ -77,6 +94,10 @@ enum Command {
         /// Start the policies from this saved bandit state (`bandit_state.json`).
         #[arg(long, value_name = "FILE")]
         resume_bandit: Option<PathBuf>,
+        /// Refuse to run when the memory estimate exceeds SIZE (e.g. 4G, 512M)
+        /// [default: the machine's available memory].
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        max_memory: Option<f64>,
     },
     /// Compare policies on the same worlds and users over many seeds.
     ///
@@ -276,7 +297,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             quiet,
             resume_bandit,
-        } => run_command(&scenario, out, seed, quiet, resume_bandit.as_deref()),
+            max_memory,
+        } => run_command(
+            &scenario,
+            out,
+            seed,
+            quiet,
+            resume_bandit.as_deref(),
+            max_memory,
+        ),
         Command::Compare {
             scenario,
             policies,
@@ -359,11 +388,13 @@ fn run_command(
     seed: Option<u64>,
     quiet: bool,
     resume_bandit: Option<&Path>,
+    max_memory: Option<f64>,
 ) -> anyhow::Result<ExitCode> {
     let mut scenario = Scenario::from_file(path)?;
     if let Some(seed) = seed {
         scenario = scenario.with_seed(seed);
     }
+    refuse_beyond_memory(path, &scenario, max_memory)?;
     let out = out.unwrap_or_else(|| Path::new("reports").join(scenario.name()));
     let started = Instant::now();
     let mut stage_started = Instant::now();
@@ -425,21 +456,21 @@ fn run_command(
         .with_context(|| format!("running {}", path.display()))?;
     let s = &finished.summary;
     let pct = |v: Option<f64>| v.map_or_else(|| "–".into(), |v| format!("{:.2}%", 100.0 * v));
-    println!("scenario      {} (seed {})", s.scenario, s.seed);
-    println!("requests      {}", s.overall.requests);
-    println!("CTR           {}", pct(s.overall.ctr));
-    println!(
+    outln!("scenario      {} (seed {})", s.scenario, s.seed);
+    outln!("requests      {}", s.overall.requests);
+    outln!("CTR           {}", pct(s.overall.ctr));
+    outln!(
         "mean rating   {}",
         s.overall
             .mean_rating
             .map_or_else(|| "–".into(), |v| format!("{v:.3}"))
     );
-    println!("Gini          {:.4}", s.exposure.gini);
-    println!("coverage      {}", pct(Some(s.exposure.coverage)));
-    println!("long-tail     {}", pct(s.exposure.long_tail_share));
+    outln!("Gini          {:.4}", s.exposure.gini);
+    outln!("coverage      {}", pct(Some(s.exposure.coverage)));
+    outln!("long-tail     {}", pct(s.exposure.long_tail_share));
     for slot in finished.regret.iter().flatten() {
         let o = &slot.overall;
-        println!(
+        outln!(
             "regret        {} ({}): {:.1} vs oracle, {:.1} vs best arm per context; reward/request {}",
             slot.variant,
             slot.policy,
@@ -449,7 +480,7 @@ fn run_command(
                 .map_or_else(|| "–".into(), |v| format!("{v:.4}"))
         );
     }
-    println!("report        {}", finished.report_dir.display());
+    outln!("report        {}", finished.report_dir.display());
     if !quiet {
         eprintln!("recolab: finished in {:.1?}", started.elapsed());
     }
@@ -469,20 +500,20 @@ fn compare_command(
     let report = recolab::sweep::compare(&scenario, policies, seeds)
         .with_context(|| format!("comparing policies on {}", path.display()))?;
     let dir = write_compare(&report, &out)?;
-    print!("{}", compare_markdown(&report));
-    println!("\nreport: {}", dir.display());
+    out!("{}", compare_markdown(&report));
+    outln!("\nreport: {}", dir.display());
     eprintln!("recolab: compared in {:.1?}", started.elapsed());
     Ok(ExitCode::SUCCESS)
 }
 
 fn migrate_command(path: &Path) -> anyhow::Result<ExitCode> {
     match migrate_file(path)? {
-        Migration::Upgraded { from } => println!(
+        Migration::Upgraded { from } => outln!(
             "{}: upgraded the bandit state from version {from} to {}",
             path.display(),
             recolab::bandit::state::BANDIT_STATE_VERSION
         ),
-        Migration::Current => println!(
+        Migration::Current => outln!(
             "{}: already version {}; nothing to do",
             path.display(),
             recolab::bandit::state::BANDIT_STATE_VERSION
@@ -494,7 +525,7 @@ fn migrate_command(path: &Path) -> anyhow::Result<ExitCode> {
 fn validate_command(path: &Path) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::from_file(path)?;
     let spec = scenario.spec();
-    println!(
+    outln!(
         "{}: ok — scenario {:?}: {} movies, {} users, {} days, {} arm(s), {} experiment(s)",
         path.display(),
         scenario.name(),
@@ -504,7 +535,102 @@ fn validate_command(path: &Path) -> anyhow::Result<ExitCode> {
         spec.stack.arms.len(),
         spec.experiments.len()
     );
+    let e = estimate(&scenario);
+    outln!(
+        "estimate: {} of memory, {:.0} warm-up ratings, at most {:.0} requests, about {} \
+         on 2 cores",
+        human_bytes(e.total_bytes),
+        e.warm_up_ratings,
+        e.requests,
+        human_seconds(e.seconds)
+    );
+    for part in &e.memory {
+        outln!(
+            "  {:<38} {:>10}   ({})",
+            part.part,
+            human_bytes(part.bytes),
+            part.fields
+        );
+    }
+    if let Some(available) = available_memory()
+        && e.total_bytes > available
+    {
+        outln!(
+            "warning: more than this machine's available memory ({}); `recolab run` will \
+             refuse it",
+            human_bytes(available)
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses, before anything is allocated or written, a scenario whose memory estimate
+/// exceeds `max_memory` or, without it, the machine's available memory.
+fn refuse_beyond_memory(
+    path: &Path,
+    scenario: &Scenario,
+    max_memory: Option<f64>,
+) -> anyhow::Result<()> {
+    let budget = max_memory.or_else(available_memory);
+    let e = estimate(scenario);
+    if let Some(budget) = budget
+        && e.total_bytes > budget
+    {
+        let largest = e.largest();
+        bail!(
+            "{}: the run needs about {} of memory but {} {} available; the largest part is \
+             the {} ({}), driven by {}; fix: shrink those fields (`recolab validate` \
+             prints every part){}",
+            path.display(),
+            human_bytes(e.total_bytes),
+            human_bytes(budget),
+            if max_memory.is_some() {
+                "is allowed by --max-memory"
+            } else {
+                "are"
+            },
+            largest.part,
+            human_bytes(largest.bytes),
+            largest.fields,
+            if max_memory.is_some() {
+                " or raise --max-memory"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
+}
+
+/// Seconds as people read them: 40 s, 12 min, 3.5 h, 20 days.
+fn human_seconds(seconds: f64) -> String {
+    if seconds < 90.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 5_400.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else if seconds < 172_800.0 {
+        format!("{:.1} h", seconds / 3_600.0)
+    } else {
+        format!("{:.0} days", seconds / 86_400.0)
+    }
+}
+
+/// A size such as `4G`, `512M`, `2048K` or `1000000` (bytes).
+fn parse_size(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (number, scale) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 1e3),
+        Some('M' | 'm') => (&t[..t.len() - 1], 1e6),
+        Some('G' | 'g') => (&t[..t.len() - 1], 1e9),
+        Some('T' | 't') => (&t[..t.len() - 1], 1e12),
+        _ => (t, 1.0),
+    };
+    match number.parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => Ok(n * scale),
+        _ => Err(format!(
+            "{text:?} is not a size; write a positive number with K, M, G or T, e.g. 4G"
+        )),
+    }
 }
 
 fn init_command(name: &str) -> anyhow::Result<ExitCode> {
@@ -524,7 +650,7 @@ fn init_command(name: &str) -> anyhow::Result<ExitCode> {
     }
     std::fs::write(&path, STARTER_SCENARIO.replace("{name}", name))
         .with_context(|| format!("{}: cannot write the starter scenario", path.display()))?;
-    println!(
+    outln!(
         "wrote {}; run it with: recolab run {}",
         path.display(),
         path.display()
@@ -558,6 +684,9 @@ fn eval_command(
     if let Some(seed) = seed {
         scenario = scenario.with_seed(seed);
     }
+    if let (Some(path), None) = (scenario_path, ratings) {
+        refuse_beyond_memory(path, &scenario, None)?;
+    }
     let name = match ratings {
         Some(r) if scenario_path.is_some() => format!("{}-{}", scenario.name(), ratings_name(r)),
         Some(r) => ratings_name(r),
@@ -577,7 +706,7 @@ fn eval_command(
     let (evaluation, dir) =
         run_evaluation(&scenario, source, &out).with_context(|| format!("evaluating {what}"))?;
     let e = &evaluation;
-    println!(
+    outln!(
         "{}: {} users, {} items, {} ratings; {} fold(s), K = {}",
         e.name,
         e.data.n_users,
@@ -609,7 +738,7 @@ fn eval_command(
                 .map_or(*name, |(_, label)| *label)
         })
         .collect();
-    println!(
+    outln!(
         "{:<14} {}",
         "arm",
         labels
@@ -622,10 +751,10 @@ fn eval_command(
             .iter()
             .map(|name| format!("{:>20}", interval_cell(arm.overall.get(name))))
             .collect();
-        println!("{:<14} {cells}", arm.arm);
+        outln!("{:<14} {cells}", arm.arm);
     }
     for r in &e.rating_references {
-        println!(
+        outln!(
             "{:<14} RMSE {}  MAE {}",
             r.predictor,
             interval_cell(r.rmse),
@@ -633,9 +762,9 @@ fn eval_command(
         );
     }
     if let Some(floor) = e.noise_floor_rmse {
-        println!("{:<14} RMSE {}", "noise floor", interval_cell(Some(floor)));
+        outln!("{:<14} RMSE {}", "noise floor", interval_cell(Some(floor)));
     }
-    println!("report        {}", dir.display());
+    outln!("report        {}", dir.display());
     eprintln!("recolab: finished in {:.1?}", started.elapsed());
     Ok(ExitCode::SUCCESS)
 }
@@ -682,6 +811,7 @@ fn world_command(
     if let Some(seed) = seed {
         scenario = scenario.with_seed(seed);
     }
+    refuse_beyond_memory(path, &scenario, None)?;
     let started = Instant::now();
     let mut on_stage = |stage: ExportStage| {
         if quiet {
@@ -700,17 +830,21 @@ fn world_command(
     let (stats, dir) = export_world(&scenario, out, &mut on_stage)
         .with_context(|| format!("exporting the world of {}", path.display()))?;
     let s = &stats.warm_up;
-    println!("scenario      {} (seed {})", stats.scenario, stats.seed);
-    println!("catalogue     {} movies", stats.n_movies);
-    println!(
+    outln!("scenario      {} (seed {})", stats.scenario, stats.seed);
+    outln!("catalogue     {} movies", stats.n_movies);
+    outln!(
         "population    {} users ({} with warm-up ratings)",
-        stats.n_users, s.n_users
+        stats.n_users,
+        s.n_users
     );
-    println!(
+    outln!(
         "warm-up       {} ratings; item Gini {:.4}, user Gini {:.4}, mean {:.3}",
-        s.n_ratings, s.item_gini, s.user_gini, s.rating_mean
+        s.n_ratings,
+        s.item_gini,
+        s.user_gini,
+        s.rating_mean
     );
-    println!("files         {}", dir.display());
+    outln!("files         {}", dir.display());
     if !quiet {
         eprintln!("recolab: finished in {:.1?}", started.elapsed());
     }
@@ -784,7 +918,7 @@ fn stats_command(
     let other = against.map(|a| file_shape(a, None, quiet)).transpose()?;
     let mut columns = vec![&this];
     columns.extend(other.as_ref());
-    print!("{}", shape_table(&columns));
+    out!("{}", shape_table(&columns));
     let document = StatsJson {
         format_version: STATS_FORMAT_VERSION,
         this,
@@ -858,7 +992,7 @@ fn fit_command(
         round_started = Instant::now();
     })?;
     write_file_atomically(out, fitted.scenario_file.as_bytes())?;
-    print!("{}", fit_table(&fitted));
+    out!("{}", fit_table(&fitted));
     if !quiet {
         eprintln!(
             "recolab: wrote {} in {:.1?}",

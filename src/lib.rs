@@ -36,6 +36,7 @@
 #![deny(missing_docs)]
 
 pub mod bandit;
+pub mod cost;
 pub mod data;
 pub mod error;
 pub mod eval;

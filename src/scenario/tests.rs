@@ -43,7 +43,10 @@ fn resolved_scenario_round_trips_through_ron() {
 #[test]
 fn syntax_error_names_file_line_and_column() {
     let msg = message("(\n  seed: 3,\n  catalogue: (n_movies: 10\n");
-    assert_mentions(&msg, &["bad.ron:3:27:", "in `catalogue`", "Expected comma"]);
+    assert_mentions(
+        &msg,
+        &["bad.ron:3:27:", "in `catalogue`", "expected a `,`", "fix:"],
+    );
 }
 
 #[test]

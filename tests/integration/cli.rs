@@ -237,3 +237,89 @@ fn run_with_out_naming_a_file_says_so_and_leaves_nothing() {
     assert_eq!(left.len(), 1, "nothing beside the file: {left:?}");
     assert_eq!(std::fs::read(&taken).unwrap(), b"keep me");
 }
+
+#[test]
+fn validate_prints_what_a_run_will_cost() {
+    let output = recolab(
+        &["validate", scenario("default.ron").to_str().unwrap()],
+        &[],
+        &root(),
+    );
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    for part in [
+        "estimate:",
+        "MB of memory",
+        "warm-up ratings",
+        "requests",
+        "warm-up history",
+    ] {
+        assert!(stdout.contains(part), "{part} not in {stdout}");
+    }
+}
+
+#[test]
+fn runs_beyond_the_memory_estimate_are_refused_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        // Sizes no machine holds: refused against any machine's available memory.
+        (
+            "movies.ron",
+            "(catalogue: (n_movies: 4000000000))",
+            None,
+            "catalogue.n_movies",
+        ),
+        (
+            "users.ron",
+            "(population: (n_users: 4000000000))",
+            None,
+            "population.n_users",
+        ),
+        (
+            "factors.ron",
+            "(catalogue: (n_factors: 1000000000))",
+            None,
+            "catalogue.n_factors",
+        ),
+        (
+            "sessions.ron",
+            "(population: (n_users: 200), report: (event_log: true), response: (session:
+              (continue_without_click: 1.0, continue_after_click: 1.0, max_requests: 1000000000)))",
+            None,
+            "report.event_log",
+        ),
+        // An ordinary scenario over a budget set on the command line.
+        (
+            "budget.ron",
+            "(population: (n_users: 500))",
+            Some("1M"),
+            "--max-memory",
+        ),
+    ];
+    for (file, ron, budget, wanted) in cases {
+        let path = tmp.path().join(file);
+        std::fs::write(&path, ron).unwrap();
+        let out = tmp.path().join("report");
+        let mut args = vec![
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ];
+        if let Some(b) = budget {
+            args.extend(["--max-memory", b]);
+        }
+        let output = recolab(&args, &[], tmp.path());
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{file}: {stderr}");
+        assert!(
+            stderr.contains("of memory") && stderr.contains(wanted),
+            "{file}: {stderr}"
+        );
+        assert!(stderr.contains("fix:"), "{stderr}");
+        assert!(!out.exists(), "{file}: no report");
+    }
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert_eq!(left.len(), cases.len(), "only the scenario files: {left:?}");
+}

@@ -1,0 +1,311 @@
+//! What a run will cost before it starts: memory, requests and time, from the
+//! scenario alone.
+//!
+//! `recolab validate` prints the estimate; `recolab run` refuses a scenario whose
+//! memory estimate exceeds the machine's available memory or `--max-memory`, naming
+//! the fields that drive it, so that no scenario ends in an allocation abort.
+//!
+//! # The model
+//!
+//! Memory is the sum of parts, each a size of the scenario times the bytes of what
+//! holds it (`f64` factors, `f32` content vectors, 24-byte interactions) times a
+//! measured overhead:
+//!
+//! ```text
+//! catalogue  = movies · (PER_MOVIE + 12·dims + 4·(people + keywords) + 8·factors)
+//! population = users · (PER_USER + 8·(factors + genres))
+//! history    = warm-up ratings · PER_RATING          (E[activity] · users)
+//! models     = Σ over the stack's arms and the offline table's arms of
+//!              svd, serendipity: 12·f·(users + movies);  item_cf: 8·neighbours·movies;
+//!              embeddings: 24·dims·users;  graph: 16·(people + keywords)·movies
+//! events     = requests · PER_EVENT                  (with report.event_log)
+//! total      = BASE + the parts
+//! ```
+//!
+//! Requests are `users · visits per day · days · E[session length]`, the session
+//! length bounded with the larger of the two continuation probabilities (so it is an
+//! upper bound: `max_requests` when that probability is 1). The constants were
+//! measured on 2026-12-03 (release build, 2-core machine, peak resident memory of
+//! `recolab run` by `/usr/bin/time -f %M`): the default scenario, and the same with
+//! twice the users or twice the movies — see docs/SCENARIOS.md.
+
+use serde::Serialize;
+
+use crate::scenario::Scenario;
+use crate::scenario::spec::{ActivitySpec, ArmSpec, PopulationSpec};
+use crate::world::population::Activity;
+
+/// Memory a run holds whatever its size (binary, thread stacks, buffers).
+pub const BASE_BYTES: f64 = 100e6;
+/// Per movie beyond its vectors: title, genres, votes, indexes in every arm.
+pub const PER_MOVIE_BYTES: f64 = 3_000.0;
+/// Per user beyond their factors: public record, replay state, tallies.
+pub const PER_USER_BYTES: f64 = 600.0;
+/// Per warm-up rating: the log, its training copies and every arm's indexes.
+pub const PER_RATING_BYTES: f64 = 160.0;
+/// Per request with `report.event_log`: one event in memory.
+pub const PER_EVENT_BYTES: f64 = 250.0;
+/// Seconds per utility evaluation while generating the warm-up history, per core.
+pub const UTILITY_SECS: f64 = 60e-9;
+/// Seconds per warm-up rating per arm trained (stack and offline table).
+pub const TRAIN_SECS_PER_RATING: f64 = 1.2e-6;
+/// Seconds per request replayed, per arm in the stack.
+pub const REQUEST_SECS_PER_ARM: f64 = 8e-6;
+
+/// One part of the memory estimate.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MemoryPart {
+    /// What holds the memory.
+    pub part: &'static str,
+    /// Estimated bytes.
+    pub bytes: f64,
+    /// The scenario fields that drive it.
+    pub fields: &'static str,
+}
+
+/// What a run of a scenario will cost.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Estimate {
+    /// The memory parts, largest first.
+    pub memory: Vec<MemoryPart>,
+    /// Their sum plus [`BASE_BYTES`].
+    pub total_bytes: f64,
+    /// Expected warm-up ratings.
+    pub warm_up_ratings: f64,
+    /// Requests, at most (the session length is bounded from above).
+    pub requests: f64,
+    /// Seconds on 2 cores, to an order of magnitude.
+    pub seconds: f64,
+}
+
+impl Estimate {
+    /// The part that drives the memory most.
+    #[must_use]
+    pub fn largest(&self) -> &MemoryPart {
+        &self.memory[0]
+    }
+}
+
+/// Expected warm-up ratings per user: the mean of the activity distribution, capped
+/// at the catalogue's size, evaluated at evenly spaced quantiles of the very function
+/// that draws it.
+fn mean_activity(pop: &PopulationSpec, n_movies: usize) -> f64 {
+    match &pop.activity {
+        ActivitySpec::LogNormal { .. } => {
+            let activity = Activity::new(&pop.activity, pop, n_movies);
+            let n = 2_000;
+            (0..n)
+                .map(|i| activity.log_normal_count((i as f64 + 0.5) / n as f64) as f64)
+                .sum::<f64>()
+                / n as f64
+        }
+        ActivitySpec::Segments => {
+            let s = &pop.segments;
+            [&s.cold_start, &s.regular, &s.power]
+                .iter()
+                .map(|seg| {
+                    let range = &seg.warm_up_interactions;
+                    let mean = (range.min as f64 + range.max as f64) / 2.0;
+                    seg.share * mean.min(n_movies as f64)
+                })
+                .sum()
+        }
+    }
+}
+
+/// Mean visits per user per day: each segment's rate, weighted by its share of users.
+fn visits_per_day(pop: &PopulationSpec, n_movies: usize) -> f64 {
+    let s = &pop.segments;
+    let rates = [
+        s.cold_start.visits_per_day,
+        s.regular.visits_per_day,
+        s.power.visits_per_day,
+    ];
+    let shares = match &pop.activity {
+        ActivitySpec::LogNormal { thresholds, .. } => {
+            let activity = Activity::new(&pop.activity, pop, n_movies);
+            let n = 2_000;
+            let mut shares = [0.0; 3];
+            for i in 0..n {
+                let count = activity.log_normal_count((i as f64 + 0.5) / n as f64);
+                let index = match thresholds.segment(count) {
+                    crate::world::Segment::ColdStart => 0,
+                    crate::world::Segment::Regular => 1,
+                    crate::world::Segment::Power => 2,
+                };
+                shares[index] += 1.0 / n as f64;
+            }
+            shares
+        }
+        ActivitySpec::Segments => [s.cold_start.share, s.regular.share, s.power.share],
+    };
+    // The per-user spread is log-normal with sd 0.3: its mean is e^(0.3²/2).
+    (0.045f64).exp() * rates.iter().zip(shares).map(|(r, s)| r * s).sum::<f64>()
+}
+
+/// Bytes of one arm's model.
+fn model_bytes(arm: &ArmSpec, users: f64, movies: f64, dims: f64, graph_links: f64) -> f64 {
+    match arm {
+        ArmSpec::Svd { factors, .. } | ArmSpec::Serendipity { factors, .. } => {
+            12.0 * *factors as f64 * (users + movies)
+        }
+        ArmSpec::ItemCf { neighbours, .. } => 8.0 * *neighbours as f64 * movies,
+        ArmSpec::Embeddings { .. } => 24.0 * dims * users,
+        ArmSpec::Graph { .. } => 16.0 * graph_links * movies,
+        _ => 16.0 * movies,
+    }
+}
+
+/// The estimate for a scenario.
+#[must_use]
+pub fn estimate(scenario: &Scenario) -> Estimate {
+    let spec = scenario.spec();
+    let cat = &spec.catalogue;
+    let pop = &spec.population;
+    let movies = cat.n_movies as f64;
+    let users = pop.n_users as f64;
+    let factors = cat.n_factors as f64;
+    let dims = cat.n_content_dims as f64;
+    let genres = cat.genres.len() as f64;
+    let graph_links = (cat.people_per_movie + cat.keywords_per_movie) as f64;
+    let ratings = users * mean_activity(pop, cat.n_movies);
+
+    let session = &spec.response.session;
+    let p = session
+        .continue_without_click
+        .max(session.continue_after_click);
+    let max = session.max_requests as f64;
+    let session_length = if p >= 1.0 {
+        max
+    } else {
+        ((1.0 - p.powf(max)) / (1.0 - p)).min(max)
+    };
+    let requests =
+        users * visits_per_day(pop, cat.n_movies) * f64::from(spec.horizon.days) * session_length;
+
+    let mut arms: Vec<ArmSpec> = spec.stack.arms.clone();
+    if spec.report.offline_users > 0 {
+        arms.extend(crate::pipeline::offline_table::offline_arms(
+            &spec.stack.arms,
+        ));
+    }
+    let models: f64 = arms
+        .iter()
+        .map(|a| model_bytes(a, users, movies, dims, graph_links))
+        .sum();
+    let mut memory = vec![
+        MemoryPart {
+            part: "catalogue and its hidden truth",
+            bytes: movies * (PER_MOVIE_BYTES + 12.0 * dims + 4.0 * graph_links + 8.0 * factors),
+            fields: "catalogue.n_movies, catalogue.n_factors, catalogue.n_content_dims",
+        },
+        MemoryPart {
+            part: "population and its hidden tastes",
+            bytes: users * (PER_USER_BYTES + 8.0 * (factors + genres)),
+            fields: "population.n_users, catalogue.n_factors",
+        },
+        MemoryPart {
+            part: "warm-up history and its indexes",
+            bytes: ratings * PER_RATING_BYTES,
+            fields: "population.n_users, population.activity",
+        },
+        MemoryPart {
+            part: "arm models (stack and offline table)",
+            bytes: models,
+            fields: "stack.arms (factors, neighbours), population.n_users, catalogue.n_movies",
+        },
+        MemoryPart {
+            part: "event log",
+            bytes: if spec.report.event_log {
+                requests * PER_EVENT_BYTES
+            } else {
+                0.0
+            },
+            fields: "report.event_log, horizon.days, response.session",
+        },
+    ];
+    memory.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
+    let total_bytes = BASE_BYTES + memory.iter().map(|m| m.bytes).sum::<f64>();
+    let seconds = users * movies * UTILITY_SECS / 2.0
+        + ratings * arms.len() as f64 * TRAIN_SECS_PER_RATING
+        + requests * spec.stack.arms.len().max(1) as f64 * REQUEST_SECS_PER_ARM;
+    Estimate {
+        memory,
+        total_bytes,
+        warm_up_ratings: ratings,
+        requests,
+        seconds,
+    }
+}
+
+/// Bytes as people read them: 1.2 GB, 340 MB, 12 kB.
+#[must_use]
+pub fn human_bytes(bytes: f64) -> String {
+    let units = [(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")];
+    for (scale, unit) in units {
+        if bytes >= scale {
+            return format!("{:.1} {unit}", bytes / scale);
+        }
+    }
+    format!("{bytes:.0} B")
+}
+
+/// Memory the machine can give a new process now (`MemAvailable` of
+/// `/proc/meminfo`), or `None` where that is unknown.
+#[must_use]
+pub fn available_memory() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::scenario::ScenarioSpec;
+
+    fn scenario(ron: &str) -> Scenario {
+        ScenarioSpec::from_ron_str(ron, Path::new("t.ron"))
+            .unwrap()
+            .validate(Path::new("t.ron"), "t")
+            .unwrap()
+    }
+
+    #[test]
+    fn an_impossible_catalogue_costs_terabytes_named_by_its_field() {
+        let e = estimate(&scenario("(catalogue: (n_movies: 4000000000))"));
+        assert!(e.total_bytes > 1e13, "{}", human_bytes(e.total_bytes));
+        assert!(e.largest().fields.contains("catalogue.n_movies"));
+        let e = estimate(&scenario("(catalogue: (n_factors: 1000000000))"));
+        assert!(e.total_bytes > 1e14, "{}", human_bytes(e.total_bytes));
+        assert!(e.largest().fields.contains("catalogue.n_factors"));
+    }
+
+    #[test]
+    fn endless_sessions_cost_max_requests_each() {
+        let e = estimate(&scenario(
+            "(population: (n_users: 100), horizon: (days: 1),
+              response: (session: (continue_without_click: 1.0, continue_after_click: 1.0,
+                                   max_requests: 1000)))",
+        ));
+        let short = estimate(&scenario(
+            "(population: (n_users: 100), horizon: (days: 1))",
+        ));
+        assert!(
+            e.requests > 50.0 * short.requests,
+            "{} vs {}",
+            e.requests,
+            short.requests
+        );
+    }
+
+    #[test]
+    fn bytes_read_as_people_write_them() {
+        assert_eq!(human_bytes(1.25e9), "1.2 GB");
+        assert_eq!(human_bytes(340e6), "340.0 MB");
+        assert_eq!(human_bytes(12.0), "12 B");
+    }
+}
