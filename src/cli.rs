@@ -395,6 +395,17 @@ fn run_command(
         scenario = scenario.with_seed(seed);
     }
     refuse_beyond_memory(path, &scenario, max_memory)?;
+    let cost = estimate(&scenario);
+    if cost.seconds > LONG_RUN_SECS {
+        // Said even with -q: a run of days is almost always a mistake in the scenario.
+        eprintln!(
+            "recolab: warning: {}: this run is estimated at about {} ({:.0} requests at most); \
+             `recolab validate` shows what drives it",
+            path.display(),
+            human_seconds(cost.seconds),
+            cost.requests
+        );
+    }
     let out = out.unwrap_or_else(|| Path::new("reports").join(scenario.name()));
     let started = Instant::now();
     let mut stage_started = Instant::now();
@@ -601,6 +612,9 @@ fn refuse_beyond_memory(
     }
     Ok(())
 }
+
+/// Estimated seconds above which `run` warns before it starts.
+const LONG_RUN_SECS: f64 = 3_600.0;
 
 /// Seconds as people read them: 40 s, 12 min, 3.5 h, 20 days.
 fn human_seconds(seconds: f64) -> String {

@@ -9,6 +9,7 @@ mod evaluation;
 mod fit;
 mod fixtures;
 mod harness;
+mod input_limits;
 mod log_shape;
 mod realism;
 mod reference;
