@@ -889,10 +889,9 @@ struct StatsJson {
     against: Option<FileShape>,
 }
 
-/// Reads a rating log (and its movies file) as `recolab eval --ratings` does and
-/// measures its shape.
-fn file_shape(ratings: &Path, movies: Option<&Path>, quiet: bool) -> anyhow::Result<FileShape> {
-    let started = Instant::now();
+/// Reads a rating log (and its movies file) as `recolab eval --ratings` does; also
+/// returns the number of rows read.
+fn read_log(ratings: &Path, movies: Option<&Path>) -> anyhow::Result<(Dataset, usize)> {
     let rows = read_ratings(ratings)?;
     let movie_rows = movies.map(read_movies).transpose()?;
     let dataset = Dataset::from_rows(
@@ -902,19 +901,27 @@ fn file_shape(ratings: &Path, movies: Option<&Path>, quiet: bool) -> anyhow::Res
         ratings,
         SegmentThresholds::default(),
     )?;
+    Ok((dataset, rows.len()))
+}
+
+/// Reads a rating log (and its movies file) as `recolab eval --ratings` does and
+/// measures its shape.
+fn file_shape(ratings: &Path, movies: Option<&Path>, quiet: bool) -> anyhow::Result<FileShape> {
+    let started = Instant::now();
+    let (dataset, n_rows) = read_log(ratings, movies)?;
     let read = started.elapsed();
     let shape = log_shape(&dataset.ratings);
     if !quiet {
         eprintln!(
             "recolab: {}: {} ratings read in {read:.1?}, shape in {:.1?}",
             ratings.display(),
-            rows.len(),
+            n_rows,
             started.elapsed() - read
         );
     }
     Ok(FileShape {
         ratings: ratings.display().to_string(),
-        n_catalogue: movie_rows.map(|_| dataset.catalogue.len()),
+        n_catalogue: movies.map(|_| dataset.catalogue.len()),
         n_superseded: dataset.n_superseded,
         shape,
     })
@@ -960,15 +967,7 @@ fn fit_command(
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let rows = read_ratings(ratings)?;
-    let movie_rows = movies.map(read_movies).transpose()?;
-    let dataset = Dataset::from_rows(
-        &ratings_name(ratings),
-        &rows,
-        movie_rows.as_deref(),
-        ratings,
-        SegmentThresholds::default(),
-    )?;
+    let (dataset, _) = read_log(ratings, movies)?;
     let target = FitTarget::of_dataset(&ratings.display().to_string(), &dataset);
     if target.shape.n_ratings == 0 {
         bail!("{}: the log has no ratings to fit to", ratings.display());

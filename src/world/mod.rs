@@ -47,10 +47,18 @@ impl World {
     /// every movie and user draws from its own stream.
     #[must_use]
     pub fn generate(scenario: &Scenario, seeds: &SeedTree) -> Self {
+        let (mut world, draws) = Self::generate_with_draws(scenario, seeds);
+        let scale = &scenario.spec().response.rating;
+        world.warm_up = draws.iter().map(|d| d.rating(scale)).collect();
+        world
+    }
+
+    /// The world without its warm-up ratings, and those ratings before their stars.
+    fn generate_with_draws(scenario: &Scenario, seeds: &SeedTree) -> (Self, Vec<RatingDraw>) {
         let (catalogue, movie_truth) = catalogue::generate(scenario, seeds);
         let (population, tastes) = population::generate(scenario, seeds);
         let response = ResponseModel::new(scenario);
-        let warm_up = warmup::generate(
+        let draws = warmup::draws(
             scenario,
             seeds,
             &catalogue,
@@ -59,14 +67,15 @@ impl World {
             &tastes,
             &response,
         );
-        Self {
+        let world = Self {
             catalogue,
             population,
             movie_truth,
             tastes,
             response,
-            warm_up,
-        }
+            warm_up: Vec::new(),
+        };
+        (world, draws)
     }
 
     /// The warm-up ratings of a scenario's world before their stars, in the order of
@@ -77,17 +86,6 @@ impl World {
     /// As [`World::generate`].
     #[must_use]
     pub fn warm_up_draws(scenario: &Scenario, seeds: &SeedTree) -> Vec<RatingDraw> {
-        let (catalogue, movie_truth) = catalogue::generate(scenario, seeds);
-        let (population, tastes) = population::generate(scenario, seeds);
-        let response = ResponseModel::new(scenario);
-        warmup::draws(
-            scenario,
-            seeds,
-            &catalogue,
-            &movie_truth,
-            &population,
-            &tastes,
-            &response,
-        )
+        Self::generate_with_draws(scenario, seeds).1
     }
 }

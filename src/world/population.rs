@@ -59,17 +59,6 @@ pub struct Population {
     pub users: Vec<User>,
 }
 
-impl UserTaste {
-    /// How the user rates.
-    #[must_use]
-    pub fn rater(&self) -> Rater {
-        Rater {
-            bias: self.rating_bias,
-            step: self.rating_step,
-        }
-    }
-}
-
 impl Population {
     /// Number of users.
     #[must_use]
@@ -112,6 +101,17 @@ pub struct UserTaste {
     pub rating_step: f64,
 }
 
+impl UserTaste {
+    /// How the user rates.
+    #[must_use]
+    pub fn rater(&self) -> Rater {
+        Rater {
+            bias: self.rating_bias,
+            step: self.rating_step,
+        }
+    }
+}
+
 /// The scenario settings of a segment.
 #[must_use]
 pub fn segment_spec(spec: &PopulationSpec, segment: Segment) -> &SegmentSpec {
@@ -129,7 +129,8 @@ pub fn segment_spec(spec: &PopulationSpec, segment: Segment) -> &SegmentSpec {
 /// User `i` draws only from stream `(Population, i)`, in this order: the segment
 /// (with `activity: Segments` only), taste factors, niche-lover coin, genre
 /// affinities, activity spread, novelty appetite, context sensitivity, warm-up count,
-/// rating bias, and on a half-star scale whether the user uses half stars. Parallel, collected in id order.
+/// rating bias, and on a half-star scale whether the user uses half stars. Parallel,
+/// collected in id order.
 pub(crate) fn generate(scenario: &Scenario, seeds: &SeedTree) -> (Population, Vec<UserTaste>) {
     let spec = scenario.spec();
     let pop = &spec.population;

@@ -49,31 +49,6 @@ impl RatingDraw {
     }
 }
 
-/// Generates every user's warm-up ratings, sorted by (time, user, movie).
-pub(crate) fn generate(
-    scenario: &Scenario,
-    seeds: &SeedTree,
-    catalogue: &Catalogue,
-    movie_truth: &[MovieTruth],
-    population: &Population,
-    tastes: &[UserTaste],
-    response: &ResponseModel,
-) -> Vec<Interaction> {
-    let scale = &scenario.spec().response.rating;
-    draws(
-        scenario,
-        seeds,
-        catalogue,
-        movie_truth,
-        population,
-        tastes,
-        response,
-    )
-    .iter()
-    .map(|d| d.rating(scale))
-    .collect()
-}
-
 /// Draws every user's warm-up ratings, sorted by (time, user, movie).
 ///
 /// # Determinism

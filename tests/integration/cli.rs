@@ -1,6 +1,6 @@
 //! The command line as a user meets it: exit codes, messages, files.
 
-use crate::harness::{recolab, root, scenario, text};
+use crate::harness::{recolab, root, run_to, scenario, text};
 
 #[test]
 fn help_shows_examples() {
@@ -72,17 +72,7 @@ fn run_that_cannot_write_leaves_no_half_report() {
     // The report's parent is a file, so nothing can be created under it.
     std::fs::write(tmp.path().join("blocker"), "").unwrap();
     let out = tmp.path().join("blocker").join("report");
-    let output = recolab(
-        &[
-            "run",
-            scenario("smoke.ron").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-        &[],
-        tmp.path(),
-    );
+    let output = run_to(&scenario("smoke.ron"), &out, tmp.path());
     assert_eq!(output.status.code(), Some(2), "{:?}", text(&output));
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
@@ -214,17 +204,7 @@ fn run_with_out_naming_a_file_says_so_and_leaves_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let taken = tmp.path().join("taken");
     std::fs::write(&taken, b"keep me").unwrap();
-    let output = recolab(
-        &[
-            "run",
-            scenario("smoke.ron").to_str().unwrap(),
-            "--out",
-            taken.to_str().unwrap(),
-            "-q",
-        ],
-        &[],
-        tmp.path(),
-    );
+    let output = run_to(&scenario("smoke.ron"), &taken, tmp.path());
     let (_, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(

@@ -3,12 +3,13 @@
 use std::path::Path;
 use std::process::Command;
 
-use recolab::data::{Dataset, SegmentThresholds, read_movies, read_ratings};
+use recolab::data::read_ratings;
 use recolab::eval::evaluate;
 use recolab::eval_run::{EvalSource, evaluate_source};
 use recolab::scenario::Scenario;
 
 use super::fixtures::{write_ml_latest, write_ml100k};
+use super::harness::load_log;
 
 const SMALL_WORLD: &str = r#"(
     name: "small",
@@ -82,15 +83,7 @@ fn movielens_100k_fixture_imports_with_genres_and_latin1_titles() {
     let dir = tempfile::tempdir().unwrap();
     let (ratings, movies) = write_ml100k(dir.path(), 30, 40);
     let rows = read_ratings(&ratings).unwrap();
-    let movie_rows = read_movies(&movies).unwrap();
-    let dataset = Dataset::from_rows(
-        "ml",
-        &rows,
-        Some(&movie_rows),
-        &ratings,
-        SegmentThresholds::default(),
-    )
-    .unwrap();
+    let dataset = load_log(&ratings, &movies);
     assert_eq!(dataset.population.len(), 30);
     assert_eq!(dataset.catalogue.len(), 40);
     assert_eq!(dataset.ratings.len(), rows.len());
@@ -132,15 +125,7 @@ fn movielens_latest_fixture_imports_quoted_titles_and_half_stars() {
     let (ratings, movies) = write_ml_latest(dir.path());
     let rows = read_ratings(&ratings).unwrap();
     assert!(rows.iter().any(|r| r.rating == 0.5));
-    let movie_rows = read_movies(&movies).unwrap();
-    let dataset = Dataset::from_rows(
-        "latest",
-        &rows,
-        Some(&movie_rows),
-        &ratings,
-        SegmentThresholds::default(),
-    )
-    .unwrap();
+    let dataset = load_log(&ratings, &movies);
     assert_eq!(dataset.item_ids, ["1", "2", "3", "5", "8", "13"]);
     assert_eq!(
         dataset.catalogue.movies[2].title,

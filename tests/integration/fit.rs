@@ -11,13 +11,13 @@
 
 use std::path::{Path, PathBuf};
 
-use recolab::data::{Dataset, SegmentThresholds, read_movies, read_ratings};
+use recolab::data::Dataset;
 use recolab::fit::{FitTarget, fit};
 use recolab::rng::SeedTree;
 use recolab::scenario::Scenario;
 use recolab::world::World;
 
-use crate::harness::{recolab, text};
+use crate::harness::{load_log, recolab, text};
 
 /// A world small enough for a debug build: the default truth, with a lower rating
 /// midpoint and more noise than the default for the fit to find.
@@ -167,17 +167,7 @@ fn movielens_target(ratings: &str, movies: &str) -> FitTarget {
             panic!("set {variable} to the MovieLens file (it may not be redistributed)")
         }))
     };
-    let (ratings, movies) = (path(ratings), path(movies));
-    let rows = read_ratings(&ratings).unwrap();
-    let movie_rows = read_movies(&movies).unwrap();
-    let dataset = Dataset::from_rows(
-        "ml",
-        &rows,
-        Some(&movie_rows),
-        &ratings,
-        SegmentThresholds::default(),
-    )
-    .unwrap();
+    let dataset = load_log(&path(ratings), &path(movies));
     FitTarget::of_dataset("MovieLens", &dataset)
 }
 

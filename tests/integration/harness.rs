@@ -27,6 +27,36 @@ pub fn recolab(args: &[&str], env: &[(&str, &str)], cwd: &Path) -> Output {
     cmd.output().expect("the recolab binary runs")
 }
 
+/// `recolab run SCENARIO --out OUT -q` in `cwd`.
+pub fn run_to(scenario: &Path, out: &Path, cwd: &Path) -> Output {
+    recolab(
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+        &[],
+        cwd,
+    )
+}
+
+/// A rating log and its movies file, read as `recolab eval --ratings` reads them.
+pub fn load_log(ratings: &Path, movies: &Path) -> recolab::data::Dataset {
+    use recolab::data::{Dataset, SegmentThresholds, read_movies, read_ratings};
+    let rows = read_ratings(ratings).unwrap();
+    let movie_rows = read_movies(movies).unwrap();
+    Dataset::from_rows(
+        "log",
+        &rows,
+        Some(&movie_rows),
+        ratings,
+        SegmentThresholds::default(),
+    )
+    .unwrap()
+}
+
 /// Text of stdout and stderr, for assertion messages.
 pub fn text(output: &Output) -> (String, String) {
     (

@@ -3,13 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use recolab::data::{Dataset, SegmentThresholds, read_movies, read_ratings};
+use recolab::data::read_movies;
 use recolab::rng::SeedTree;
 use recolab::scenario::Scenario;
 use recolab::world::World;
 use recolab::world_export::DAY_ZERO_UNIX_SECS;
 
-use crate::harness::{read_tree, recolab, text};
+use crate::harness::{load_log, read_tree, recolab, text};
 
 /// A world small enough for a debug build, with folds for `recolab eval`.
 const TINY_WORLD: &str = r#"(
@@ -149,16 +149,7 @@ fn world_folder_reads_back_as_the_same_log() {
 
     // The readers `recolab eval --ratings` uses see the world's catalogue and log.
     let ratings_path = out.join("ratings.csv");
-    let rows = read_ratings(&ratings_path).unwrap();
-    let movie_rows = read_movies(&out.join("movies.csv")).unwrap();
-    let dataset = Dataset::from_rows(
-        "tiny",
-        &rows,
-        Some(&movie_rows),
-        &ratings_path,
-        SegmentThresholds::default(),
-    )
-    .unwrap();
+    let dataset = load_log(&ratings_path, &out.join("movies.csv"));
     assert_eq!(dataset.n_superseded, 0);
     assert_eq!(dataset.catalogue.len(), world.catalogue.len());
     for (read, m) in dataset.catalogue.movies.iter().zip(&world.catalogue.movies) {
