@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 
 use recolab::bandit::state::{Migration, migrate_file};
-use recolab::cost::{available_memory, estimate, human_bytes};
+use recolab::cost::{Estimate, available_memory, estimate, human_bytes};
 use recolab::data::{
     Dataset, LogShape, Quantiles, SegmentThresholds, log_shape, read_items, read_movies,
     read_qrels, read_ratings, read_run,
@@ -394,8 +394,7 @@ fn run_command(
     if let Some(seed) = seed {
         scenario = scenario.with_seed(seed);
     }
-    refuse_beyond_memory(path, &scenario, max_memory)?;
-    let cost = estimate(&scenario);
+    let cost = refuse_beyond_memory(path, &scenario, max_memory)?;
     if cost.seconds > LONG_RUN_SECS {
         // Said even with -q: a run of days is almost always a mistake in the scenario.
         eprintln!(
@@ -576,12 +575,13 @@ fn validate_command(path: &Path) -> anyhow::Result<ExitCode> {
 }
 
 /// Refuses, before anything is allocated or written, a scenario whose memory estimate
-/// exceeds `max_memory` or, without it, the machine's available memory.
+/// exceeds `max_memory` or, without it, the machine's available memory; returns the
+/// estimate otherwise.
 fn refuse_beyond_memory(
     path: &Path,
     scenario: &Scenario,
     max_memory: Option<f64>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Estimate> {
     let budget = max_memory.or_else(available_memory);
     let e = estimate(scenario);
     if let Some(budget) = budget
@@ -610,7 +610,7 @@ fn refuse_beyond_memory(
             }
         );
     }
-    Ok(())
+    Ok(e)
 }
 
 /// Estimated seconds above which `run` warns before it starts.

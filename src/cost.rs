@@ -86,61 +86,58 @@ impl Estimate {
     }
 }
 
-/// Expected warm-up ratings per user: the mean of the activity distribution, capped
-/// at the catalogue's size, evaluated at evenly spaced quantiles of the very function
-/// that draws it.
-fn mean_activity(pop: &PopulationSpec, n_movies: usize) -> f64 {
-    match &pop.activity {
-        ActivitySpec::LogNormal { .. } => {
-            let activity = Activity::new(&pop.activity, pop, n_movies);
-            let n = 2_000;
-            (0..n)
-                .map(|i| activity.log_normal_count((i as f64 + 0.5) / n as f64) as f64)
-                .sum::<f64>()
-                / n as f64
+/// Warm-up counts at 2,000 evenly spaced quantiles of a log-normal activity, from the
+/// very function that draws them; `None` with `activity: Segments`.
+fn activity_points(pop: &PopulationSpec, n_movies: usize) -> Option<Vec<usize>> {
+    matches!(pop.activity, ActivitySpec::LogNormal { .. }).then(|| {
+        let activity = Activity::new(&pop.activity, pop, n_movies);
+        let n = 2_000;
+        (0..n)
+            .map(|i| activity.log_normal_count((i as f64 + 0.5) / n as f64))
+            .collect()
+    })
+}
+
+/// Expected warm-up ratings per user (the mean of the activity distribution, capped at
+/// the catalogue's size) and mean visits per user per day (each segment's rate,
+/// weighted by its share of users).
+fn activity_and_visits(pop: &PopulationSpec, n_movies: usize) -> (f64, f64) {
+    let s = &pop.segments;
+    let segments = [&s.cold_start, &s.regular, &s.power];
+    let (mean, shares) = match (&pop.activity, activity_points(pop, n_movies)) {
+        (ActivitySpec::LogNormal { thresholds, .. }, Some(points)) => {
+            let n = points.len() as f64;
+            let mut shares = [0.0; 3];
+            for &count in &points {
+                let index = match thresholds.segment(count) {
+                    crate::world::Segment::ColdStart => 0,
+                    crate::world::Segment::Regular => 1,
+                    crate::world::Segment::Power => 2,
+                };
+                shares[index] += 1.0 / n;
+            }
+            (points.iter().sum::<usize>() as f64 / n, shares)
         }
-        ActivitySpec::Segments => {
-            let s = &pop.segments;
-            [&s.cold_start, &s.regular, &s.power]
+        _ => {
+            let mean = segments
                 .iter()
                 .map(|seg| {
                     let range = &seg.warm_up_interactions;
                     let mean = (range.min as f64 + range.max as f64) / 2.0;
                     seg.share * mean.min(n_movies as f64)
                 })
-                .sum()
+                .sum();
+            (mean, segments.map(|seg| seg.share))
         }
-    }
-}
-
-/// Mean visits per user per day: each segment's rate, weighted by its share of users.
-fn visits_per_day(pop: &PopulationSpec, n_movies: usize) -> f64 {
-    let s = &pop.segments;
-    let rates = [
-        s.cold_start.visits_per_day,
-        s.regular.visits_per_day,
-        s.power.visits_per_day,
-    ];
-    let shares = match &pop.activity {
-        ActivitySpec::LogNormal { thresholds, .. } => {
-            let activity = Activity::new(&pop.activity, pop, n_movies);
-            let n = 2_000;
-            let mut shares = [0.0; 3];
-            for i in 0..n {
-                let count = activity.log_normal_count((i as f64 + 0.5) / n as f64);
-                let index = match thresholds.segment(count) {
-                    crate::world::Segment::ColdStart => 0,
-                    crate::world::Segment::Regular => 1,
-                    crate::world::Segment::Power => 2,
-                };
-                shares[index] += 1.0 / n as f64;
-            }
-            shares
-        }
-        ActivitySpec::Segments => [s.cold_start.share, s.regular.share, s.power.share],
     };
-    // The per-user spread is log-normal with sd 0.3: its mean is e^(0.3²/2).
-    (0.045f64).exp() * rates.iter().zip(shares).map(|(r, s)| r * s).sum::<f64>()
+    // The per-user spread of visits is log-normal with sd 0.3: its mean is e^(0.3²/2).
+    let visits = (0.045f64).exp()
+        * segments
+            .iter()
+            .zip(shares)
+            .map(|(seg, share)| seg.visits_per_day * share)
+            .sum::<f64>();
+    (mean, visits)
 }
 
 /// Bytes of one arm's model.
@@ -168,7 +165,8 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     let dims = cat.n_content_dims as f64;
     let genres = cat.genres.len() as f64;
     let graph_links = (cat.people_per_movie + cat.keywords_per_movie) as f64;
-    let ratings = users * mean_activity(pop, cat.n_movies);
+    let (mean_activity, visits_per_day) = activity_and_visits(pop, cat.n_movies);
+    let ratings = users * mean_activity;
 
     let session = &spec.response.session;
     let p = session
@@ -180,8 +178,7 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     } else {
         ((1.0 - p.powf(max)) / (1.0 - p)).min(max)
     };
-    let requests =
-        users * visits_per_day(pop, cat.n_movies) * f64::from(spec.horizon.days) * session_length;
+    let requests = users * visits_per_day * f64::from(spec.horizon.days) * session_length;
 
     let mut arms: Vec<ArmSpec> = spec.stack.arms.clone();
     if spec.report.offline_users > 0 {

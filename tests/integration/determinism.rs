@@ -1,23 +1,9 @@
 //! Same scenario and seed ⇒ byte-identical report, whatever the thread count.
 
-use crate::harness::{read_tree, recolab, scenario, text};
+use crate::harness::{read_tree, recolab, scenario, succeed_into, text};
 
 fn run_smoke(out: &std::path::Path, threads: &str, extra: &[&str]) {
-    let scenario = scenario("smoke.ron");
-    let mut args = vec![
-        "run",
-        scenario.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let output = recolab(
-        &args,
-        &[("RAYON_NUM_THREADS", threads)],
-        out.parent().unwrap(),
-    );
-    assert!(output.status.success(), "run failed: {:?}", text(&output));
+    succeed_into("run", &scenario("smoke.ron"), out, threads, extra);
 }
 
 #[test]

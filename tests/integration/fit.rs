@@ -17,7 +17,7 @@ use recolab::rng::SeedTree;
 use recolab::scenario::Scenario;
 use recolab::world::World;
 
-use crate::harness::{load_log, recolab, text};
+use crate::harness::{load_log, recolab, succeed_into, text};
 
 /// A world small enough for a debug build: the default truth, with a lower rating
 /// midpoint and more noise than the default for the fit to find.
@@ -87,18 +87,7 @@ fn fit_cli(dir: &Path, threads: &str) -> (PathBuf, String, String) {
     let source = dir.join("source.ron");
     std::fs::write(&source, SOURCE_WORLD).unwrap();
     let world = dir.join("world");
-    let out = recolab(
-        &[
-            "world",
-            source.to_str().unwrap(),
-            "--out",
-            world.to_str().unwrap(),
-            "-q",
-        ],
-        &[],
-        dir,
-    );
-    assert!(out.status.success(), "{:?}", text(&out));
+    succeed_into("world", &source, &world, "2", &[]);
     let fitted = dir.join(format!("fitted-{threads}.ron"));
     let out = recolab(
         &[

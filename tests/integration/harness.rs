@@ -42,6 +42,29 @@ pub fn run_to(scenario: &Path, out: &Path, cwd: &Path) -> Output {
     )
 }
 
+/// `recolab COMMAND SCENARIO --out OUT -q EXTRA…` with `threads` rayon threads, in
+/// the scenario's folder; fails the test unless it succeeds.
+pub fn succeed_into(command: &str, scenario: &Path, out: &Path, threads: &str, extra: &[&str]) {
+    let mut args = vec![
+        command,
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    let output = recolab(
+        &args,
+        &[("RAYON_NUM_THREADS", threads)],
+        scenario.parent().unwrap(),
+    );
+    assert!(
+        output.status.success(),
+        "{command} failed: {:?}",
+        text(&output)
+    );
+}
+
 /// A rating log and its movies file, read as `recolab eval --ratings` reads them.
 pub fn load_log(ratings: &Path, movies: &Path) -> recolab::data::Dataset {
     use recolab::data::{Dataset, SegmentThresholds, read_movies, read_ratings};

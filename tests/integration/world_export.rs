@@ -9,7 +9,7 @@ use recolab::scenario::Scenario;
 use recolab::world::World;
 use recolab::world_export::DAY_ZERO_UNIX_SECS;
 
-use crate::harness::{load_log, read_tree, recolab, text};
+use crate::harness::{load_log, read_tree, recolab, succeed_into, text};
 
 /// A world small enough for a debug build, with folds for `recolab eval`.
 const TINY_WORLD: &str = r#"(
@@ -30,18 +30,17 @@ fn tiny_scenario(dir: &Path) -> PathBuf {
 
 /// Runs `recolab world` on `scenario` into `out` with `threads` rayon threads.
 fn export(scenario: &Path, out: &Path, threads: &str) {
-    let output = recolab(
-        &[
-            "world",
-            scenario.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-        &[("RAYON_NUM_THREADS", threads)],
-        scenario.parent().unwrap(),
-    );
-    assert!(output.status.success(), "world failed: {:?}", text(&output));
+    succeed_into("world", scenario, out, threads, &[]);
+}
+
+/// The tiny world exported into `dir/world`, and the same world generated in-process.
+fn exported_tiny_world(dir: &Path) -> (PathBuf, World) {
+    let path = tiny_scenario(dir);
+    let out = dir.join("world");
+    export(&path, &out, "2");
+    let scenario = Scenario::from_file(&path).unwrap();
+    let world = World::generate(&scenario, &SeedTree::new(scenario.spec().seed));
+    (out, world)
 }
 
 #[test]
@@ -79,11 +78,7 @@ fn world_files_are_byte_identical_across_runs_and_thread_counts() {
 #[test]
 fn world_files_hold_the_world_in_movielens_layout() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tiny_scenario(tmp.path());
-    let out = tmp.path().join("world");
-    export(&path, &out, "2");
-    let scenario = Scenario::from_file(&path).unwrap();
-    let world = World::generate(&scenario, &SeedTree::new(scenario.spec().seed));
+    let (out, world) = exported_tiny_world(tmp.path());
 
     let ratings = std::fs::read_to_string(out.join("ratings.csv")).unwrap();
     let mut lines = ratings.lines();
@@ -141,11 +136,8 @@ fn world_files_hold_the_world_in_movielens_layout() {
 #[test]
 fn world_folder_reads_back_as_the_same_log() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tiny_scenario(tmp.path());
-    let out = tmp.path().join("world");
-    export(&path, &out, "2");
-    let scenario = Scenario::from_file(&path).unwrap();
-    let world = World::generate(&scenario, &SeedTree::new(scenario.spec().seed));
+    let (out, world) = exported_tiny_world(tmp.path());
+    let path = tmp.path().join("tiny.ron");
 
     // The readers `recolab eval --ratings` uses see the world's catalogue and log.
     let ratings_path = out.join("ratings.csv");
