@@ -94,11 +94,44 @@ fn requests(c: &mut Criterion) {
         .map(|(u, h)| (h.len(), u as u32))
         .collect();
     lengths.sort_unstable();
-    let user = UserId(lengths[lengths.len() / 2].1);
-    let mut seen = by_user[user.index()].clone();
-    seen.sort_unstable();
+    let k = scenario.spec().stack.slate_size;
+    let list_len = k * recolab::sim::POOL_FACTOR;
     let context = context();
     let recent = vec![0u16; world.catalogue.genre_names.len()];
+    // The median history, and the 90th percentile: requests come from active users
+    // more often than users are active (sessions weigh toward long histories).
+    let mut group = c.benchmark_group("recommend");
+    for (label, q) in [("p50", 0.5), ("p90", 0.9)] {
+        let (len, u) = lengths[((lengths.len() - 1) as f64 * q) as usize];
+        let user = UserId(u);
+        let mut seen = by_user[user.index()].clone();
+        seen.sort_unstable();
+        let request = Request {
+            user,
+            context: &context,
+            seen: &seen,
+            time_secs: 0,
+            session_position: 1,
+            recent_genre_counts: &recent,
+        };
+        for (a, spec) in specs.iter().enumerate() {
+            let arm = arms.get(ArmId(a as u16));
+            let mut rng = stream(42, Purpose::Arm, 0, a as u64);
+            let mut out = Vec::new();
+            group.bench_function(
+                BenchmarkId::new(spec.name(), format!("history={label}({len})/n={list_len}")),
+                |b| {
+                    b.iter(|| arm.recommend(black_box(&request), list_len, &mut rng, &mut out));
+                },
+            );
+        }
+    }
+    group.finish();
+
+    let (_, u) = lengths[(lengths.len() - 1) / 2];
+    let user = UserId(u);
+    let mut seen = by_user[user.index()].clone();
+    seen.sort_unstable();
     let request = Request {
         user,
         context: &context,
@@ -107,22 +140,6 @@ fn requests(c: &mut Criterion) {
         session_position: 1,
         recent_genre_counts: &recent,
     };
-    let k = scenario.spec().stack.slate_size;
-    let list_len = k * recolab::sim::POOL_FACTOR;
-
-    let mut group = c.benchmark_group("recommend");
-    for (a, spec) in specs.iter().enumerate() {
-        let arm = arms.get(ArmId(a as u16));
-        let mut rng = stream(42, Purpose::Arm, 0, a as u64);
-        let mut out = Vec::new();
-        group.bench_function(
-            BenchmarkId::new(spec.name(), format!("n={list_len}")),
-            |b| {
-                b.iter(|| arm.recommend(black_box(&request), list_len, &mut rng, &mut out));
-            },
-        );
-    }
-    group.finish();
 
     let mut diversity = DiversitySpec::default();
     diversity.popularity_dampening.enabled = true;

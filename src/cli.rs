@@ -429,7 +429,7 @@ fn run_command(
             Stage::Offline => {
                 let r = writeln!(
                     err,
-                    "recolab: world ready in {:.1?}; training every arm offline …",
+                    "recolab: world ready in {:.1?}; training every arm (offline table and day-0 models) …",
                     stage_started.elapsed()
                 );
                 stage_started = Instant::now();

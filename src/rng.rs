@@ -49,6 +49,13 @@ pub enum Purpose {
     ContentViewsShared = 12,
     /// Training randomness of an arm (SGD order, initial factors); unit = arm index.
     ArmTraining = 13,
+    /// Randomness of one arm for one request of the replay (random arm draws, graph
+    /// walks); unit = user · 2^16 + arm, position = the user's request ordinal
+    /// ([`SeedTree::request_stream`]).
+    ArmRequest = 14,
+    /// Fingerprint walks of the graph arm; unit = arm unit · 2^32 + movie, position =
+    /// the build (fit 0, then one per update).
+    GraphWalks = 15,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.
@@ -99,6 +106,17 @@ impl SeedTree {
     #[must_use]
     pub fn stream(&self, purpose: Purpose, unit: u64) -> ChaCha8Rng {
         stream(self.seed, purpose, self.replicate, unit)
+    }
+
+    /// The stream of `purpose` for `unit`, started at the `ordinal`-th slice of 2^36
+    /// words (2^38 bytes): one independent slice per request of a user, so a
+    /// request's draws depend on which request it is, never on what was computed
+    /// before it or on which thread computes it.
+    #[must_use]
+    pub fn request_stream(&self, purpose: Purpose, unit: u64, ordinal: u32) -> ChaCha8Rng {
+        let mut rng = self.stream(purpose, unit);
+        rng.set_word_pos(u128::from(ordinal) << 36);
+        rng
     }
 }
 

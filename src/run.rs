@@ -266,9 +266,6 @@ pub fn run_with(
             Some(BanditStateFile::read(path)?.to_slots(path, &arms, &fresh)?)
         }
     };
-    let options = ReplayOptions {
-        resume: resumed.as_deref(),
-    };
     let dir = ReportDir::create(out_dir)?;
     on_stage(Stage::World);
     let world = World::generate(scenario, &seeds);
@@ -287,7 +284,17 @@ pub fn run_with(
         }
     }
     on_stage(Stage::Offline);
-    let offline = offline_table::evaluate(scenario, &seeds, &world)?;
+    // The offline table and the replay's day-0 fit are independent: on two cores the
+    // two longest trainings (each an SVD) run side by side.
+    let (offline, fitted) = rayon::join(
+        || offline_table::evaluate(scenario, &seeds, &world),
+        || sim::fit_arms(scenario, &seeds, &world),
+    );
+    let offline = offline?;
+    let options = ReplayOptions {
+        resume: resumed.as_deref(),
+        fitted: Some(fitted.map_err(|e| dir.io_error(report::EVENTS_FILE, e))?),
+    };
     let mut progress = |p: Progress| on_stage(Stage::Day(p));
     let outcome = if scenario.spec().report.event_log {
         let mut sink = EventLog::create(&dir.path(report::EVENTS_FILE))?;

@@ -48,6 +48,13 @@ impl RetrainSchedule {
         }
     }
 
+    /// When the next update falls due (`SimSecs::MAX` when never): requests before it
+    /// are served by the current models.
+    #[must_use]
+    pub fn next_at(&self) -> SimSecs {
+        self.next_secs
+    }
+
     /// If an update is due at or before `now`, its scheduled time (and the schedule
     /// moves on); call repeatedly until `None` to catch up on idle periods.
     pub fn due(&mut self, now: SimSecs) -> Option<SimSecs> {

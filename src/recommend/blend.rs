@@ -77,7 +77,9 @@ pub fn blend_normalised(
             parts.push((scored.movie, input.weight * part, input.arm));
         }
     }
-    parts.sort_by_key(|p| (p.0, p.2));
+    // (movie, arm) pairs are distinct (an arm lists a movie once), so an unstable
+    // sort gives the one order.
+    parts.sort_unstable_by_key(|p| (p.0, p.2));
     out.clear();
     let mut i = 0;
     while i < parts.len() {
@@ -97,8 +99,19 @@ pub fn blend_normalised(
             arm: best_arm,
         });
     }
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.movie.cmp(&b.movie)));
-    out.truncate(k);
+    // Only the best k are kept: select them, then sort those (the order is total, so
+    // this is the full sort's prefix).
+    let order =
+        |a: &BlendedItem, b: &BlendedItem| b.score.total_cmp(&a.score).then(a.movie.cmp(&b.movie));
+    if k == 0 {
+        out.clear();
+        return;
+    }
+    if out.len() > k {
+        out.select_nth_unstable_by(k - 1, order);
+        out.truncate(k);
+    }
+    out.sort_unstable_by(order);
 }
 
 /// (mean, sd, lowest z) of a list's scores; `None` when the sd is 0 or not finite.
@@ -201,12 +214,27 @@ impl SlateBuilder {
         n: usize,
         out: &mut Vec<BlendedItem>,
     ) {
+        let lists = std::mem::take(&mut self.lists);
+        self.blend_from(&lists, weights, post, n, out);
+        self.lists = lists;
+    }
+
+    /// Blends `lists[a]` of each arm `a` of `weights` and post-processes the pool
+    /// into the slate of `n`.
+    pub fn blend_from(
+        &mut self,
+        lists: &[Vec<Scored>],
+        weights: &[(ArmId, f64)],
+        post: PostProcess<'_>,
+        n: usize,
+        out: &mut Vec<BlendedItem>,
+    ) {
         let inputs: Vec<Blend<'_>> = weights
             .iter()
             .map(|&(arm, weight)| Blend {
                 arm,
                 weight,
-                list: &self.lists[arm.index()],
+                list: &lists[arm.index()],
             })
             .collect();
         let pool_size = post.diversity.pool_size(n);

@@ -183,7 +183,8 @@ impl Diversity {
                 item.score += w * coverage.under_exposure(item.movie);
             }
         }
-        pool.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.movie.cmp(&b.movie)));
+        // Movies are distinct, so the order is total and an unstable sort is exact.
+        pool.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.movie.cmp(&b.movie)));
         match self.mmr_lambda {
             None => out.extend(pool.iter().take(k).copied()),
             Some(lambda) => self.mmr(pool, lambda, k, out),

@@ -40,9 +40,10 @@ use crate::interaction::Interaction;
 use crate::rng::ChaCha8Rng;
 use crate::scenario::spec::SimilarityKind;
 
+use super::accumulator::Accumulator;
 use super::history::Histories;
 use super::topn::TopN;
-use super::{Recommender, Request, Scored, TrainingData};
+use super::{ListReuse, Recommender, Request, Scored, TrainingData};
 
 /// Settings of item-based CF.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,8 +61,10 @@ pub struct ItemCfParams {
 pub struct ItemCf {
     params: ItemCfParams,
     histories: Histories,
-    /// Per movie: (neighbour, similarity), most similar first.
-    neighbours: Vec<Vec<(MovieId, f32)>>,
+    /// Movie m's (neighbour, similarity) pairs, most similar first, are
+    /// `neighbours[offsets[m]..offsets[m + 1]]`: one array, read in sequence.
+    offsets: Vec<usize>,
+    neighbours: Vec<(MovieId, f32)>,
 }
 
 impl ItemCf {
@@ -71,6 +74,7 @@ impl ItemCf {
         Self {
             params,
             histories: Histories::default(),
+            offsets: vec![0],
             neighbours: Vec::new(),
         }
     }
@@ -78,15 +82,26 @@ impl ItemCf {
     /// The neighbours of a movie, most similar first.
     #[must_use]
     pub fn neighbours_of(&self, movie: MovieId) -> &[(MovieId, f32)] {
-        self.neighbours
-            .get(movie.index())
-            .map_or(&[], Vec::as_slice)
+        match (
+            self.offsets.get(movie.index()),
+            self.offsets.get(movie.index() + 1),
+        ) {
+            (Some(&from), Some(&to)) => &self.neighbours[from..to],
+            _ => &[],
+        }
     }
 
     /// Rebuilds histories and similarity lists from a log.
     pub fn fit_log(&mut self, n_users: usize, n_movies: usize, log: &[Interaction]) {
         self.histories = Histories::from_log(n_users, log);
-        self.neighbours = self.similarities(n_movies);
+        let lists = self.similarities(n_movies);
+        self.offsets = Vec::with_capacity(n_movies + 1);
+        self.offsets.push(0);
+        self.neighbours = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        for list in lists {
+            self.neighbours.extend(list);
+            self.offsets.push(self.neighbours.len());
+        }
     }
 
     fn similarities(&self, n_movies: usize) -> Vec<Vec<(MovieId, f32)>> {
@@ -175,6 +190,12 @@ impl Recommender for ItemCf {
         "item_cf"
     }
 
+    fn list_reuse(&self) -> ListReuse {
+        // Neighbours / vectors / the catalogue change only at `fit`; the rest is the
+        // user's own history.
+        ListReuse::WhileUserUnchanged
+    }
+
     fn fit(&mut self, data: &TrainingData<'_>) {
         self.fit_log(
             data.population.len(),
@@ -196,26 +217,26 @@ impl Recommender for ItemCf {
     ) {
         // Accumulate over the history's neighbour lists in history order (the order
         // of a dense scan, so sums match it bit for bit); only touched movies are
-        // candidates.
-        let mut acc = vec![0f32; self.neighbours.len()];
-        let mut touched: Vec<MovieId> = Vec::new();
-        for e in self.histories.of(request.user) {
-            for &(j, sim) in self.neighbours_of(e.movie) {
-                let slot = &mut acc[j.index()];
-                if *slot == 0.0 {
-                    touched.push(j);
+        // candidates, seen ones excluded up front.
+        thread_local! {
+            static SUMS: std::cell::RefCell<Accumulator<f32>> = std::cell::RefCell::default();
+        }
+        SUMS.with_borrow_mut(|acc| {
+            acc.prepare(self.offsets.len() - 1);
+            acc.exclude(request.seen);
+            for e in self.histories.of(request.user) {
+                for &(j, sim) in self.neighbours_of(e.movie) {
+                    acc.add(j.0, e.weight * sim);
                 }
-                *slot += e.weight * sim;
             }
-        }
-        let mut top = TopN::new(n);
-        for movie in touched {
-            let score = std::mem::take(&mut acc[movie.index()]);
-            if score > 0.0 && !request.has_seen(movie) {
-                top.push(movie, f64::from(score));
-            }
-        }
-        top.finish(out);
+            let mut top = TopN::new(n);
+            acc.drain(request.seen, |movie, score| {
+                if score > 0.0 {
+                    top.push(movie, f64::from(score));
+                }
+            });
+            top.finish(out);
+        });
     }
 }
 

@@ -26,7 +26,7 @@ use crate::world::Catalogue;
 
 use super::history::Histories;
 use super::topn::TopN;
-use super::{Recommender, Request, Scored, TrainingData};
+use super::{ListReuse, Recommender, Request, Scored, TrainingData};
 
 /// Settings of the long-tail arm.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -132,6 +132,12 @@ impl LongTail {
 impl Recommender for LongTail {
     fn name(&self) -> &'static str {
         "long_tail"
+    }
+
+    fn list_reuse(&self) -> ListReuse {
+        // Neighbours / vectors / the catalogue change only at `fit`; the rest is the
+        // user's own history.
+        ListReuse::WhileUserUnchanged
     }
 
     fn fit(&mut self, data: &TrainingData<'_>) {

@@ -20,6 +20,7 @@
 //! [`SlateBuilder::contextual_recommendations`] blends chosen arms and applies the
 //! [`Diversity`] post-processing.
 
+mod accumulator;
 mod blend;
 mod diversity;
 mod embeddings;
@@ -41,7 +42,7 @@ pub use blend::{
 };
 pub use diversity::{CoverageTracker, Diversity};
 pub use embeddings::{Embeddings, view_vectors};
-pub use graph::{Graph, GraphArm, GraphParams, NodeHash, NodeHasher, pagerank};
+pub use graph::{Csr, Graph, GraphArm, GraphParams, WalkStreams, pagerank};
 pub use item_cf::{ItemCf, ItemCfParams};
 pub use long_tail::{LongTail, LongTailParams};
 pub use oracle::{Oracle, Truth};
@@ -142,6 +143,31 @@ pub trait Recommender: Send + Sync {
     fn reads_truth(&self) -> bool {
         false
     }
+
+    /// How long the arm's list for a user stays the same apart from the movies the
+    /// user watches meanwhile (which a reused, longer list drops): see [`ListReuse`].
+    fn list_reuse(&self) -> ListReuse {
+        ListReuse::UntilUpdate
+    }
+}
+
+/// How long an arm's list for a user may be reused ([`crate::sim`]'s list cache).
+///
+/// A reused list is exact, never an approximation: every arm ranks by a total order
+/// (score, then movie id), so dropping newly seen movies from a list computed
+/// longer gives the list the arm would compute afresh, as long as enough remain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListReuse {
+    /// Never: the arm draws anew per request (random) or reads the request's context
+    /// (oracle).
+    Never,
+    /// Until the next `fit` or `update`: the list depends on the whole model (factors,
+    /// counts, fingerprints), which every update changes.
+    UntilUpdate,
+    /// Until an update brings the user's own new interactions (or the next `fit`):
+    /// the list depends only on the user's history and on parts of the model that
+    /// only `fit` changes (item neighbours, content vectors, the catalogue).
+    WhileUserUnchanged,
 }
 
 /// Movie ids by descending vote count (ties: lower id): the cold-start fallback.
@@ -158,8 +184,9 @@ pub fn popularity_order(catalogue: &Catalogue) -> Vec<MovieId> {
     order
 }
 
-/// Writes the first `n` unseen movies of `order` with scores −rank (a fallback list
-/// for users an arm cannot personalise for).
+/// Writes the first `n` unseen movies of `order` with scores −(position in `order`)
+/// (a fallback list for users an arm cannot personalise for). Scores do not depend on
+/// what is excluded, so a longer list with some movies dropped is the shorter list.
 pub fn fill_by_popularity(
     order: &[MovieId],
     request: &Request<'_>,
@@ -170,9 +197,9 @@ pub fn fill_by_popularity(
     out.extend(
         order
             .iter()
-            .filter(|&&m| !request.has_seen(m))
-            .take(n)
             .enumerate()
+            .filter(|&(_, &m)| !request.has_seen(m))
+            .take(n)
             .map(|(rank, &movie)| Scored {
                 movie,
                 score: -(rank as f64),
@@ -285,15 +312,22 @@ impl<'a> ArmFactory<'a> {
             },
             &ArmSpec::Graph {
                 restart_probability,
-                walks,
+                walks_per_movie,
+                fingerprint,
                 max_seeds,
             } => Box::new(GraphArm::new(
                 GraphParams {
                     restart_probability,
-                    walks,
+                    walks_per_movie,
+                    fingerprint,
                     max_seeds,
                 },
                 catalogue,
+                WalkStreams {
+                    seeds: self.seeds,
+                    arm: unit,
+                    builds: 0,
+                },
             )),
             &ArmSpec::LongTail {
                 max_votes,

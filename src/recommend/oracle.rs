@@ -18,7 +18,7 @@ use crate::rng::ChaCha8Rng;
 use crate::world::{Catalogue, MovieTruth, ResponseModel, Situation, UserTaste, World};
 
 use super::topn::TopN;
-use super::{Recommender, Request, Scored, TrainingData};
+use super::{ListReuse, Recommender, Request, Scored, TrainingData};
 
 /// The hidden truth the oracle reads, shared (cloned once from the world).
 #[derive(Clone, Debug)]
@@ -91,6 +91,10 @@ impl Recommender for Oracle {
     }
 
     fn fit(&mut self, _data: &TrainingData<'_>) {}
+
+    fn list_reuse(&self) -> ListReuse {
+        ListReuse::Never
+    }
 
     fn update(&mut self, _data: &TrainingData<'_>, _new: &[Interaction]) {}
 

@@ -7,7 +7,7 @@ use crate::interaction::Interaction;
 use crate::rng::ChaCha8Rng;
 use crate::world::Catalogue;
 
-use super::{Recommender, Request, Scored, TrainingData};
+use super::{ListReuse, Recommender, Request, Scored, TrainingData};
 
 /// Recommends unseen movies uniformly at random.
 ///
@@ -37,6 +37,10 @@ impl Recommender for RandomArm {
 
     fn fit(&mut self, data: &TrainingData<'_>) {
         *self = Self::new(data.catalogue);
+    }
+
+    fn list_reuse(&self) -> ListReuse {
+        ListReuse::Never
     }
 
     fn update(&mut self, _data: &TrainingData<'_>, _new: &[Interaction]) {}

@@ -163,19 +163,33 @@ impl Svd {
         let lr = self.params.learning_rate as f32;
         let reg = self.params.regularisation as f32;
         let mu = self.mu as f32;
-        let mut order: Vec<u32> = (0..ratings.len() as u32).collect();
-        for _ in 0..epochs {
-            for i in (1..order.len()).rev() {
-                let j = self.rng.random_range(0..=i);
-                order.swap(i, j);
+        // SGD order: one full Fisher–Yates shuffle of the ratings themselves, then
+        // before each later epoch the chunks of `CHUNK` are visited in a fresh random
+        // order and each chunk is reshuffled in place. The pass reads ratings in
+        // sequence and every shuffle stays in cache; a gather through a shuffled
+        // index, or a full reshuffle per epoch, spent most of training waiting on
+        // memory.
+        const CHUNK: usize = 4_096;
+        let mut order: Vec<(u32, u32, f32)> = ratings.to_vec();
+        shuffle(&mut order, &mut self.rng);
+        let mut chunks: Vec<usize> = (0..order.len().div_ceil(CHUNK)).collect();
+        for epoch in 0..epochs {
+            if epoch > 0 {
+                shuffle(&mut chunks, &mut self.rng);
+                for &c in &chunks {
+                    let end = ((c + 1) * CHUNK).min(order.len());
+                    shuffle(&mut order[c * CHUNK..end], &mut self.rng);
+                }
             }
-            for &index in &order {
-                let (u, m, r) = ratings[index as usize];
+            let visit = chunks.iter().flat_map(|&c| {
+                let end = ((c + 1) * CHUNK).min(order.len());
+                order[c * CHUNK..end].iter().copied()
+            });
+            for (u, m, r) in visit {
                 let (u, m) = (u as usize, m as usize);
                 let pu = &mut self.p[u * k..(u + 1) * k];
                 let qi = &mut self.q[m * k..(m + 1) * k];
-                let dot: f32 = pu.iter().zip(qi.iter()).map(|(a, b)| a * b).sum();
-                let e = r - (mu + self.user_bias[u] + self.item_bias[m] + dot);
+                let e = r - (mu + self.user_bias[u] + self.item_bias[m] + dot(pu, qi));
                 self.user_bias[u] += lr * (e - reg * self.user_bias[u]);
                 self.item_bias[m] += lr * (e - reg * self.item_bias[m]);
                 for (a, b) in pu.iter_mut().zip(qi.iter_mut()) {
@@ -210,13 +224,20 @@ impl Svd {
 
     /// Scores every unseen movie by unclamped predicted rating into `top`.
     ///
-    /// Exact, but not a full scan: blocks are visited best bound first, a block whose
-    /// score bound ([`ItemFactorBlocks::upper_bound`]) cannot beat the current n-th
-    /// best is skipped, and the scan stops when no later block can. The rest are
-    /// scored four movies per pass, bit-identical to `b_i + dot(p_u, q_i)`; only
-    /// scores at or above a conservative f32 floor reach the heap. Tested against
-    /// [`Svd::full_scan`].
+    /// Exact, but not a full scan: [`ItemFactorBlocks::scan`] skips blocks whose score
+    /// bound cannot beat the current n-th best. Tested against [`Svd::full_scan`].
     pub(crate) fn scan(&self, request: &Request<'_>, top: &mut TopN) {
+        self.scan_where(request, top, |_| true);
+    }
+
+    /// [`Svd::scan`] over the movies `keep` accepts; `keep` is asked only about
+    /// movies whose score would enter `top`, so an expensive test runs rarely.
+    pub(crate) fn scan_where(
+        &self,
+        request: &Request<'_>,
+        top: &mut TopN,
+        keep: impl FnMut(MovieId) -> bool,
+    ) {
         let u = request.user.index();
         if u >= self.user_bias.len() {
             return;
@@ -224,33 +245,7 @@ impl Svd {
         let k = self.params.factors;
         let base = self.mu + f64::from(self.user_bias[u]);
         let pu = &self.p[u * k..(u + 1) * k];
-        let p_norm = norm(pu);
-        let blocks = &self.blocks;
-        let mut threshold = top.threshold();
-        let mut floor = score_floor(threshold, base);
-        for block in 0..blocks.n_blocks() {
-            if let Some(t) = threshold {
-                if base + blocks.rest_upper_bound(block, p_norm) < t {
-                    break;
-                }
-                if base + blocks.upper_bound(block, p_norm) < t {
-                    continue;
-                }
-            }
-            let scores = blocks.scores(block, pu);
-            if !scores.iter().any(|&s| s >= floor) {
-                continue;
-            }
-            for (&m, &s) in blocks.movies(block).iter().zip(&scores) {
-                let movie = MovieId(m);
-                // −∞ (padding lanes, diverged factors) never enters; NaN fails `>=`.
-                if s >= floor && s > f32::NEG_INFINITY && !request.has_seen(movie) {
-                    top.push(movie, base + f64::from(s));
-                    threshold = top.threshold();
-                    floor = score_floor(threshold, base);
-                }
-            }
-        }
+        self.blocks.scan(base, pu, request.seen, top, keep);
     }
 
     /// The same ranking by scoring every movie one dot product at a time (the
@@ -272,22 +267,11 @@ impl Svd {
     }
 }
 
-/// An f32 score floor: every `s < floor` has `base + f64::from(s) < threshold`, so
-/// the heap would reject it; −∞ while the heap is not full.
-///
-/// The margin of 10⁻⁶ of the magnitudes dwarfs both the f64 rounding (≈ 10⁻¹⁶) and
-/// the f32 rounding of the floor itself (2⁻²⁴ ≈ 6·10⁻⁸), so the filter only drops
-/// items the heap would drop.
-fn score_floor(threshold: Option<f64>, base: f64) -> f32 {
-    let Some(t) = threshold else {
-        return f32::NEG_INFINITY;
-    };
-    let margin = 1e-6 * (t.abs() + base.abs());
-    let floor = (t - base - margin) as f32;
-    if floor.is_nan() {
-        f32::NEG_INFINITY
-    } else {
-        floor
+/// Fisher–Yates shuffle from `rng`.
+fn shuffle<T>(items: &mut [T], rng: &mut ChaCha8Rng) {
+    for i in (1..items.len()).rev() {
+        let j = rng.random_range(0..=i);
+        items.swap(i, j);
     }
 }
 

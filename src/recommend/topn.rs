@@ -1,46 +1,32 @@
 //! Keeping the best `n` scored movies of a scan without sorting the whole scan.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 use crate::ids::MovieId;
 
 use super::Scored;
 
-/// Order where the *worse* item is greater: lower score, then higher movie id.
-#[derive(Clone, Copy, Debug)]
-struct Worse(Scored);
-
-impl PartialEq for Worse {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Worse {}
-
-impl PartialOrd for Worse {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Worse {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .0
-            .score
-            .total_cmp(&self.0.score)
-            .then(self.0.movie.cmp(&other.0.movie))
-    }
+/// The order of a ranking: higher score first (`f64::total_cmp`), then lower movie id.
+#[inline]
+fn rank_order(a: &Scored, b: &Scored) -> Ordering {
+    b.score.total_cmp(&a.score).then(a.movie.cmp(&b.movie))
 }
 
 /// The best `n` items pushed so far, ordered by score descending, ties by lower movie
 /// id — a total order, so the result never depends on push order.
+///
+/// Items collect in a buffer of up to `2n`; when it fills (and once when the first
+/// `n` are in), a linear-time selection keeps the best `n` and their worst becomes
+/// the cut that later items must beat.
+/// Most of a scan loses to the cut with one comparison, and the selection's cost
+/// spreads over the `n` pushes between two of them: O(1) amortised per push, where a
+/// binary heap pays a sift per accepted item.
 #[derive(Clone, Debug)]
 pub(crate) struct TopN {
     n: usize,
-    heap: BinaryHeap<Worse>,
+    items: Vec<Scored>,
+    /// The n-th best item as of the last selection.
+    cut: Option<Scored>,
 }
 
 impl TopN {
@@ -48,13 +34,16 @@ impl TopN {
     pub(crate) fn new(n: usize) -> Self {
         Self {
             n,
-            heap: BinaryHeap::with_capacity(n + 1),
+            items: Vec::with_capacity(2 * n),
+            cut: None,
         }
     }
 
-    /// The score an item must beat to enter, once full (`None` while not full).
+    /// A score that every item must reach to enter, once `n` items were seen (`None`
+    /// before): an item scoring below it can never be among the best `n`. It may lag
+    /// behind the exact n-th best score, never exceed it.
     pub(crate) fn threshold(&self) -> Option<f64> {
-        (self.heap.len() == self.n).then(|| self.heap.peek().map_or(f64::INFINITY, |w| w.0.score))
+        self.cut.map(|c| c.score)
     }
 
     /// Offers one item.
@@ -63,31 +52,37 @@ impl TopN {
         if self.n == 0 {
             return;
         }
-        let item = Worse(Scored { movie, score });
-        if self.heap.len() < self.n {
-            self.heap.push(item);
-            return;
-        }
-        // Fast reject on plain floats: most of a scan loses to the current worst.
-        let worst = self.heap.peek().expect("full and n > 0").0;
-        if score < worst.score || (score == worst.score && movie > worst.movie) {
-            return;
-        }
-        if let Some(mut worst) = self.heap.peek_mut()
-            && item < *worst
+        let item = Scored { movie, score };
+        if let Some(cut) = &self.cut
+            && rank_order(&item, cut) != Ordering::Less
         {
-            *worst = item;
+            return;
+        }
+        self.items.push(item);
+        // The first selection comes as soon as n items are in, so the cut exists
+        // from then on.
+        if self.items.len() >= 2 * self.n || (self.cut.is_none() && self.items.len() == self.n) {
+            self.select();
         }
     }
 
+    /// Keeps the best `n` of the buffer (which holds at least `n`); the worst of them
+    /// becomes the cut.
+    fn select(&mut self) {
+        let n = self.n;
+        self.items.select_nth_unstable_by(n - 1, rank_order);
+        self.items.truncate(n);
+        self.cut = Some(self.items[n - 1]);
+    }
+
     /// Writes the selection into `out`, best first.
-    pub(crate) fn finish(self, out: &mut Vec<Scored>) {
-        // The order is total (no two items compare equal), so any sort gives the
-        // same list; pattern-defeating quicksort beats the heap's own heapsort.
-        let mut items = self.heap.into_vec();
-        items.sort_unstable();
+    pub(crate) fn finish(mut self, out: &mut Vec<Scored>) {
+        if self.items.len() > self.n {
+            self.select();
+        }
+        self.items.sort_unstable_by(rank_order);
         out.clear();
-        out.extend(items.into_iter().map(|w| w.0));
+        out.extend_from_slice(&self.items);
     }
 }
 
@@ -105,5 +100,46 @@ mod tests {
         top.finish(&mut out);
         let ids: Vec<u32> = out.iter().map(|s| s.movie.0).collect();
         assert_eq!(ids, [1, 9, 2]);
+    }
+
+    #[test]
+    fn matches_a_full_sort_whatever_the_push_order() {
+        // 500 items with many tied scores, pushed in three orders; the reference sorts
+        // everything by (score desc, id asc) and takes the first n.
+        let items: Vec<Scored> = (0..500u32)
+            .map(|i| Scored {
+                movie: MovieId((i * 7919) % 500),
+                score: f64::from((i * 31) % 17),
+            })
+            .collect();
+        for n in [0, 1, 3, 50, 499, 500, 700] {
+            let mut want = items.clone();
+            want.sort_by(rank_order);
+            want.truncate(n);
+            let mut orders = vec![items.clone(), items.clone(), items.clone()];
+            orders[1].reverse();
+            orders[2].sort_by(|a, b| rank_order(b, a));
+            for order in orders {
+                let mut top = TopN::new(n);
+                let mut floors_hold = true;
+                for s in &order {
+                    if let Some(t) = top.threshold() {
+                        // The floor never exceeds the exact n-th best seen so far.
+                        let mut seen: Vec<f64> = order
+                            .iter()
+                            .take_while(|x| !std::ptr::eq(*x, s))
+                            .map(|x| x.score)
+                            .collect();
+                        seen.sort_by(|a, b| b.total_cmp(a));
+                        floors_hold &= t <= seen[n - 1];
+                    }
+                    top.push(s.movie, s.score);
+                }
+                let mut out = Vec::new();
+                top.finish(&mut out);
+                assert_eq!(out, want, "n = {n}");
+                assert!(floors_hold, "n = {n}");
+            }
+        }
     }
 }

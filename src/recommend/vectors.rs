@@ -12,6 +12,12 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
+use crate::interaction::Interaction;
+
+use super::history::Histories;
+
 /// Why a vector file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum VectorFileError {
@@ -339,6 +345,81 @@ impl UnitVectors {
             }
         }
         (any && normalise(&mut mean)).then_some(mean)
+    }
+}
+
+/// Every user's content profile ([`UnitVectors::profile`] of their history), kept
+/// with the histories it was built from: built for all users at `fit`, rebuilt for
+/// the users of new interactions at `update`, read by every request.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UserProfiles {
+    dim: usize,
+    /// `n_users × dim`, row-major; rows of users without a profile are zero.
+    data: Vec<f32>,
+    present: Vec<bool>,
+}
+
+impl UserProfiles {
+    /// Profiles of every user of `histories`, in parallel over users.
+    #[must_use]
+    pub fn build(vectors: &UnitVectors, histories: &Histories) -> Self {
+        let dim = vectors.dim();
+        let n = histories.n_users();
+        let mut profiles = Self {
+            dim,
+            data: vec![0.0; n * dim],
+            present: vec![false; n],
+        };
+        profiles
+            .data
+            .par_chunks_mut(dim.max(1))
+            .zip(profiles.present.par_iter_mut())
+            .enumerate()
+            .for_each(|(u, (row, present))| {
+                *present = fill_profile(vectors, histories, u, row);
+            });
+        profiles
+    }
+
+    /// Rebuilds the profiles of the users of `new` from `histories` (which already
+    /// hold `new`).
+    pub fn refresh(&mut self, vectors: &UnitVectors, histories: &Histories, new: &[Interaction]) {
+        let mut users: Vec<usize> = new.iter().map(|i| i.user.index()).collect();
+        users.sort_unstable();
+        users.dedup();
+        if let Some(&last) = users.last()
+            && last >= self.present.len()
+        {
+            self.present.resize(last + 1, false);
+            self.data.resize((last + 1) * self.dim, 0.0);
+        }
+        for u in users {
+            let row = &mut self.data[u * self.dim..(u + 1) * self.dim];
+            self.present[u] = fill_profile(vectors, histories, u, row);
+        }
+    }
+
+    /// User `u`'s profile; `None` without a liked movie.
+    #[must_use]
+    pub fn of(&self, u: crate::ids::UserId) -> Option<&[f32]> {
+        let u = u.index();
+        (self.present.get(u) == Some(&true)).then(|| &self.data[u * self.dim..(u + 1) * self.dim])
+    }
+}
+
+/// Writes user `u`'s profile into `row`; false (and `row` zero) without one.
+fn fill_profile(vectors: &UnitVectors, histories: &Histories, u: usize, row: &mut [f32]) -> bool {
+    let user = crate::ids::UserId(u32::try_from(u).expect("user count fits u32"));
+    let history = histories.of(user);
+    match vectors.profile(history.iter().map(|e| (e.movie.index(), e.weight))) {
+        Some(p) => {
+            row.copy_from_slice(&p);
+            true
+        }
+        None => {
+            row.fill(0.0);
+            false
+        }
     }
 }
 

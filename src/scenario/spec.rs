@@ -1021,10 +1021,14 @@ pub enum ArmSpec {
         /// Restart probability α of the random walk. Default 0.15.
         #[serde(default = "arm_defaults::graph_restart")]
         restart_probability: f64,
-        /// Monte Carlo random walks per request; more is more exact and slower
-        /// (cost ∝ walks · (1 − α)/α steps). Default 2,000.
-        #[serde(default = "arm_defaults::graph_walks")]
-        walks: usize,
+        /// Monte Carlo random walks from each movie for its fingerprint, run for every
+        /// movie at fit and for movies that gain edges at each update; more is more
+        /// exact and slower (cost ∝ walks · (1 − α)/α steps per movie). Default 200.
+        #[serde(default = "arm_defaults::graph_walks_per_movie")]
+        walks_per_movie: usize,
+        /// Movies kept in each movie's fingerprint (its most visited). Default 100.
+        #[serde(default = "arm_defaults::graph_fingerprint")]
+        fingerprint: usize,
         /// Most recent liked movies used as restart nodes. Default 20.
         #[serde(default = "arm_defaults::graph_max_seeds")]
         max_seeds: usize,
@@ -1120,8 +1124,11 @@ mod arm_defaults {
     pub fn graph_restart() -> f64 {
         0.15
     }
-    pub fn graph_walks() -> usize {
-        2_000
+    pub fn graph_walks_per_movie() -> usize {
+        200
+    }
+    pub fn graph_fingerprint() -> usize {
+        100
     }
     pub fn graph_max_seeds() -> usize {
         20

@@ -146,7 +146,8 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
         }
         ArmSpec::Graph {
             restart_probability,
-            walks,
+            walks_per_movie,
+            fingerprint,
             max_seeds,
         } => {
             if c.finite(&f("restart_probability"), *restart_probability)
@@ -158,7 +159,8 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
                     "use a probability in (0, 1), e.g. 0.15",
                 );
             }
-            c.at_least(&f("walks"), *walks, 1);
+            c.at_least(&f("walks_per_movie"), *walks_per_movie, 1);
+            c.at_least(&f("fingerprint"), *fingerprint, 1);
             c.at_least(&f("max_seeds"), *max_seeds, 1);
         }
         ArmSpec::LongTail {

@@ -1,6 +1,7 @@
 //! The replay: simulated time, requests, responses, the event log.
 
 mod arrivals;
+mod candidates;
 mod event;
 mod outcome;
 mod regret;
@@ -15,7 +16,8 @@ pub use regret::{
     RegretCell, RegretLedger, RegretRow, RequestRegret, SlotRegret, SlotRegretSummary,
 };
 pub use replay::{
-    POOL_FACTOR, Progress, ReplayOptions, SlotPolicy, initial_policies, replay, replay_with,
+    MAX_GROUP, POOL_FACTOR, Progress, ReplayOptions, SlotPolicy, fit_arms, initial_policies,
+    replay, replay_with,
 };
 pub use sessions::{RETENTION_DAYS, SessionTallies, SessionTally};
 pub use tally::{ArmTally, Tally};

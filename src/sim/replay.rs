@@ -4,6 +4,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use rand::RngExt;
+use rayon::prelude::*;
 
 use crate::bandit::{BetaTable, Feedback, Policy, RewardRule, build_policy};
 use crate::experiment::Assigner;
@@ -11,15 +12,18 @@ use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
 use crate::pipeline::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
 use crate::recommend::{
-    ArmFactory, Arms, BlendedItem, CoverageTracker, Diversity, PostProcess, Request, SlateBuilder,
-    TrainingData,
+    ArmFactory, Arms, BlendedItem, CoverageTracker, Diversity, PostProcess, Request, Scored,
+    SlateBuilder, TrainingData,
 };
 use crate::rng::{ChaCha8Rng, Purpose, RngPosition, SeedTree};
 use crate::scenario::Scenario;
 use crate::world::context::{Calendar, EARLY_REQUESTS, SessionPhase, saturation_of};
-use crate::world::{Context, Situation, UserTaste, World};
+use crate::world::{Context, Situation, World};
 
 use super::arrivals::ArrivalProfile;
+use super::candidates::{
+    Candidates, KeptLists, ListKeys, Prepared, RegretInputs, Scratch, fill_utilities,
+};
 use super::event::{EventSink, RecommendationEvent};
 use super::outcome::{RunOutcome, VariantKey};
 use super::regret::RequestRegret;
@@ -27,6 +31,40 @@ use super::tally::Tally;
 
 /// Each arm proposes this many candidates per slate position before blending.
 pub const POOL_FACTOR: usize = 5;
+
+/// Most requests whose arm lists are computed together (bounds the memory of lists
+/// computed ahead).
+pub const MAX_GROUP: usize = 2_048;
+
+/// Everything that defines a request before the policy acts.
+#[derive(Clone, Copy)]
+struct Pending {
+    time: SimSecs,
+    user: u32,
+    position: u32,
+}
+
+/// The context of a request of `state`'s user.
+fn context_of(
+    calendar: &Calendar,
+    now: SimSecs,
+    position: u32,
+    segment: crate::world::Segment,
+    state: &UserState,
+) -> Context {
+    let top_genre = state.recent_genre_counts.iter().copied().max().unwrap_or(0);
+    Context {
+        daypart: calendar.daypart(now),
+        day_type: calendar.day_type(now),
+        segment,
+        saturation: saturation_of(usize::from(top_genre), state.recent.len()),
+        session_phase: if position <= EARLY_REQUESTS {
+            SessionPhase::Early
+        } else {
+            SessionPhase::Late
+        },
+    }
+}
 
 /// Progress of a replay, reported once per simulated day.
 #[derive(Clone, Copy, Debug)]
@@ -47,6 +85,12 @@ struct UserState {
     visits: u32,
     session_requests: u32,
     session_clicks: u32,
+    /// Requests served so far (addresses the arms' per-request streams).
+    requests: u32,
+    /// The arms' lists kept for reuse.
+    kept: KeptLists,
+    /// The model version at which the arms last took in this user's interactions.
+    revision: u32,
     arrivals: ChaCha8Rng,
     responses: ChaCha8Rng,
 }
@@ -71,11 +115,33 @@ pub struct SlotPolicy {
 }
 
 /// Options of [`replay_with`].
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Default)]
 pub struct ReplayOptions<'a> {
     /// Start every slot's policy from these states (same slots, arms and context keys,
     /// as [`crate::bandit::state`] checks) instead of from its prior.
     pub resume: Option<&'a [SlotPolicy]>,
+    /// The stack's arms already fitted on the warm-up log by [`fit_arms`] (so a caller
+    /// can fit them while it does other work); `None` fits them first.
+    pub fitted: Option<Arms>,
+}
+
+/// Pipeline steps 1–4 at day 0: every arm of the stack built and fitted on the
+/// warm-up log (model version 1).
+///
+/// # Errors
+///
+/// An embeddings arm's unreadable vector file, as `InvalidData`.
+pub fn fit_arms(scenario: &Scenario, seeds: &SeedTree, world: &World) -> std::io::Result<Arms> {
+    let spec = scenario.spec();
+    let factory = ArmFactory::new(world, *seeds, spec.context.fatigue.window);
+    let mut arms = Arms::build(&spec.stack.arms, &factory)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    arms.fit(&TrainingData {
+        catalogue: &world.catalogue,
+        population: &world.population,
+        interactions: &world.warm_up,
+    });
+    Ok(arms)
 }
 
 /// Runs the replay of `scenario` on `world`, sending every event to `sink`.
@@ -136,14 +202,10 @@ pub fn replay_with(
 
     // Pipeline step 1–4 at day 0: fit every arm on the warm-up log (version 1).
     let mut log: Vec<Interaction> = world.warm_up.clone();
-    let factory = ArmFactory::new(world, *seeds, window);
-    let mut arms = Arms::build(&spec.stack.arms, &factory)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-    arms.fit(&TrainingData {
-        catalogue,
-        population: &world.population,
-        interactions: &log,
-    });
+    let mut arms = match options.fitted {
+        Some(arms) => arms,
+        None => fit_arms(scenario, seeds, world)?,
+    };
     let arm_names = arms.names();
     let mut model_updates = vec![ModelUpdateLog {
         version: 1,
@@ -189,10 +251,15 @@ pub fn replay_with(
         .iter()
         .map(|u| slot_of(u.id))
         .collect();
-    let arm_rngs: Vec<ChaCha8Rng> = (0..arms.len())
-        .map(|a| seeds.stream(Purpose::Arm, a as u64))
-        .collect();
-    let mut slate_builder = SlateBuilder::new(spec.stack.blend, slate_size * POOL_FACTOR, arm_rngs);
+    let candidates = Candidates::new(
+        &arms,
+        *seeds,
+        slate_size * POOL_FACTOR,
+        world.population.len(),
+    );
+    let mut slate_builder =
+        SlateBuilder::new(spec.stack.blend, slate_size * POOL_FACTOR, Vec::new());
+    let mut version: u32 = 1;
     let mut coverage = CoverageTracker::new(catalogue.len());
 
     let mut users: Vec<UserState> = world
@@ -206,6 +273,9 @@ pub fn replay_with(
             visits: 0,
             session_requests: 0,
             session_clicks: 0,
+            requests: 0,
+            kept: KeptLists::default(),
+            revision: 1,
             arrivals: seeds.stream(Purpose::Arrivals, u64::from(u.id.0)),
             responses: seeds.stream(Purpose::Responses, u64::from(u.id.0)),
         })
@@ -238,11 +308,28 @@ pub fn replay_with(
     );
     let bucket_secs = i64::from(spec.report.timeseries_bucket_hours) * 3_600;
     let mut slate: Vec<BlendedItem> = Vec::with_capacity(slate_size);
-    let mut utilities: Vec<f64> = Vec::with_capacity(slate_size);
-    let mut experienced: Vec<f64> = Vec::with_capacity(slate_size);
-    let mut scratch: Vec<f64> = Vec::with_capacity(slate_size);
+    let mut scratch = Scratch::default();
     let mut request_id: u64 = 0;
     let mut day_reported: u32 = 0;
+    // With exact regret every arm lists for every request: the lists of requests
+    // before the next model update are computed ahead, in parallel over users.
+    let mut window_end = schedule.next_at().min(horizon_secs);
+    let mut ahead: Vec<Option<Box<Prepared>>> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut lists: Vec<Vec<Scored>> = vec![Vec::new(); arms.len()];
+    if regret_on {
+        ahead.resize_with(users.len(), || None);
+        pending.extend(
+            queue
+                .iter()
+                .filter(|r| r.0.0 < window_end)
+                .map(|r| Pending {
+                    time: r.0.0,
+                    user: r.0.1,
+                    position: r.0.2,
+                }),
+        );
+    }
 
     while let Some(Reverse((now, user_raw, position))) = queue.pop() {
         let user = UserId(user_raw);
@@ -267,6 +354,24 @@ pub fn replay_with(
             });
             last_update_secs = at;
             new_since_update = 0;
+            version += 1;
+            for i in new {
+                users[i.user.index()].revision = version;
+            }
+            window_end = schedule.next_at().min(horizon_secs);
+            pending.clear();
+            if regret_on {
+                pending.extend(
+                    queue
+                        .iter()
+                        .filter(|r| r.0.0 < window_end)
+                        .map(|r| Pending {
+                            time: r.0.0,
+                            user: r.0.1,
+                            position: r.0.2,
+                        }),
+                );
+            }
         }
         let day = u32::try_from(now / SECS_PER_DAY).expect("horizon fits u32 days");
         while day_reported < day {
@@ -279,23 +384,36 @@ pub fn replay_with(
         }
 
         let segment = world.population.users[u].segment;
+        let prepared = if regret_on {
+            if ahead[u].is_none() {
+                let current = Pending {
+                    time: now,
+                    user: user_raw,
+                    position,
+                };
+                let group = next_group(&mut pending, current);
+                let shared = Shared {
+                    world,
+                    candidates: &candidates,
+                    arms: &arms,
+                    calendar: &calendar,
+                    version,
+                    window,
+                    reward: &spec.stack.reward,
+                    slate_size,
+                };
+                prepare_group(&shared, &group, &mut users, &mut ahead);
+            }
+            ahead[u].take()
+        } else {
+            None
+        };
         let state = &mut users[u];
         if position == 1 {
             state.session_requests = 0;
             state.session_clicks = 0;
         }
-        let top_genre = state.recent_genre_counts.iter().copied().max().unwrap_or(0);
-        let context = Context {
-            daypart: calendar.daypart(now),
-            day_type: calendar.day_type(now),
-            segment,
-            saturation: saturation_of(usize::from(top_genre), state.recent.len()),
-            session_phase: if position <= EARLY_REQUESTS {
-                SessionPhase::Early
-            } else {
-                SessionPhase::Late
-            },
-        };
+        let context = context_of(&calendar, now, position, segment, state);
 
         let slot_index = user_slot[u];
         let slot = &mut slots[slot_index];
@@ -315,33 +433,10 @@ pub fn replay_with(
             fatigue_window: window,
         };
         let taste = &world.tastes[u];
-        if regret_on {
-            // Every arm recommends from its own stream before the policy chooses, so
-            // the oracle and the regret see exactly the slates that could be shown.
-            let all = (0..arms.len()).map(|a| ArmId(u16::try_from(a).expect("arm count fits u16")));
-            slate_builder.fill_lists(&arms, &request, all.clone());
-            for arm in all {
-                let list = slate_builder
-                    .list(arm)
-                    .iter()
-                    .take(slate_size)
-                    .map(|s| s.movie);
-                fill_utilities(
-                    world,
-                    taste,
-                    &situation,
-                    list,
-                    &mut utilities,
-                    &mut experienced,
-                );
-                arm_rewards[arm.index()] = world.response.expected_reward(
-                    &utilities,
-                    &experienced,
-                    taste.rater(),
-                    &spec.stack.reward,
-                    &mut scratch,
-                );
-            }
+        if let Some(prepared) = &prepared {
+            // Every arm listed before the policy chooses, so the oracle and the
+            // regret see exactly the slates that could be shown.
+            arm_rewards.copy_from_slice(&prepared.rewards);
             if slot.policy.reads_truth() {
                 slot.policy.observe_truth(&arm_rewards);
             }
@@ -359,33 +454,40 @@ pub fn replay_with(
             diversity: &slot.diversity,
             coverage: &coverage,
         };
-        if regret_on {
-            slate_builder.blend_lists(&weights, post, slate_size, &mut slate);
+        if let Some(prepared) = &prepared {
+            slate_builder.blend_from(&prepared.lists, &weights, post, slate_size, &mut slate);
         } else {
-            slate_builder.contextual_recommendations(
-                &arms, &request, &weights, post, slate_size, &mut slate,
-            );
+            for &(arm, _) in &weights {
+                candidates.list(
+                    &arms,
+                    arm,
+                    &request,
+                    state.requests,
+                    &mut state.kept,
+                    ListKeys {
+                        version,
+                        user_revision: state.revision,
+                    },
+                    &mut lists[arm.index()],
+                );
+            }
+            slate_builder.blend_from(&lists, &weights, post, slate_size, &mut slate);
         }
         coverage.record(&slate);
 
         let shown = slate.iter().map(|i| i.movie);
-        fill_utilities(
-            world,
-            taste,
-            &situation,
-            shown,
-            &mut utilities,
-            &mut experienced,
-        );
+        fill_utilities(world, taste, &situation, shown, &mut scratch);
         let movies: Vec<MovieId> = slate.iter().map(|i| i.movie).collect();
-        let expected_click = world.response.expected_click(&utilities, &mut scratch);
+        let expected_click = world
+            .response
+            .expected_click(&scratch.utilities, &mut scratch.work);
         let shown_reward = if regret_on {
             world.response.expected_reward(
-                &utilities,
-                &experienced,
+                &scratch.utilities,
+                &scratch.experienced,
                 taste.rater(),
                 &spec.stack.reward,
-                &mut scratch,
+                &mut scratch.work,
             )
         } else {
             0.0
@@ -393,10 +495,10 @@ pub fn replay_with(
         let response = world.response.respond(
             &mut state.responses,
             &movies,
-            &utilities,
-            &experienced,
+            &scratch.utilities,
+            &scratch.experienced,
             taste.rater(),
-            &mut scratch,
+            &mut scratch.work,
         );
 
         let credited_arm: Option<ArmId> = response.click.map(|(k, _)| slate[k].arm);
@@ -424,6 +526,7 @@ pub fn replay_with(
         }
 
         state.session_requests += 1;
+        state.requests += 1;
         if let Some((_, movie)) = response.click {
             state.session_clicks += 1;
             log.push(interaction(user, movie, InteractionKind::Click, 1.0, now));
@@ -522,15 +625,30 @@ pub fn replay_with(
             let t = now + (session.minutes_between_requests * 60.0).round() as SimSecs;
             if t < horizon_secs {
                 queue.push(Reverse((t, user_raw, position + 1)));
+                if regret_on && t < window_end {
+                    pending.push(Pending {
+                        time: t,
+                        user: user_raw,
+                        position: position + 1,
+                    });
+                }
             }
         } else {
             state.visits += 1;
+            candidates.end_session(&mut state.kept);
             let satisfaction = f64::from(state.session_clicks) / f64::from(state.session_requests);
             let rate = world.tastes[u].visits_per_day
                 * (1.0 + spec.response.retention.satisfaction_boost * satisfaction);
             let t = profile.next_visit(&mut state.arrivals, now, now + 1_800, rate);
             if t < horizon_secs {
                 queue.push(Reverse((t, user_raw, 1)));
+                if regret_on && t < window_end {
+                    pending.push(Pending {
+                        time: t,
+                        user: user_raw,
+                        position: 1,
+                    });
+                }
             }
         }
     }
@@ -554,31 +672,95 @@ pub fn replay_with(
     Ok(outcome)
 }
 
-/// The decision and experienced utilities of each movie of a slate, in slate order.
-fn fill_utilities(
-    world: &World,
-    taste: &UserTaste,
-    situation: &Situation<'_>,
-    slate: impl Iterator<Item = MovieId>,
-    utilities: &mut Vec<f64>,
-    experienced: &mut Vec<f64>,
+/// What computing lists ahead shares across requests.
+struct Shared<'a> {
+    world: &'a World,
+    candidates: &'a Candidates,
+    arms: &'a Arms,
+    calendar: &'a Calendar,
+    version: u32,
+    window: usize,
+    reward: &'a crate::scenario::spec::RewardSpec,
+    slate_size: usize,
+}
+
+/// The requests whose lists are computed next: `current` (which must be served now)
+/// and the earliest others known before the next update, up to [`MAX_GROUP`]. The
+/// rest stay pending.
+fn next_group(pending: &mut Vec<Pending>, current: Pending) -> Vec<Pending> {
+    pending.retain(|p| p.user != current.user);
+    pending.sort_unstable_by_key(|p| (p.time, p.user));
+    let take = pending.len().min(MAX_GROUP - 1);
+    let mut group: Vec<Pending> = Vec::with_capacity(take + 1);
+    group.push(current);
+    group.extend(pending.drain(..take));
+    group
+}
+
+/// Computes every arm's list and expected reward for each request of `group` (one
+/// per user), in parallel over users; each user's state is what it will be when the
+/// request is served, because a user has one pending request at a time.
+fn prepare_group(
+    shared: &Shared<'_>,
+    group: &[Pending],
+    users: &mut [UserState],
+    ahead: &mut [Option<Box<Prepared>>],
 ) {
-    utilities.clear();
-    experienced.clear();
-    for movie in slate {
-        let u = world.response.utility(
-            &world.catalogue,
-            &world.movie_truth,
-            taste,
-            movie,
-            situation,
-        );
-        utilities.push(u);
-        experienced.push(
-            world
-                .response
-                .experienced(u, &world.movie_truth[movie.index()]),
-        );
+    let mut kept: Vec<KeptLists> = group
+        .iter()
+        .map(|p| std::mem::take(&mut users[p.user as usize].kept))
+        .collect();
+    let users_now: &[UserState] = users;
+    let world = shared.world;
+    let results: Vec<Box<Prepared>> = group
+        .par_iter()
+        .zip(kept.par_iter_mut())
+        .map(|(p, kept)| {
+            let u = p.user as usize;
+            let state = &users_now[u];
+            let segment = world.population.users[u].segment;
+            let context = context_of(shared.calendar, p.time, p.position, segment, state);
+            let request = Request {
+                user: UserId(p.user),
+                context: &context,
+                seen: &state.seen,
+                time_secs: p.time,
+                session_position: p.position,
+                recent_genre_counts: &state.recent_genre_counts,
+            };
+            let situation = Situation {
+                daypart: context.daypart,
+                day_type: context.day_type,
+                session_position: p.position,
+                recent_genre_counts: &state.recent_genre_counts,
+                fatigue_window: shared.window,
+            };
+            let inputs = RegretInputs {
+                world,
+                taste: &world.tastes[u],
+                situation: &situation,
+                reward: shared.reward,
+                slate_size: shared.slate_size,
+            };
+            let mut out = Box::<Prepared>::default();
+            shared.candidates.prepare(
+                shared.arms,
+                &request,
+                state.requests,
+                kept,
+                ListKeys {
+                    version: shared.version,
+                    user_revision: state.revision,
+                },
+                Some(inputs),
+                &mut out,
+            );
+            out
+        })
+        .collect();
+    for ((p, kept), prepared) in group.iter().zip(kept).zip(results) {
+        users[p.user as usize].kept = kept;
+        ahead[p.user as usize] = Some(prepared);
     }
 }
 

@@ -80,6 +80,17 @@ pub struct ResponseModel {
     session_novelty_gain: f64,
     /// Utility per unit of novelty, by daypart index (`context.daypart_novelty`).
     novelty_shift: [f64; 4],
+    /// `(k+1)^(−η)` for the first slate positions (the same `powf` as beyond them,
+    /// computed once: regret evaluates every arm's slate on every request).
+    examination: Vec<f64>,
+}
+
+/// Slate positions whose examination weights are tabulated.
+const TABULATED_POSITIONS: usize = 64;
+
+/// `(k+1)^(−η)`: the examination weight of 0-based position `k`.
+fn examination_weight(position_bias: f64, k: usize) -> f64 {
+    ((k + 1) as f64).powf(-position_bias)
 }
 
 /// The latent rating of a rating scale: `midpoint + b + slope · e`.
@@ -145,8 +156,12 @@ impl ResponseModel {
         for n in &spec.context.daypart_novelty {
             novelty_shift[daypart_index(n.daypart)] += n.shift;
         }
+        let examination = (0..TABULATED_POSITIONS)
+            .map(|k| examination_weight(spec.response.position_bias, k))
+            .collect();
         Self {
             spec: spec.response.clone(),
+            examination,
             novelty_shift,
             shift,
             fatigue_strength: spec.context.fatigue.strength,
@@ -213,7 +228,10 @@ impl ResponseModel {
     /// Examination weight of 0-based slate position `k`: `(k+1)^(−η)`.
     #[must_use]
     pub fn examination(&self, k: usize) -> f64 {
-        ((k + 1) as f64).powf(-self.spec.position_bias)
+        match self.examination.get(k) {
+            Some(&w) => w,
+            None => examination_weight(self.spec.position_bias, k),
+        }
     }
 
     /// Click probability of each slate position given the slate's utilities, and the
