@@ -1,5 +1,6 @@
 //! The replay: simulated time, requests, responses, the event log.
 
+mod ahead;
 mod arrivals;
 mod candidates;
 mod event;
@@ -7,19 +8,20 @@ mod outcome;
 mod regret;
 mod replay;
 mod sessions;
+mod slots;
 mod tally;
+mod user_state;
 
+pub use ahead::MAX_AHEAD;
 pub use arrivals::ArrivalProfile;
 pub use event::{EVENT_LOG_VERSION, EventSink, RecommendationEvent};
 pub use outcome::{RunOutcome, TimeBucket, VariantKey};
 pub use regret::{
     RegretCell, RegretLedger, RegretRow, RequestRegret, SlotRegret, SlotRegretSummary,
 };
-pub use replay::{
-    MAX_GROUP, POOL_FACTOR, Progress, ReplayOptions, SlotPolicy, fit_arms, initial_policies,
-    replay, replay_with,
-};
+pub use replay::{POOL_FACTOR, Progress, ReplayOptions, fit_arms, replay, replay_with};
 pub use sessions::{RETENTION_DAYS, SessionTallies, SessionTally};
+pub use slots::{SlotPolicy, initial_policies};
 pub use tally::{ArmTally, Tally};
 
 /// A sink that drops every event (when only the tallies are wanted).

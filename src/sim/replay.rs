@@ -1,70 +1,43 @@
 //! The replay loop: requests in simulated-time order against the whole stack.
+//!
+//! Simulated time is cut into windows at the model updates. Within a window the
+//! models are fixed, so with exact regret every request's lists are prepared ahead
+//! on worker threads ([`super::ahead`]) while this loop serves requests one by one,
+//! in (time, user) order: the policy picks arms, the lists are blended and
+//! post-processed into a slate, the truth responds, and everything is recorded. At a
+//! window's end the arms take in the new interactions (model version + 1).
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 
 use rand::RngExt;
-use rayon::prelude::*;
 
-use crate::bandit::{BetaTable, Feedback, Policy, RewardRule, build_policy};
+use crate::bandit::{Feedback, RewardRule};
 use crate::experiment::Assigner;
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
 use crate::pipeline::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
 use crate::recommend::{
-    ArmFactory, Arms, BlendedItem, CoverageTracker, Diversity, PostProcess, Request, Scored,
-    SlateBuilder, TrainingData,
+    ArmFactory, Arms, BlendedItem, CoverageTracker, PostProcess, Request, Scored, SlateBuilder,
+    TrainingData,
 };
-use crate::rng::{ChaCha8Rng, Purpose, RngPosition, SeedTree};
+use crate::rng::{Purpose, RngPosition, SeedTree};
 use crate::scenario::Scenario;
-use crate::world::context::{Calendar, EARLY_REQUESTS, SessionPhase, saturation_of};
-use crate::world::{Context, Situation, World};
+use crate::world::context::Calendar;
+use crate::world::{Situation, World};
 
+use super::ahead::{Ahead, Done, Job, Shared};
 use super::arrivals::ArrivalProfile;
-use super::candidates::{
-    Candidates, KeptLists, ListKeys, Prepared, RegretInputs, Scratch, fill_utilities,
-};
+use super::candidates::{Candidates, ListKeys, Scratch, fill_utilities};
 use super::event::{EventSink, RecommendationEvent};
-use super::outcome::{RunOutcome, VariantKey};
+use super::outcome::RunOutcome;
 use super::regret::RequestRegret;
+use super::slots::{Slot, SlotPolicy, build_slots};
 use super::tally::Tally;
+use super::user_state::UserState;
 
 /// Each arm proposes this many candidates per slate position before blending.
 pub const POOL_FACTOR: usize = 5;
-
-/// Most requests whose arm lists are computed together (bounds the memory of lists
-/// computed ahead).
-pub const MAX_GROUP: usize = 2_048;
-
-/// Everything that defines a request before the policy acts.
-#[derive(Clone, Copy)]
-struct Pending {
-    time: SimSecs,
-    user: u32,
-    position: u32,
-}
-
-/// The context of a request of `state`'s user.
-fn context_of(
-    calendar: &Calendar,
-    now: SimSecs,
-    position: u32,
-    segment: crate::world::Segment,
-    state: &UserState,
-) -> Context {
-    let top_genre = state.recent_genre_counts.iter().copied().max().unwrap_or(0);
-    Context {
-        daypart: calendar.daypart(now),
-        day_type: calendar.day_type(now),
-        segment,
-        saturation: saturation_of(usize::from(top_genre), state.recent.len()),
-        session_phase: if position <= EARLY_REQUESTS {
-            SessionPhase::Early
-        } else {
-            SessionPhase::Late
-        },
-    }
-}
 
 /// Progress of a replay, reported once per simulated day.
 #[derive(Clone, Copy, Debug)]
@@ -75,43 +48,6 @@ pub struct Progress {
     pub days: u32,
     /// Requests served so far.
     pub requests: u64,
-}
-
-/// A user's evolving state.
-struct UserState {
-    seen: Vec<MovieId>,
-    recent: VecDeque<MovieId>,
-    recent_genre_counts: Vec<u16>,
-    visits: u32,
-    session_requests: u32,
-    session_clicks: u32,
-    /// Requests served so far (addresses the arms' per-request streams).
-    requests: u32,
-    /// The arms' lists kept for reuse.
-    kept: KeptLists,
-    /// The model version at which the arms last took in this user's interactions.
-    revision: u32,
-    arrivals: ChaCha8Rng,
-    responses: ChaCha8Rng,
-}
-
-/// The policy serving one (experiment, variant) slot.
-struct Slot {
-    key: VariantKey,
-    policy: Box<dyn Policy>,
-    rng: ChaCha8Rng,
-    diversity: Diversity,
-}
-
-/// A policy slot's learned state: what a run ends with, or starts from.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SlotPolicy {
-    /// The (experiment, variant) slot and its policy.
-    pub key: VariantKey,
-    /// The learned posteriors (`None` for policies that learn nothing).
-    pub table: Option<BetaTable>,
-    /// Where the slot's policy stream stands.
-    pub rng: RngPosition,
 }
 
 /// Options of [`replay_with`].
@@ -151,7 +87,6 @@ pub fn fit_arms(scenario: &Scenario, seeds: &SeedTree, world: &World) -> std::io
 /// The sink's I/O errors, and an embeddings arm's unreadable vector file (as
 /// `InvalidData`; [`crate::run::run`] checks vector files first and reports them
 /// properly). The simulation itself cannot fail on a validated scenario.
-/// Only the sink's I/O errors.
 pub fn replay(
     scenario: &Scenario,
     seeds: &SeedTree,
@@ -177,9 +112,10 @@ pub fn replay(
 ///
 /// # Determinism
 ///
-/// Requests are processed in (time, user) order from a priority queue; every draw
-/// comes from the stream of its user, arm or policy slot. The loop is sequential
-/// (the policies learn online), so threads cannot change it.
+/// Requests are served in (time, user) order from a priority queue; every draw comes
+/// from the stream of its user, arm or policy slot. Serving is sequential (the
+/// policies learn online); only the preparation of lists runs on other threads, and
+/// its results do not depend on them ([`super::ahead`]).
 pub fn replay_with(
     scenario: &Scenario,
     seeds: &SeedTree,
@@ -189,262 +125,354 @@ pub fn replay_with(
     options: ReplayOptions<'_>,
 ) -> std::io::Result<RunOutcome> {
     let spec = scenario.spec();
-    let catalogue = &world.catalogue;
-    let n_genres = catalogue.genre_names.len();
-    let window = spec.context.fatigue.window;
-    let calendar = Calendar {
-        start_weekday: spec.horizon.start_weekday,
-    };
-    let profile = ArrivalProfile::new(&spec.horizon.arrival_profile);
     let horizon_secs = i64::from(spec.horizon.days) * SECS_PER_DAY;
-    let slate_size = spec.stack.slate_size;
-    let session = &spec.response.session;
-
-    // Pipeline step 1–4 at day 0: fit every arm on the warm-up log (version 1).
-    let mut log: Vec<Interaction> = world.warm_up.clone();
     let mut arms = match options.fitted {
         Some(arms) => arms,
         None => fit_arms(scenario, seeds, world)?,
     };
-    let arm_names = arms.names();
-    let mut model_updates = vec![ModelUpdateLog {
-        version: 1,
-        time_secs: 0,
-        window_start_secs: None,
-        n_interactions: log.len(),
-        warm_start: false,
-        decision: UpdateDecision::Deployed,
-    }];
+    let mut replay = Replay::new(scenario, seeds, world, &arms, options.resume);
     let mut schedule = RetrainSchedule::every_hours(spec.pipeline.retrain_every_hours);
-    let mut last_update_secs: SimSecs = 0;
-    let mut new_since_update = 0usize;
-
-    let assigner = Assigner::new(&spec.experiments);
-    let mut slots = build_slots(scenario, seeds, catalogue);
-    if let Some(saved) = options.resume {
-        for (slot, saved) in slots.iter_mut().zip(saved) {
-            if let (Some(table), Some(saved_table)) = (slot.policy.table_mut(), &saved.table) {
-                *table = saved_table.clone();
-            }
-            slot.rng = saved.rng.restore();
-        }
-    }
-    let rule = RewardRule::new(&spec.stack.reward);
-    let regret_on = spec.report.regret;
-    let mut arm_rewards: Vec<f64> = vec![0.0; arms.len()];
-    let slot_of = |user: UserId| -> usize {
-        let a = assigner.assign(user);
-        match a.experiment {
-            None => 0,
-            Some(e) => {
-                1 + spec.experiments[..e]
-                    .iter()
-                    .map(|x| x.variants.len())
-                    .sum::<usize>()
-                    + a.variant
-            }
-        }
-    };
-    let user_slot: Vec<usize> = world
-        .population
-        .users
-        .iter()
-        .map(|u| slot_of(u.id))
-        .collect();
     let candidates = Candidates::new(
         &arms,
         *seeds,
-        slate_size * POOL_FACTOR,
+        spec.stack.slate_size * POOL_FACTOR,
         world.population.len(),
     );
-    let mut slate_builder =
-        SlateBuilder::new(spec.stack.blend, slate_size * POOL_FACTOR, Vec::new());
+    let n_workers = rayon::current_num_threads().saturating_sub(1);
     let mut version: u32 = 1;
-    let mut coverage = CoverageTracker::new(catalogue.len());
 
-    let mut users: Vec<UserState> = world
-        .population
-        .users
-        .iter()
-        .map(|u| UserState {
-            seen: Vec::new(),
-            recent: VecDeque::with_capacity(window + 1),
-            recent_genre_counts: vec![0; n_genres],
-            visits: 0,
-            session_requests: 0,
-            session_clicks: 0,
-            requests: 0,
-            kept: KeptLists::default(),
-            revision: 1,
-            arrivals: seeds.stream(Purpose::Arrivals, u64::from(u.id.0)),
-            responses: seeds.stream(Purpose::Responses, u64::from(u.id.0)),
-        })
-        .collect();
-    for i in &world.warm_up {
-        let state = &mut users[i.user.index()];
-        state.seen.push(i.movie);
-        watch(state, i.movie, catalogue, window);
-    }
-    for state in &mut users {
-        state.seen.sort_unstable();
-        state.seen.dedup();
-    }
-
-    // (time, user, session position): a user has at most one pending request.
-    let mut queue: BinaryHeap<Reverse<(SimSecs, u32, u32)>> = BinaryHeap::new();
-    for (i, u) in world.population.users.iter().enumerate() {
-        let rate = world.tastes[i].visits_per_day;
-        let t = profile.next_visit(&mut users[i].arrivals, 0, -1, rate);
-        if t < horizon_secs {
-            queue.push(Reverse((t, u.id.0, 1)));
-        }
-    }
-
-    let mut outcome = RunOutcome::new(
-        catalogue.len(),
-        &arm_names,
-        spec,
-        &slots.iter().map(|s| s.key.clone()).collect::<Vec<_>>(),
-    );
-    let bucket_secs = i64::from(spec.report.timeseries_bucket_hours) * 3_600;
-    let mut slate: Vec<BlendedItem> = Vec::with_capacity(slate_size);
-    let mut scratch = Scratch::default();
-    let mut request_id: u64 = 0;
-    let mut day_reported: u32 = 0;
-    // With exact regret every arm lists for every request: the lists of requests
-    // before the next model update are computed ahead, in parallel over users.
-    let mut window_end = schedule.next_at().min(horizon_secs);
-    let mut ahead: Vec<Option<Box<Prepared>>> = Vec::new();
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut lists: Vec<Vec<Scored>> = vec![Vec::new(); arms.len()];
-    if regret_on {
-        ahead.resize_with(users.len(), || None);
-        pending.extend(
-            queue
-                .iter()
-                .filter(|r| r.0.0 < window_end)
-                .map(|r| Pending {
-                    time: r.0.0,
-                    user: r.0.1,
-                    position: r.0.2,
-                }),
-        );
-    }
-
-    while let Some(Reverse((now, user_raw, position))) = queue.pop() {
-        let user = UserId(user_raw);
-        let u = user.index();
-        while let Some(at) = schedule.due(now) {
-            let new = &log[log.len() - new_since_update..];
-            arms.update(
-                &TrainingData {
-                    catalogue,
-                    population: &world.population,
-                    interactions: &log,
-                },
-                new,
-            );
-            model_updates.push(ModelUpdateLog {
-                version: model_updates.len() as u32 + 1,
-                time_secs: at,
-                window_start_secs: Some(last_update_secs),
-                n_interactions: new_since_update,
-                warm_start: true,
-                decision: UpdateDecision::Deployed,
-            });
-            last_update_secs = at;
-            new_since_update = 0;
+    while let Some(first) = replay.next_time() {
+        // The models serving this window: updates that fell due are taken in first.
+        while let Some(at) = schedule.due(first) {
             version += 1;
-            for i in new {
-                users[i.user.index()].revision = version;
-            }
-            window_end = schedule.next_at().min(horizon_secs);
-            pending.clear();
-            if regret_on {
-                pending.extend(
-                    queue
-                        .iter()
-                        .filter(|r| r.0.0 < window_end)
-                        .map(|r| Pending {
-                            time: r.0.0,
-                            user: r.0.1,
-                            position: r.0.2,
-                        }),
-                );
+            replay.update_arms(&mut arms, at, version);
+        }
+        let window_end = schedule.next_at().min(horizon_secs);
+        let calendar = replay.calendar;
+        let shared = Shared {
+            world,
+            arms: &arms,
+            candidates: &candidates,
+            calendar: &calendar,
+            version,
+            window: spec.context.fatigue.window,
+            reward: &spec.stack.reward,
+            slate_size: spec.stack.slate_size,
+        };
+        if replay.regret_on {
+            Ahead::run(&shared, world.population.len(), n_workers, |ahead| {
+                replay.serve_window(&shared, Some(ahead), window_end, sink, progress)
+            })?;
+        } else {
+            replay.serve_window(&shared, None, window_end, sink, progress)?;
+        }
+    }
+    Ok(replay.finish(progress))
+}
+
+/// The mutable state of one replay.
+struct Replay<'w> {
+    scenario: &'w Scenario,
+    world: &'w World,
+    calendar: Calendar,
+    profile: ArrivalProfile,
+    horizon_secs: SimSecs,
+    regret_on: bool,
+    rule: RewardRule,
+    arm_names: Vec<&'static str>,
+    users: Vec<UserState>,
+    /// The policy slot of each user.
+    user_slot: Vec<usize>,
+    slots: Vec<Slot>,
+    /// (time, user, session position) of every pending request; a user has at most
+    /// one.
+    queue: BinaryHeap<Reverse<(SimSecs, u32, u32)>>,
+    coverage: CoverageTracker,
+    slate_builder: SlateBuilder,
+    outcome: RunOutcome,
+    /// The warm-up log and every interaction since.
+    log: Vec<Interaction>,
+    model_updates: Vec<ModelUpdateLog>,
+    last_update_secs: SimSecs,
+    new_since_update: usize,
+    request_id: u64,
+    day_reported: u32,
+    // Buffers reused across requests.
+    slate: Vec<BlendedItem>,
+    scratch: Scratch,
+    lists: Vec<Vec<Scored>>,
+    arm_rewards: Vec<f64>,
+}
+
+impl<'w> Replay<'w> {
+    fn new(
+        scenario: &'w Scenario,
+        seeds: &SeedTree,
+        world: &'w World,
+        arms: &Arms,
+        resume: Option<&[SlotPolicy]>,
+    ) -> Self {
+        let spec = scenario.spec();
+        let catalogue = &world.catalogue;
+        let window = spec.context.fatigue.window;
+        let profile = ArrivalProfile::new(&spec.horizon.arrival_profile);
+        let horizon_secs = i64::from(spec.horizon.days) * SECS_PER_DAY;
+
+        let assigner = Assigner::new(&spec.experiments);
+        let mut slots = build_slots(scenario, seeds, catalogue);
+        if let Some(saved) = resume {
+            for (slot, saved) in slots.iter_mut().zip(saved) {
+                if let (Some(table), Some(saved_table)) = (slot.policy.table_mut(), &saved.table) {
+                    *table = saved_table.clone();
+                }
+                slot.rng = saved.rng.restore();
             }
         }
-        let day = u32::try_from(now / SECS_PER_DAY).expect("horizon fits u32 days");
-        while day_reported < day {
-            day_reported += 1;
-            progress(Progress {
-                day: day_reported,
-                days: spec.horizon.days,
-                requests: request_id,
-            });
+        let slot_of = |user: UserId| -> usize {
+            let a = assigner.assign(user);
+            match a.experiment {
+                None => 0,
+                Some(e) => {
+                    1 + spec.experiments[..e]
+                        .iter()
+                        .map(|x| x.variants.len())
+                        .sum::<usize>()
+                        + a.variant
+                }
+            }
+        };
+        let user_slot = world
+            .population
+            .users
+            .iter()
+            .map(|u| slot_of(u.id))
+            .collect();
+
+        let n_genres = catalogue.genre_names.len();
+        let mut users: Vec<UserState> = world
+            .population
+            .users
+            .iter()
+            .map(|u| {
+                UserState::new(
+                    n_genres,
+                    window,
+                    seeds.stream(Purpose::Arrivals, u64::from(u.id.0)),
+                    seeds.stream(Purpose::Responses, u64::from(u.id.0)),
+                )
+            })
+            .collect();
+        for i in &world.warm_up {
+            let state = &mut users[i.user.index()];
+            state.seen.push(i.movie);
+            state.watch(i.movie, catalogue, window);
+        }
+        for state in &mut users {
+            state.seen.sort_unstable();
+            state.seen.dedup();
+        }
+        let mut queue = BinaryHeap::new();
+        for (i, u) in world.population.users.iter().enumerate() {
+            let rate = world.tastes[i].visits_per_day;
+            let t = profile.next_visit(&mut users[i].arrivals, 0, -1, rate);
+            if t < horizon_secs {
+                queue.push(Reverse((t, u.id.0, 1)));
+            }
         }
 
-        let segment = world.population.users[u].segment;
-        let prepared = if regret_on {
-            if ahead[u].is_none() {
-                let current = Pending {
-                    time: now,
-                    user: user_raw,
-                    position,
-                };
-                let group = next_group(&mut pending, current);
-                let shared = Shared {
-                    world,
-                    candidates: &candidates,
-                    arms: &arms,
-                    calendar: &calendar,
-                    version,
-                    window,
-                    reward: &spec.stack.reward,
-                    slate_size,
-                };
-                prepare_group(&shared, &group, &mut users, &mut ahead);
+        let arm_names = arms.names();
+        let outcome = RunOutcome::new(
+            catalogue.len(),
+            &arm_names,
+            spec,
+            &slots.iter().map(|s| s.key.clone()).collect::<Vec<_>>(),
+        );
+        let log = world.warm_up.clone();
+        let model_updates = vec![ModelUpdateLog {
+            version: 1,
+            time_secs: 0,
+            window_start_secs: None,
+            n_interactions: log.len(),
+            warm_start: false,
+            decision: UpdateDecision::Deployed,
+        }];
+        let list_len = spec.stack.slate_size * POOL_FACTOR;
+        Self {
+            scenario,
+            world,
+            calendar: Calendar {
+                start_weekday: spec.horizon.start_weekday,
+            },
+            profile,
+            horizon_secs,
+            regret_on: spec.report.regret,
+            rule: RewardRule::new(&spec.stack.reward),
+            users,
+            user_slot,
+            slots,
+            queue,
+            coverage: CoverageTracker::new(catalogue.len()),
+            slate_builder: SlateBuilder::new(spec.stack.blend, list_len, Vec::new()),
+            outcome,
+            log,
+            model_updates,
+            last_update_secs: 0,
+            new_since_update: 0,
+            request_id: 0,
+            day_reported: 0,
+            slate: Vec::with_capacity(spec.stack.slate_size),
+            scratch: Scratch::default(),
+            lists: vec![Vec::new(); arm_names.len()],
+            arm_rewards: vec![0.0; arm_names.len()],
+            arm_names,
+        }
+    }
+
+    /// When the next request is due, if any.
+    fn next_time(&self) -> Option<SimSecs> {
+        self.queue.peek().map(|r| r.0.0)
+    }
+
+    /// Pipeline step 5, continuous learning: every arm warm-starts on the
+    /// interactions since the last update (model `version`, logged at `at`).
+    fn update_arms(&mut self, arms: &mut Arms, at: SimSecs, version: u32) {
+        let world = self.world;
+        let new = &self.log[self.log.len() - self.new_since_update..];
+        arms.update(
+            &TrainingData {
+                catalogue: &world.catalogue,
+                population: &world.population,
+                interactions: &self.log,
+            },
+            new,
+        );
+        for i in new {
+            self.users[i.user.index()].revision = version;
+        }
+        self.model_updates.push(ModelUpdateLog {
+            version,
+            time_secs: at,
+            window_start_secs: Some(self.last_update_secs),
+            n_interactions: self.new_since_update,
+            warm_start: true,
+            decision: UpdateDecision::Deployed,
+        });
+        self.last_update_secs = at;
+        self.new_since_update = 0;
+    }
+
+    /// The job preparing the pending request of `user` at `time`.
+    fn job(&mut self, time: SimSecs, user: u32, position: u32) -> Job {
+        let state = &mut self.users[user as usize];
+        Job {
+            time,
+            user: UserId(user),
+            position,
+            ordinal: state.requests,
+            revision: state.revision,
+            seen: state.seen.clone(),
+            recent_genre_counts: state.recent_genre_counts.clone(),
+            n_recent: state.recent.len(),
+            kept: std::mem::take(&mut state.kept),
+        }
+    }
+
+    /// Serves every request before `window_end`; with `ahead`, their lists are
+    /// prepared by its workers as soon as each is scheduled.
+    fn serve_window(
+        &mut self,
+        shared: &Shared<'_>,
+        ahead: Option<&Ahead<'_>>,
+        window_end: SimSecs,
+        sink: &mut dyn EventSink,
+        progress: &mut dyn FnMut(Progress),
+    ) -> std::io::Result<()> {
+        if let Some(ahead) = ahead {
+            let due: Vec<(SimSecs, u32, u32)> = self
+                .queue
+                .iter()
+                .map(|r| r.0)
+                .filter(|r| r.0 < window_end)
+                .collect();
+            for (time, user, position) in due {
+                ahead.submit(self.job(time, user, position));
             }
-            ahead[u].take()
-        } else {
-            None
-        };
-        let state = &mut users[u];
+        }
+        while let Some(&Reverse((now, user, position))) = self.queue.peek() {
+            if now >= window_end {
+                break;
+            }
+            self.queue.pop();
+            self.report_days(now, progress);
+            let prepared = ahead.map(|a| a.take(UserId(user)));
+            if let Some((t, position)) =
+                self.serve(shared, now, UserId(user), position, prepared, sink)?
+                && t < window_end
+                && let Some(ahead) = ahead
+            {
+                ahead.submit(self.job(t, user, position));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports the simulated days completed before `now`.
+    fn report_days(&mut self, now: SimSecs, progress: &mut dyn FnMut(Progress)) {
+        let day = u32::try_from(now / SECS_PER_DAY).expect("horizon fits u32 days");
+        while self.day_reported < day {
+            self.day_reported += 1;
+            progress(Progress {
+                day: self.day_reported,
+                days: self.scenario.spec().horizon.days,
+                requests: self.request_id,
+            });
+        }
+    }
+
+    /// Serves one request of `user` at `now`; returns the user's next request
+    /// (time, session position) if it falls in the horizon.
+    fn serve(
+        &mut self,
+        shared: &Shared<'_>,
+        now: SimSecs,
+        user: UserId,
+        position: u32,
+        prepared: Option<Done>,
+        sink: &mut dyn EventSink,
+    ) -> std::io::Result<Option<(SimSecs, u32)>> {
+        let spec = self.scenario.spec();
+        let world = self.world;
+        let catalogue = &world.catalogue;
+        let window = spec.context.fatigue.window;
+        let slate_size = spec.stack.slate_size;
+        let u = user.index();
+        let segment = world.population.users[u].segment;
+        let state = &mut self.users[u];
         if position == 1 {
             state.session_requests = 0;
             state.session_clicks = 0;
         }
-        let context = context_of(&calendar, now, position, segment, state);
-
-        let slot_index = user_slot[u];
-        let slot = &mut slots[slot_index];
-        let request = Request {
-            user,
-            context: &context,
-            seen: &state.seen,
-            time_secs: now,
-            session_position: position,
-            recent_genre_counts: &state.recent_genre_counts,
-        };
-        let situation = Situation {
-            daypart: context.daypart,
-            day_type: context.day_type,
-            session_position: position,
-            recent_genre_counts: &state.recent_genre_counts,
-            fatigue_window: window,
-        };
+        let context = state.context(&self.calendar, now, position, segment);
+        let slot_index = self.user_slot[u];
+        let slot = &mut self.slots[slot_index];
         let taste = &world.tastes[u];
+
+        let prepared = prepared.map(|done| {
+            state.kept = done.kept;
+            done.prepared
+        });
         if let Some(prepared) = &prepared {
             // Every arm listed before the policy chooses, so the oracle and the
             // regret see exactly the slates that could be shown.
-            arm_rewards.copy_from_slice(&prepared.rewards);
+            self.arm_rewards.copy_from_slice(&prepared.rewards);
             if slot.policy.reads_truth() {
-                slot.policy.observe_truth(&arm_rewards);
+                slot.policy.observe_truth(&self.arm_rewards);
             }
         }
         let choices = slot
             .policy
             .select_arms(&context, spec.stack.arms_per_request, &mut slot.rng);
-        let greedy = if regret_on {
+        let greedy = if self.regret_on {
             slot.policy.greedy_arm(&context)
         } else {
             None
@@ -452,36 +480,65 @@ pub fn replay_with(
         let weights: Vec<(ArmId, f64)> = choices.iter().map(|c| (c.arm, c.confidence)).collect();
         let post = PostProcess {
             diversity: &slot.diversity,
-            coverage: &coverage,
+            coverage: &self.coverage,
         };
         if let Some(prepared) = &prepared {
-            slate_builder.blend_from(&prepared.lists, &weights, post, slate_size, &mut slate);
+            self.slate_builder.blend_from(
+                &prepared.lists,
+                &weights,
+                post,
+                slate_size,
+                &mut self.slate,
+            );
         } else {
+            let request = Request {
+                user,
+                context: &context,
+                seen: &state.seen,
+                time_secs: now,
+                session_position: position,
+                recent_genre_counts: &state.recent_genre_counts,
+            };
             for &(arm, _) in &weights {
-                candidates.list(
-                    &arms,
+                shared.candidates.list(
+                    shared.arms,
                     arm,
                     &request,
                     state.requests,
                     &mut state.kept,
                     ListKeys {
-                        version,
+                        version: shared.version,
                         user_revision: state.revision,
                     },
-                    &mut lists[arm.index()],
+                    &mut self.lists[arm.index()],
                 );
             }
-            slate_builder.blend_from(&lists, &weights, post, slate_size, &mut slate);
+            self.slate_builder
+                .blend_from(&self.lists, &weights, post, slate_size, &mut self.slate);
         }
-        coverage.record(&slate);
+        let slate = &self.slate;
+        self.coverage.record(slate);
 
-        let shown = slate.iter().map(|i| i.movie);
-        fill_utilities(world, taste, &situation, shown, &mut scratch);
+        let situation = Situation {
+            daypart: context.daypart,
+            day_type: context.day_type,
+            session_position: position,
+            recent_genre_counts: &state.recent_genre_counts,
+            fatigue_window: window,
+        };
+        let scratch = &mut self.scratch;
+        fill_utilities(
+            world,
+            taste,
+            &situation,
+            slate.iter().map(|i| i.movie),
+            scratch,
+        );
         let movies: Vec<MovieId> = slate.iter().map(|i| i.movie).collect();
         let expected_click = world
             .response
             .expected_click(&scratch.utilities, &mut scratch.work);
-        let shown_reward = if regret_on {
+        let shown_reward = if self.regret_on {
             world.response.expected_reward(
                 &scratch.utilities,
                 &scratch.experienced,
@@ -509,18 +566,19 @@ pub fn replay_with(
             thumbs: response.thumbs,
         };
         slot.policy.update(&context, &choices, &feedback);
+        let bucket_secs = i64::from(spec.report.timeseries_bucket_hours) * 3_600;
         let bucket = usize::try_from(now / bucket_secs).expect("non-negative time");
-        if let (Some(ledger), Some(lead)) = (&mut outcome.regret, choices.first()) {
+        if let (Some(ledger), Some(lead)) = (&mut self.outcome.regret, choices.first()) {
             ledger.record(
                 slot_index,
                 context,
                 bucket,
                 &RequestRegret {
-                    arm_rewards: &arm_rewards,
+                    arm_rewards: &self.arm_rewards,
                     lead: lead.arm.index(),
                     shown_reward,
                     explored: greedy != Some(lead.arm),
-                    success: rule.reward(&feedback) == Some(true),
+                    success: self.rule.reward(&feedback) == Some(true),
                 },
             );
         }
@@ -529,29 +587,24 @@ pub fn replay_with(
         state.requests += 1;
         if let Some((_, movie)) = response.click {
             state.session_clicks += 1;
-            log.push(interaction(user, movie, InteractionKind::Click, 1.0, now));
-            new_since_update += 1;
-            if let Some(stars) = response.rating {
-                log.push(interaction(
+            let mut record = |kind, value| {
+                self.log.push(Interaction {
                     user,
                     movie,
-                    InteractionKind::Rating,
-                    stars,
-                    now,
-                ));
-                new_since_update += 1;
+                    kind,
+                    value,
+                    time_secs: now,
+                });
+                self.new_since_update += 1;
+            };
+            record(InteractionKind::Click, 1.0);
+            if let Some(stars) = response.rating {
+                record(InteractionKind::Rating, stars);
             }
             if let Some(thumb) = response.thumbs {
-                log.push(interaction(
-                    user,
-                    movie,
-                    InteractionKind::Thumbs,
-                    f32::from(thumb),
-                    now,
-                ));
-                new_since_update += 1;
+                record(InteractionKind::Thumbs, f32::from(thumb));
             }
-            watch(state, movie, catalogue, window);
+            state.watch(movie, catalogue, window);
             let at = state.seen.binary_search(&movie).unwrap_or_else(|i| i);
             state.seen.insert(at, movie);
         }
@@ -581,20 +634,21 @@ pub fn replay_with(
             Some(_) => tally.thumbs_down = 1,
             None => {}
         }
-        outcome.record(
+        self.outcome.record(
             u,
             &tally,
             slot_index,
             segment,
             bucket,
-            &slate,
+            slate,
             &choices,
             response.click.map(|(k, _)| k),
         );
-        outcome.record_online(u, now, position, &context, &choices, slot_index, &tally);
+        self.outcome
+            .record_online(u, now, position, &context, &choices, slot_index, &tally);
 
         let event = RecommendationEvent {
-            request: request_id,
+            request: self.request_id,
             time_secs: now,
             user,
             session: state.visits,
@@ -602,7 +656,10 @@ pub fn replay_with(
             experiment_id: slot.key.experiment.clone(),
             variant: slot.key.variant.clone(),
             bandit_context: context,
-            arms: choices.iter().map(|c| arm_names[c.arm.index()]).collect(),
+            arms: choices
+                .iter()
+                .map(|c| self.arm_names[c.arm.index()])
+                .collect(),
             algorithm_confidence: choices.first().map_or(0.0, |c| c.confidence),
             choices,
             slate: movies,
@@ -612,267 +669,60 @@ pub fn replay_with(
             expected_click,
         };
         sink.record(&event)?;
-        request_id += 1;
+        self.request_id += 1;
 
         // Does the session go on, and when does the user come back?
+        let session = &spec.response.session;
         let p_continue = if response.click.is_some() {
             session.continue_after_click
         } else {
             session.continue_without_click
         };
         let coin: f64 = state.arrivals.random();
-        if coin < p_continue && (position as usize) < session.max_requests {
+        let next = if coin < p_continue && (position as usize) < session.max_requests {
             let t = now + (session.minutes_between_requests * 60.0).round() as SimSecs;
-            if t < horizon_secs {
-                queue.push(Reverse((t, user_raw, position + 1)));
-                if regret_on && t < window_end {
-                    pending.push(Pending {
-                        time: t,
-                        user: user_raw,
-                        position: position + 1,
-                    });
-                }
-            }
+            (t, position + 1)
         } else {
             state.visits += 1;
-            candidates.end_session(&mut state.kept);
+            shared.candidates.end_session(&mut state.kept);
             let satisfaction = f64::from(state.session_clicks) / f64::from(state.session_requests);
             let rate = world.tastes[u].visits_per_day
                 * (1.0 + spec.response.retention.satisfaction_boost * satisfaction);
-            let t = profile.next_visit(&mut state.arrivals, now, now + 1_800, rate);
-            if t < horizon_secs {
-                queue.push(Reverse((t, user_raw, 1)));
-                if regret_on && t < window_end {
-                    pending.push(Pending {
-                        time: t,
-                        user: user_raw,
-                        position: 1,
-                    });
-                }
-            }
+            let t = self
+                .profile
+                .next_visit(&mut state.arrivals, now, now + 1_800, rate);
+            (t, 1)
+        };
+        if next.0 >= self.horizon_secs {
+            return Ok(None);
         }
+        self.queue.push(Reverse((next.0, user.0, next.1)));
+        Ok(Some(next))
     }
-    while day_reported < spec.horizon.days {
-        day_reported += 1;
-        progress(Progress {
-            day: day_reported,
-            days: spec.horizon.days,
-            requests: request_id,
-        });
-    }
-    outcome.finish(model_updates, &log[world.warm_up.len()..]);
-    outcome.final_policies = slots
-        .iter()
-        .map(|slot| SlotPolicy {
-            key: slot.key.clone(),
-            table: slot.policy.table().cloned(),
-            rng: RngPosition::of(&slot.rng),
-        })
-        .collect();
-    Ok(outcome)
-}
 
-/// What computing lists ahead shares across requests.
-struct Shared<'a> {
-    world: &'a World,
-    candidates: &'a Candidates,
-    arms: &'a Arms,
-    calendar: &'a Calendar,
-    version: u32,
-    window: usize,
-    reward: &'a crate::scenario::spec::RewardSpec,
-    slate_size: usize,
-}
-
-/// The requests whose lists are computed next: `current` (which must be served now)
-/// and the earliest others known before the next update, up to [`MAX_GROUP`]. The
-/// rest stay pending.
-fn next_group(pending: &mut Vec<Pending>, current: Pending) -> Vec<Pending> {
-    pending.retain(|p| p.user != current.user);
-    pending.sort_unstable_by_key(|p| (p.time, p.user));
-    let take = pending.len().min(MAX_GROUP - 1);
-    let mut group: Vec<Pending> = Vec::with_capacity(take + 1);
-    group.push(current);
-    group.extend(pending.drain(..take));
-    group
-}
-
-/// Computes every arm's list and expected reward for each request of `group` (one
-/// per user), in parallel over users; each user's state is what it will be when the
-/// request is served, because a user has one pending request at a time.
-fn prepare_group(
-    shared: &Shared<'_>,
-    group: &[Pending],
-    users: &mut [UserState],
-    ahead: &mut [Option<Box<Prepared>>],
-) {
-    let mut kept: Vec<KeptLists> = group
-        .iter()
-        .map(|p| std::mem::take(&mut users[p.user as usize].kept))
-        .collect();
-    let users_now: &[UserState] = users;
-    let world = shared.world;
-    let results: Vec<Box<Prepared>> = group
-        .par_iter()
-        .zip(kept.par_iter_mut())
-        .map(|(p, kept)| {
-            let u = p.user as usize;
-            let state = &users_now[u];
-            let segment = world.population.users[u].segment;
-            let context = context_of(shared.calendar, p.time, p.position, segment, state);
-            let request = Request {
-                user: UserId(p.user),
-                context: &context,
-                seen: &state.seen,
-                time_secs: p.time,
-                session_position: p.position,
-                recent_genre_counts: &state.recent_genre_counts,
-            };
-            let situation = Situation {
-                daypart: context.daypart,
-                day_type: context.day_type,
-                session_position: p.position,
-                recent_genre_counts: &state.recent_genre_counts,
-                fatigue_window: shared.window,
-            };
-            let inputs = RegretInputs {
-                world,
-                taste: &world.tastes[u],
-                situation: &situation,
-                reward: shared.reward,
-                slate_size: shared.slate_size,
-            };
-            let mut out = Box::<Prepared>::default();
-            shared.candidates.prepare(
-                shared.arms,
-                &request,
-                state.requests,
-                kept,
-                ListKeys {
-                    version: shared.version,
-                    user_revision: state.revision,
-                },
-                Some(inputs),
-                &mut out,
-            );
-            out
-        })
-        .collect();
-    for ((p, kept), prepared) in group.iter().zip(kept).zip(results) {
-        users[p.user as usize].kept = kept;
-        ahead[p.user as usize] = Some(prepared);
-    }
-}
-
-fn interaction(
-    user: UserId,
-    movie: MovieId,
-    kind: InteractionKind,
-    value: f32,
-    time_secs: SimSecs,
-) -> Interaction {
-    Interaction {
-        user,
-        movie,
-        kind,
-        value,
-        time_secs,
-    }
-}
-
-/// Records a watched movie in the fatigue window of recent genres.
-fn watch(
-    state: &mut UserState,
-    movie: MovieId,
-    catalogue: &crate::world::Catalogue,
-    window: usize,
-) {
-    if window == 0 {
-        return;
-    }
-    state.recent.push_back(movie);
-    for g in &catalogue.movie(movie).genres {
-        state.recent_genre_counts[g.index()] += 1;
-    }
-    if state.recent.len() > window {
-        let old = state.recent.pop_front().expect("window is non-empty");
-        for g in &catalogue.movie(old).genres {
-            state.recent_genre_counts[g.index()] -= 1;
+    /// The outcome, once every request was served.
+    fn finish(mut self, progress: &mut dyn FnMut(Progress)) -> RunOutcome {
+        let days = self.scenario.spec().horizon.days;
+        while self.day_reported < days {
+            self.day_reported += 1;
+            progress(Progress {
+                day: self.day_reported,
+                days,
+                requests: self.request_id,
+            });
         }
+        let warm_up = self.world.warm_up.len();
+        self.outcome
+            .finish(self.model_updates, &self.log[warm_up..]);
+        self.outcome.final_policies = self
+            .slots
+            .iter()
+            .map(|slot| SlotPolicy {
+                key: slot.key.clone(),
+                table: slot.policy.table().cloned(),
+                rng: RngPosition::of(&slot.rng),
+            })
+            .collect();
+        self.outcome
     }
-}
-
-/// The policy slots of a scenario as a run starts them (priors, fresh streams): what a
-/// saved state must match to be resumed.
-#[must_use]
-pub fn initial_policies(scenario: &Scenario, seeds: &SeedTree) -> Vec<SlotPolicy> {
-    slot_policies(scenario, seeds)
-        .into_iter()
-        .map(|(key, policy, rng)| SlotPolicy {
-            key,
-            table: policy.table().cloned(),
-            rng: RngPosition::of(&rng),
-        })
-        .collect()
-}
-
-/// Every slot's key, policy (at its prior) and policy stream: the default stack first,
-/// then each experiment's variants in order.
-fn slot_policies(
-    scenario: &Scenario,
-    seeds: &SeedTree,
-) -> Vec<(VariantKey, Box<dyn Policy>, ChaCha8Rng)> {
-    let spec = scenario.spec();
-    let mut slots = vec![(
-        VariantKey {
-            experiment: None,
-            variant: "default".into(),
-            policy: spec.stack.policy.name().into(),
-        },
-        build_policy(&spec.stack.policy, &spec.stack),
-        seeds.stream(Purpose::Policy, 0),
-    )];
-    for e in &spec.experiments {
-        for v in &e.variants {
-            let policy_spec = v.policy.as_ref().unwrap_or(&spec.stack.policy);
-            let index = slots.len() as u64;
-            slots.push((
-                VariantKey {
-                    experiment: Some(e.id.clone()),
-                    variant: v.name.clone(),
-                    policy: policy_spec.name().into(),
-                },
-                build_policy(policy_spec, &spec.stack),
-                seeds.stream(Purpose::Policy, index),
-            ));
-        }
-    }
-    slots
-}
-
-/// The slots of a run: policies with their diversity settings (a variant's own, or the
-/// stack's).
-fn build_slots(
-    scenario: &Scenario,
-    seeds: &SeedTree,
-    catalogue: &crate::world::Catalogue,
-) -> Vec<Slot> {
-    let spec = scenario.spec();
-    let stack_diversity = Diversity::new(&spec.stack.diversity, catalogue);
-    let variant_diversity = spec
-        .experiments
-        .iter()
-        .flat_map(|e| &e.variants)
-        .map(|v| v.diversity.as_ref().map(|d| Diversity::new(d, catalogue)));
-    let diversities = std::iter::once(None).chain(variant_diversity);
-    slot_policies(scenario, seeds)
-        .into_iter()
-        .zip(diversities)
-        .map(|((key, policy, rng), diversity)| Slot {
-            key,
-            policy,
-            rng,
-            diversity: diversity.unwrap_or_else(|| stack_diversity.clone()),
-        })
-        .collect()
 }

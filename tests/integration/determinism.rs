@@ -39,6 +39,53 @@ fn thread_count_does_not_change_report() {
     }
 }
 
+/// The default scenario's stack (seven arms, Thompson over five context features,
+/// diversity, exact regret, the A/B test) on a world small enough for a debug build:
+/// the replay prepares lists ahead on worker threads, and neither their number nor
+/// their timing may change a byte.
+#[test]
+fn default_stack_report_is_the_same_with_one_two_and_four_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenario("default.ron")).unwrap();
+    let small = text
+        .replace(
+            "n_movies: 5000",
+            "n_movies: 500, n_people: 300, n_keywords: 100",
+        )
+        .replace("n_users: 20000", "n_users: 700")
+        .replace("days: 30, warm_up_days: 30", "days: 3, warm_up_days: 14")
+        .replace(
+            "report: (regret: true)",
+            "report: (regret: true, event_log: true, offline_users: 50)",
+        );
+    assert_ne!(small, text, "the default scenario's sizes were found");
+    let ron = tmp.path().join("default_small.ron");
+    std::fs::write(&ron, small).unwrap();
+    let trees: Vec<_> = ["1", "2", "4"]
+        .iter()
+        .map(|threads| {
+            let out = tmp.path().join(format!("threads-{threads}"));
+            succeed_into("run", &ron, &out, threads, &[]);
+            read_tree(&out)
+        })
+        .collect();
+    assert!(trees[0].keys().any(|p| p.ends_with("regret.json")));
+    assert!(trees[0].keys().any(|p| p.ends_with("events.jsonl")));
+    for other in &trees[1..] {
+        assert_eq!(
+            trees[0].keys().collect::<Vec<_>>(),
+            other.keys().collect::<Vec<_>>()
+        );
+        for (path, bytes) in &trees[0] {
+            assert!(
+                bytes == &other[path],
+                "{} differs with the thread count",
+                path.display()
+            );
+        }
+    }
+}
+
 #[test]
 fn another_seed_changes_the_report() {
     let tmp = tempfile::tempdir().unwrap();

@@ -1,0 +1,317 @@
+//! Preparing requests ahead: every arm's list and expected reward for a user's next
+//! request, computed on worker threads while the replay serves earlier requests.
+//!
+//! # Why it is exact
+//!
+//! With exact regret every arm lists for every request, which is most of a run's
+//! work; the policies, the coverage tracker and the responses must still go in
+//! event order. What an arm lists for a request depends on the model (fixed
+//! between two updates), the user's state and the request's own stream — not on
+//! any other user. A user has at most one pending request, and only serving it
+//! changes the user's state. So as soon as a request is scheduled (before the next
+//! model update) its inputs are final: the replay snapshots them into a [`Job`],
+//! workers compute it, and the replay takes the result when it reaches the request.
+//!
+//! # Scheduling
+//!
+//! Workers take jobs earliest first. The replay, when it reaches a request whose job
+//! no worker has started, computes the job itself; when a worker is on it, the
+//! replay waits. Workers stop taking jobs while [`MAX_AHEAD`] results wait unread,
+//! which bounds memory. A window (the requests between two model updates) runs in
+//! one thread scope: the scope ends before the models change.
+//!
+//! # Determinism
+//!
+//! A job's result is a pure function of its inputs; which thread computes it, and
+//! when, changes nothing. `RAYON_NUM_THREADS` sets the threads (the replay plus
+//! `n − 1` workers).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use crate::ids::{MovieId, UserId};
+use crate::interaction::SimSecs;
+use crate::recommend::{Arms, Request};
+use crate::scenario::spec::RewardSpec;
+use crate::world::context::Calendar;
+use crate::world::{Situation, World};
+
+use super::candidates::{Candidates, KeptLists, ListKeys, Prepared, RegretInputs};
+use super::user_state::context_of;
+
+/// Results computed and not yet taken beyond which workers pause.
+pub const MAX_AHEAD: usize = 4_096;
+
+/// Everything one request's lists depend on, snapshotted when it was scheduled.
+pub(super) struct Job {
+    /// When.
+    pub time: SimSecs,
+    /// Who.
+    pub user: UserId,
+    /// 1-based position in the session.
+    pub position: u32,
+    /// The user's request ordinal (the arms' stream slice).
+    pub ordinal: u32,
+    /// The user's revision (see [`ListKeys`]).
+    pub revision: u32,
+    /// Movies the user has watched, sorted.
+    pub seen: Vec<MovieId>,
+    /// Genre counts of the user's recent watches.
+    pub recent_genre_counts: Vec<u16>,
+    /// How many recent watches.
+    pub n_recent: usize,
+    /// The user's kept lists (returned with the result).
+    pub kept: KeptLists,
+}
+
+/// A computed job.
+pub(super) struct Done {
+    /// Every arm's list and expected reward.
+    pub prepared: Prepared,
+    /// The user's kept lists, updated.
+    pub kept: KeptLists,
+}
+
+/// What every job of a window reads.
+pub(super) struct Shared<'a> {
+    /// The world and its truth.
+    pub world: &'a World,
+    /// The arms, fitted.
+    pub arms: &'a Arms,
+    /// How lists are made and kept.
+    pub candidates: &'a Candidates,
+    /// Daypart and weekday of simulated times.
+    pub calendar: &'a Calendar,
+    /// The model version of the window.
+    pub version: u32,
+    /// The fatigue window.
+    pub window: usize,
+    /// The reward rule (regret).
+    pub reward: &'a RewardSpec,
+    /// Slate length K.
+    pub slate_size: usize,
+}
+
+impl Shared<'_> {
+    /// Computes a job.
+    pub fn compute(&self, mut job: Job) -> Done {
+        let world = self.world;
+        let u = job.user.index();
+        let segment = world.population.users[u].segment;
+        let context = context_of(
+            self.calendar,
+            job.time,
+            job.position,
+            segment,
+            &job.recent_genre_counts,
+            job.n_recent,
+        );
+        let request = Request {
+            user: job.user,
+            context: &context,
+            seen: &job.seen,
+            time_secs: job.time,
+            session_position: job.position,
+            recent_genre_counts: &job.recent_genre_counts,
+        };
+        let situation = Situation {
+            daypart: context.daypart,
+            day_type: context.day_type,
+            session_position: job.position,
+            recent_genre_counts: &job.recent_genre_counts,
+            fatigue_window: self.window,
+        };
+        let inputs = RegretInputs {
+            world,
+            taste: &world.tastes[u],
+            situation: &situation,
+            reward: self.reward,
+            slate_size: self.slate_size,
+        };
+        let mut prepared = Prepared::default();
+        self.candidates.prepare(
+            self.arms,
+            &request,
+            job.ordinal,
+            &mut job.kept,
+            ListKeys {
+                version: self.version,
+                user_revision: job.revision,
+            },
+            Some(inputs),
+            &mut prepared,
+        );
+        Done {
+            prepared,
+            kept: job.kept,
+        }
+    }
+}
+
+/// Where a user's job stands.
+enum Slot {
+    Empty,
+    Queued(Box<Job>),
+    Running,
+    Done(Box<Done>),
+}
+
+struct State {
+    /// (time, user) of queued jobs; entries whose job was taken are skipped.
+    heap: BinaryHeap<Reverse<(SimSecs, u32)>>,
+    slots: Vec<Slot>,
+    /// Results not yet taken.
+    unread: usize,
+    closing: bool,
+    /// A worker panicked: the replay must not wait for it.
+    failed: bool,
+}
+
+/// The queue of jobs of one window, shared by the replay and its workers.
+pub(super) struct Ahead<'a> {
+    shared: &'a Shared<'a>,
+    state: Mutex<State>,
+    /// Signalled when a job is queued, a result is taken, or the window closes.
+    work: Condvar,
+    /// Signalled when a result is ready or a worker fails.
+    done: Condvar,
+}
+
+impl<'a> Ahead<'a> {
+    /// Runs `body` with a queue whose jobs `n_workers` threads compute; every worker
+    /// has stopped when this returns.
+    pub fn run<R>(
+        shared: &'a Shared<'a>,
+        n_users: usize,
+        n_workers: usize,
+        body: impl FnOnce(&Ahead<'a>) -> R,
+    ) -> R {
+        let ahead = Ahead {
+            shared,
+            state: Mutex::new(State {
+                heap: BinaryHeap::new(),
+                slots: (0..n_users).map(|_| Slot::Empty).collect(),
+                unread: 0,
+                closing: false,
+                failed: false,
+            }),
+            work: Condvar::new(),
+            done: Condvar::new(),
+        };
+        std::thread::scope(|scope| {
+            for _ in 0..n_workers {
+                scope.spawn(|| ahead.work_loop());
+            }
+            // Close even if `body` unwinds, so the scope can join the workers.
+            let closer = Closer(&ahead);
+            let result = body(&ahead);
+            drop(closer);
+            result
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().expect("a list worker panicked")
+    }
+
+    /// Queues `job` (the user has no other).
+    pub fn submit(&self, job: Job) {
+        let u = job.user.index();
+        let mut state = self.lock();
+        debug_assert!(matches!(state.slots[u], Slot::Empty), "one job per user");
+        state.heap.push(Reverse((job.time, job.user.0)));
+        state.slots[u] = Slot::Queued(Box::new(job));
+        drop(state);
+        self.work.notify_one();
+    }
+
+    /// The result of `user`'s job: taken if ready, computed here if no worker has
+    /// started it, waited for otherwise.
+    ///
+    /// # Panics
+    ///
+    /// If the user has no job, or a worker panicked.
+    pub fn take(&self, user: UserId) -> Done {
+        let u = user.index();
+        let mut state = self.lock();
+        loop {
+            assert!(!state.failed, "a list worker panicked");
+            match std::mem::replace(&mut state.slots[u], Slot::Empty) {
+                Slot::Done(done) => {
+                    state.unread -= 1;
+                    drop(state);
+                    self.work.notify_one();
+                    return *done;
+                }
+                Slot::Queued(job) => {
+                    drop(state);
+                    return self.shared.compute(*job);
+                }
+                Slot::Running => {
+                    state.slots[u] = Slot::Running;
+                    state = self.done.wait(state).expect("a list worker panicked");
+                }
+                Slot::Empty => panic!("user {} has no prepared request", user.0),
+            }
+        }
+    }
+
+    fn work_loop(&self) {
+        let _guard = FailGuard(self);
+        let mut state = self.lock();
+        loop {
+            if state.closing {
+                return;
+            }
+            if state.unread >= MAX_AHEAD {
+                state = self.work.wait(state).expect("a list worker panicked");
+                continue;
+            }
+            let Some(Reverse((_, user))) = state.heap.pop() else {
+                state = self.work.wait(state).expect("a list worker panicked");
+                continue;
+            };
+            let u = user as usize;
+            // An entry whose job the replay took (or a worker ran) is stale.
+            if !matches!(state.slots[u], Slot::Queued(_)) {
+                continue;
+            }
+            let Slot::Queued(job) = std::mem::replace(&mut state.slots[u], Slot::Running) else {
+                unreachable!("checked just above");
+            };
+            drop(state);
+            let done = self.shared.compute(*job);
+            state = self.lock();
+            state.slots[u] = Slot::Done(Box::new(done));
+            state.unread += 1;
+            self.done.notify_all();
+        }
+    }
+}
+
+/// Closes the window's queue when dropped: workers stop.
+struct Closer<'b, 'a>(&'b Ahead<'a>);
+
+impl Drop for Closer<'_, '_> {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.0.state.lock() {
+            state.closing = true;
+        }
+        self.0.work.notify_all();
+    }
+}
+
+/// Marks the queue failed if a worker unwinds, so the replay does not wait forever.
+struct FailGuard<'b, 'a>(&'b Ahead<'a>);
+
+impl Drop for FailGuard<'_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            if let Ok(mut state) = self.0.state.lock() {
+                state.failed = true;
+            }
+            self.0.done.notify_all();
+        }
+    }
+}
