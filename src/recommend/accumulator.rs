@@ -14,12 +14,11 @@
 //! [`Accumulator::drain`] visits movies in the order they were first touched: the
 //! same on every thread and run.
 
-use std::ops::AddAssign;
-
 use crate::ids::MovieId;
 
 const UNTOUCHED: u8 = 0;
 const TOUCHED: u8 = 1;
+/// A bit: set on excluded slots, whatever else they hold.
 const EXCLUDED: u8 = 2;
 
 /// Per-movie sums with a touched list (see the module docs).
@@ -27,15 +26,19 @@ const EXCLUDED: u8 = 2;
 pub(crate) struct Accumulator<T> {
     values: Vec<T>,
     state: Vec<u8>,
+    /// Touched movies in first-touch order; one spare slot past the end, so an add
+    /// can write unconditionally and advance only on a first touch.
     touched: Vec<u32>,
+    n_touched: usize,
 }
 
-impl<T: Copy + Default + AddAssign> Accumulator<T> {
+impl<T: Copy + Default + std::ops::Add<Output = T>> Accumulator<T> {
     /// Makes room for `n_movies` movies; every slot is untouched.
     pub(crate) fn prepare(&mut self, n_movies: usize) {
         if self.state.len() < n_movies {
             self.values.resize(n_movies, T::default());
             self.state.resize(n_movies, UNTOUCHED);
+            self.touched.resize(n_movies + 1, 0);
         }
     }
 
@@ -50,29 +53,32 @@ impl<T: Copy + Default + AddAssign> Accumulator<T> {
     }
 
     /// Adds `x` to movie `m`'s sum.
+    ///
+    /// Branch-free: whether this is the movie's first touch is data, not control
+    /// flow (a touched-or-not branch is a coin flip the CPU mispredicts half the
+    /// time). An excluded slot sums garbage that no drain reads and the next first
+    /// touch overwrites.
     #[inline]
     pub(crate) fn add(&mut self, m: u32, x: T) {
         let i = m as usize;
-        match self.state[i] {
-            UNTOUCHED => {
-                self.state[i] = TOUCHED;
-                self.values[i] = x;
-                self.touched.push(m);
-            }
-            TOUCHED => self.values[i] += x,
-            _ => {}
-        }
+        let s = self.state[i];
+        let first = s == UNTOUCHED;
+        self.touched[self.n_touched] = m;
+        self.n_touched += usize::from(first);
+        self.state[i] = s | TOUCHED;
+        let old = self.values[i];
+        self.values[i] = if first { x } else { old + x };
     }
 
     /// Visits every touched, non-excluded movie with its sum in first-touch order,
     /// and leaves every slot untouched again (`excluded` must be the movies passed
     /// to [`Accumulator::exclude`]).
     pub(crate) fn drain(&mut self, excluded: &[MovieId], mut visit: impl FnMut(MovieId, T)) {
-        for &m in &self.touched {
+        for &m in &self.touched[..self.n_touched] {
             visit(MovieId(m), self.values[m as usize]);
             self.state[m as usize] = UNTOUCHED;
         }
-        self.touched.clear();
+        self.n_touched = 0;
         for m in excluded {
             if let Some(s) = self.state.get_mut(m.index()) {
                 *s = UNTOUCHED;

@@ -118,7 +118,7 @@ impl Recommender for Embeddings {
             fill_by_popularity(&self.fallback, request, n, out);
             return;
         };
-        let mut top = TopN::new(n);
+        let mut top = TopN::reusing(n, std::mem::take(out));
         self.blocks
             .scan(0.0, profile, request.seen, &mut top, |_| true);
         top.finish(out);

@@ -158,12 +158,16 @@ impl ItemFactorBlocks {
         }
         let biases = &self.biases[block * LANES..(block + 1) * LANES];
         let s = &partial;
-        std::array::from_fn(|l| {
+        // Plain loops, no closures: everything here must inline into the AVX2 scan,
+        // whose target feature a separately compiled helper would not have.
+        let mut out = [0f32; LANES];
+        for l in 0..LANES {
             let dot = ((s[0][l] + s[4][l]) + (s[1][l] + s[5][l]))
                 + ((s[2][l] + s[6][l]) + (s[3][l] + s[7][l]))
                 + tail[l];
-            biases[l] + dot
-        })
+            out[l] = biases[l] + dot;
+        }
+        out
     }
 }
 

@@ -522,7 +522,7 @@ impl Recommender for GraphArm {
                     acc.add(v, share * f64::from(p));
                 }
             }
-            let mut top = TopN::new(n);
+            let mut top = TopN::reusing(n, std::mem::take(out));
             acc.drain(request.seen, |movie, score| top.push(movie, score));
             top.finish(out);
         });

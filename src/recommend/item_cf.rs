@@ -229,7 +229,7 @@ impl Recommender for ItemCf {
                     acc.add(j.0, e.weight * sim);
                 }
             }
-            let mut top = TopN::new(n);
+            let mut top = TopN::reusing(n, std::mem::take(out));
             acc.drain(request.seen, |movie, score| {
                 if score > 0.0 {
                     top.push(movie, f64::from(score));

@@ -119,7 +119,7 @@ impl LongTail {
     #[cfg(test)]
     fn full_scan(&self, request: &Request<'_>, n: usize, out: &mut Vec<Scored>) {
         let log_affinity = self.log_affinity(request);
-        let mut top = TopN::new(n);
+        let mut top = TopN::reusing(n, std::mem::take(out));
         for &(movie, base) in &self.candidates {
             if !request.has_seen(movie) {
                 top.push(movie, base + self.movie_term(&log_affinity, movie));
@@ -161,7 +161,7 @@ impl Recommender for LongTail {
             .iter()
             .copied()
             .fold(f64::NEG_INFINITY, f64::max);
-        let mut top = TopN::new(n);
+        let mut top = TopN::reusing(n, std::mem::take(out));
         for &(movie, base) in &self.candidates {
             if let Some(threshold) = top.threshold()
                 && base + bound < threshold

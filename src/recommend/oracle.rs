@@ -108,7 +108,7 @@ impl Recommender for Oracle {
         let t = &*self.truth;
         let taste = &t.tastes[request.user.index()];
         let situation = t.situation(request);
-        let mut top = TopN::new(n);
+        let mut top = TopN::reusing(n, std::mem::take(out));
         for m in &t.catalogue.movies {
             if !request.has_seen(m.id) {
                 let u = t

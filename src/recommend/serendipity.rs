@@ -101,7 +101,7 @@ impl Recommender for Serendipity {
         out: &mut Vec<Scored>,
     ) {
         let profile = self.profiles.of(request.user);
-        let mut top = TopN::new(n);
+        let mut top = TopN::reusing(n, std::mem::take(out));
         self.predictor.scan_where(request, &mut top, |movie| {
             profile.is_none_or(|p| dot(p, self.vectors.get(movie.index())) <= self.min_similarity)
         });

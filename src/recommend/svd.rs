@@ -306,7 +306,7 @@ impl Recommender for Svd {
         _rng: &mut ChaCha8Rng,
         out: &mut Vec<Scored>,
     ) {
-        let mut top = TopN::new(n);
+        let mut top = TopN::reusing(n, std::mem::take(out));
         self.scan(request, &mut top);
         top.finish(out);
     }

@@ -32,9 +32,17 @@ pub(crate) struct TopN {
 impl TopN {
     /// An empty selection of capacity `n`.
     pub(crate) fn new(n: usize) -> Self {
+        Self::reusing(n, Vec::new())
+    }
+
+    /// An empty selection of capacity `n` whose buffer reuses `buffer`'s allocation
+    /// (the list it will be written into, so a request allocates nothing).
+    pub(crate) fn reusing(n: usize, mut buffer: Vec<Scored>) -> Self {
+        buffer.clear();
+        buffer.reserve(2 * n);
         Self {
             n,
-            items: Vec::with_capacity(2 * n),
+            items: buffer,
             cut: None,
         }
     }
@@ -81,8 +89,7 @@ impl TopN {
             self.select();
         }
         self.items.sort_unstable_by(rank_order);
-        out.clear();
-        out.extend_from_slice(&self.items);
+        *out = self.items;
     }
 }
 

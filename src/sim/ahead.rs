@@ -16,7 +16,7 @@
 //!
 //! Workers take jobs earliest first. The replay, when it reaches a request whose job
 //! no worker has started, computes the job itself; when a worker is on it, the
-//! replay waits. Workers stop taking jobs while [`MAX_AHEAD`] results wait unread,
+//! replay computes other queued jobs meanwhile, and waits only when none is left. Workers stop taking jobs while [`MAX_AHEAD`] results wait unread,
 //! which bounds memory. A window (the requests between two model updates) runs in
 //! one thread scope: the scope ends before the models change.
 //!
@@ -35,13 +35,19 @@ use crate::interaction::SimSecs;
 use crate::recommend::{Arms, Request};
 use crate::scenario::spec::RewardSpec;
 use crate::world::context::Calendar;
-use crate::world::{Situation, World};
+use crate::world::{Context, Situation, World};
 
-use super::candidates::{Candidates, KeptLists, ListKeys, Prepared, RegretInputs};
+use super::candidates::{Candidates, KeptLists, ListKeys, Prepared, RegretInputs, Scratch, arm_id};
 use super::user_state::context_of;
 
 /// Results computed and not yet taken beyond which workers pause.
 pub const MAX_AHEAD: usize = 4_096;
+
+/// Served results kept for their buffers.
+const SPARE: usize = 64;
+
+/// Jobs a worker takes at once and computes arm by arm.
+pub const BATCH: usize = 8;
 
 /// Everything one request's lists depend on, snapshotted when it was scheduled.
 pub(super) struct Job {
@@ -94,57 +100,70 @@ pub(super) struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    /// Computes a job.
-    pub fn compute(&self, mut job: Job) -> Done {
+    /// Computes `jobs` into `prepared` (one each, whose buffers are reused) arm by arm:
+    /// every job's list of one arm, then of the next, so each arm's model stays in
+    /// cache across the jobs.
+    pub fn compute(&self, jobs: &mut [Job], prepared: &mut [Prepared]) {
         let world = self.world;
-        let u = job.user.index();
-        let segment = world.population.users[u].segment;
-        let context = context_of(
-            self.calendar,
-            job.time,
-            job.position,
-            segment,
-            &job.recent_genre_counts,
-            job.n_recent,
-        );
-        let request = Request {
-            user: job.user,
-            context: &context,
-            seen: &job.seen,
-            time_secs: job.time,
-            session_position: job.position,
-            recent_genre_counts: &job.recent_genre_counts,
-        };
-        let situation = Situation {
-            daypart: context.daypart,
-            day_type: context.day_type,
-            session_position: job.position,
-            recent_genre_counts: &job.recent_genre_counts,
-            fatigue_window: self.window,
-        };
-        let inputs = RegretInputs {
-            world,
-            taste: &world.tastes[u],
-            situation: &situation,
-            reward: self.reward,
-            slate_size: self.slate_size,
-        };
-        let mut prepared = Prepared::default();
-        self.candidates.prepare(
-            self.arms,
-            &request,
-            job.ordinal,
-            &mut job.kept,
-            ListKeys {
-                version: self.version,
-                user_revision: job.revision,
-            },
-            Some(inputs),
-            &mut prepared,
-        );
-        Done {
-            prepared,
-            kept: job.kept,
+        let n_arms = self.candidates.n_arms();
+        let contexts: Vec<Context> = jobs
+            .iter()
+            .map(|job| {
+                context_of(
+                    self.calendar,
+                    job.time,
+                    job.position,
+                    world.population.users[job.user.index()].segment,
+                    &job.recent_genre_counts,
+                    job.n_recent,
+                )
+            })
+            .collect();
+        for p in prepared.iter_mut() {
+            p.lists.resize_with(n_arms, Vec::new);
+        }
+        for a in 0..n_arms {
+            for ((job, context), p) in jobs.iter_mut().zip(&contexts).zip(prepared.iter_mut()) {
+                let request = Request {
+                    user: job.user,
+                    context,
+                    seen: &job.seen,
+                    time_secs: job.time,
+                    session_position: job.position,
+                    recent_genre_counts: &job.recent_genre_counts,
+                };
+                let keys = ListKeys {
+                    version: self.version,
+                    user_revision: job.revision,
+                };
+                self.candidates.list(
+                    self.arms,
+                    arm_id(a),
+                    &request,
+                    job.ordinal,
+                    &mut job.kept,
+                    keys,
+                    &mut p.lists[a],
+                );
+            }
+        }
+        let mut scratch = Scratch::default();
+        for ((job, context), p) in jobs.iter().zip(&contexts).zip(prepared.iter_mut()) {
+            let situation = Situation {
+                daypart: context.daypart,
+                day_type: context.day_type,
+                session_position: job.position,
+                recent_genre_counts: &job.recent_genre_counts,
+                fatigue_window: self.window,
+            };
+            let inputs = RegretInputs {
+                world,
+                taste: &world.tastes[job.user.index()],
+                situation: &situation,
+                reward: self.reward,
+                slate_size: self.slate_size,
+            };
+            Candidates::expected_rewards(&p.lists, &inputs, &mut scratch, &mut p.rewards);
         }
     }
 }
@@ -166,6 +185,13 @@ struct State {
     closing: bool,
     /// A worker panicked: the replay must not wait for it.
     failed: bool,
+    /// Workers waiting for work, and whether the replay waits for a result: a
+    /// condition variable is signalled only when someone waits (a signal is a
+    /// system call, and there are several per request).
+    idle_workers: usize,
+    replay_waits: bool,
+    /// Results handed back for reuse of their buffers.
+    spare: Vec<Prepared>,
 }
 
 /// The queue of jobs of one window, shared by the replay and its workers.
@@ -195,6 +221,9 @@ impl<'a> Ahead<'a> {
                 unread: 0,
                 closing: false,
                 failed: false,
+                idle_workers: 0,
+                replay_waits: false,
+                spare: Vec::new(),
             }),
             work: Condvar::new(),
             done: Condvar::new(),
@@ -222,12 +251,42 @@ impl<'a> Ahead<'a> {
         debug_assert!(matches!(state.slots[u], Slot::Empty), "one job per user");
         state.heap.push(Reverse((job.time, job.user.0)));
         state.slots[u] = Slot::Queued(Box::new(job));
+        let wake = state.idle_workers > 0;
         drop(state);
-        self.work.notify_one();
+        if wake {
+            self.work.notify_one();
+        }
+    }
+
+    /// Hands a served request's lists back, so a later job reuses their buffers.
+    pub fn recycle(&self, prepared: Prepared) {
+        let mut state = self.lock();
+        if state.spare.len() < SPARE {
+            state.spare.push(prepared);
+        }
+    }
+
+    /// Computes `jobs`, reusing served results' buffers.
+    fn compute(&self, mut jobs: Vec<Job>) -> Vec<Done> {
+        let mut prepared: Vec<Prepared> = {
+            let mut state = self.lock();
+            let keep = state.spare.len().saturating_sub(jobs.len());
+            state.spare.split_off(keep)
+        };
+        prepared.resize_with(jobs.len(), Prepared::default);
+        self.shared.compute(&mut jobs, &mut prepared);
+        jobs.into_iter()
+            .zip(prepared)
+            .map(|(job, prepared)| Done {
+                prepared,
+                kept: job.kept,
+            })
+            .collect()
     }
 
     /// The result of `user`'s job: taken if ready, computed here if no worker has
-    /// started it, waited for otherwise.
+    /// started it; while a worker is on it, this thread computes other queued jobs
+    /// (earliest first) rather than wait.
     ///
     /// # Panics
     ///
@@ -240,17 +299,34 @@ impl<'a> Ahead<'a> {
             match std::mem::replace(&mut state.slots[u], Slot::Empty) {
                 Slot::Done(done) => {
                     state.unread -= 1;
+                    // A worker paused at MAX_AHEAD may go on.
+                    let wake = state.idle_workers > 0 && state.unread + 1 == MAX_AHEAD;
                     drop(state);
-                    self.work.notify_one();
+                    if wake {
+                        self.work.notify_one();
+                    }
                     return *done;
                 }
                 Slot::Queued(job) => {
                     drop(state);
-                    return self.shared.compute(*job);
+                    return self.compute(vec![*job]).pop().expect("one job, one result");
                 }
                 Slot::Running => {
                     state.slots[u] = Slot::Running;
-                    state = self.done.wait(state).expect("a list worker panicked");
+                    let others = next_queued(&mut state, 1);
+                    if !others.is_empty() {
+                        drop(state);
+                        let (users, jobs): (Vec<usize>, Vec<Job>) = others.into_iter().unzip();
+                        let done = self.compute(jobs);
+                        state = self.lock();
+                        for (other, done) in users.into_iter().zip(done) {
+                            finish(&mut state, other, done);
+                        }
+                    } else {
+                        state.replay_waits = true;
+                        state = self.done.wait(state).expect("a list worker panicked");
+                        state.replay_waits = false;
+                    }
                 }
                 Slot::Empty => panic!("user {} has no prepared request", user.0),
             }
@@ -264,30 +340,53 @@ impl<'a> Ahead<'a> {
             if state.closing {
                 return;
             }
-            if state.unread >= MAX_AHEAD {
+            let next = if state.unread >= MAX_AHEAD {
+                Vec::new()
+            } else {
+                next_queued(&mut state, BATCH)
+            };
+            if next.is_empty() {
+                state.idle_workers += 1;
                 state = self.work.wait(state).expect("a list worker panicked");
+                state.idle_workers -= 1;
                 continue;
             }
-            let Some(Reverse((_, user))) = state.heap.pop() else {
-                state = self.work.wait(state).expect("a list worker panicked");
-                continue;
-            };
-            let u = user as usize;
-            // An entry whose job the replay took (or a worker ran) is stale.
-            if !matches!(state.slots[u], Slot::Queued(_)) {
-                continue;
-            }
-            let Slot::Queued(job) = std::mem::replace(&mut state.slots[u], Slot::Running) else {
-                unreachable!("checked just above");
-            };
             drop(state);
-            let done = self.shared.compute(*job);
+            let (users, jobs): (Vec<usize>, Vec<Job>) = next.into_iter().unzip();
+            let done = self.compute(jobs);
             state = self.lock();
-            state.slots[u] = Slot::Done(Box::new(done));
-            state.unread += 1;
-            self.done.notify_all();
+            for (u, done) in users.into_iter().zip(done) {
+                finish(&mut state, u, done);
+            }
+            if state.replay_waits {
+                self.done.notify_all();
+            }
         }
     }
+}
+
+/// Up to `n` earliest queued jobs, marked running, with their users' indices (entries
+/// whose job was taken meanwhile are stale and skipped).
+fn next_queued(state: &mut State, n: usize) -> Vec<(usize, Job)> {
+    let mut jobs = Vec::with_capacity(n);
+    while jobs.len() < n
+        && let Some(Reverse((_, user))) = state.heap.pop()
+    {
+        let u = user as usize;
+        if let Slot::Queued(_) = state.slots[u] {
+            let Slot::Queued(job) = std::mem::replace(&mut state.slots[u], Slot::Running) else {
+                unreachable!("matched just above");
+            };
+            jobs.push((u, *job));
+        }
+    }
+    jobs
+}
+
+/// Stores user `u`'s computed job.
+fn finish(state: &mut State, u: usize, done: Done) {
+    state.slots[u] = Slot::Done(Box::new(done));
+    state.unread += 1;
 }
 
 /// Closes the window's queue when dropped: workers stop.

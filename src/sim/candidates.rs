@@ -160,30 +160,18 @@ impl Candidates {
         kept.lists[a] = Some(Kept { key, list });
     }
 
-    /// Every arm's list for one request, and with `regret` the expected reward of
-    /// each arm's top `slate_size` under the truth.
-    #[allow(clippy::too_many_arguments)]
-    pub fn prepare(
-        &self,
-        arms: &Arms,
-        request: &Request<'_>,
-        ordinal: u32,
-        kept: &mut KeptLists,
-        keys: ListKeys,
-        regret: Option<RegretInputs<'_>>,
-        out: &mut Prepared,
+    /// The expected reward of each arm's top `slate_size` of `lists` under the truth,
+    /// into `out` (by arm id).
+    pub fn expected_rewards(
+        lists: &[Vec<Scored>],
+        regret: &RegretInputs<'_>,
+        scratch: &mut Scratch,
+        out: &mut Vec<f64>,
     ) {
-        out.lists.resize_with(self.n_arms(), Vec::new);
-        for (a, list) in out.lists.iter_mut().enumerate() {
-            self.list(arms, arm_id(a), request, ordinal, kept, keys, list);
-        }
-        out.rewards.clear();
-        if let Some(r) = regret {
-            let mut scratch = Scratch::default();
-            for list in &out.lists {
-                let movies = list.iter().take(r.slate_size).map(|s| s.movie);
-                out.rewards.push(r.expected_reward(movies, &mut scratch));
-            }
+        out.clear();
+        for list in lists {
+            let movies = list.iter().take(regret.slate_size).map(|s| s.movie);
+            out.push(regret.expected_reward(movies, scratch));
         }
     }
 
@@ -276,7 +264,8 @@ pub fn fill_utilities(
     }
 }
 
-fn arm_id(a: usize) -> ArmId {
+/// The id of the arm at index `a`.
+pub fn arm_id(a: usize) -> ArmId {
     ArmId(u16::try_from(a).expect("arm count fits u16"))
 }
 

@@ -406,7 +406,7 @@ impl<'w> Replay<'w> {
             self.report_days(now, progress);
             let prepared = ahead.map(|a| a.take(UserId(user)));
             if let Some((t, position)) =
-                self.serve(shared, now, UserId(user), position, prepared, sink)?
+                self.serve(shared, ahead, now, UserId(user), position, prepared, sink)?
                 && t < window_end
                 && let Some(ahead) = ahead
             {
@@ -431,9 +431,11 @@ impl<'w> Replay<'w> {
 
     /// Serves one request of `user` at `now`; returns the user's next request
     /// (time, session position) if it falls in the horizon.
+    #[allow(clippy::too_many_arguments)]
     fn serve(
         &mut self,
         shared: &Shared<'_>,
+        ahead: Option<&Ahead<'_>>,
         now: SimSecs,
         user: UserId,
         position: u32,
@@ -482,7 +484,7 @@ impl<'w> Replay<'w> {
             diversity: &slot.diversity,
             coverage: &self.coverage,
         };
-        if let Some(prepared) = &prepared {
+        if let Some(prepared) = prepared {
             self.slate_builder.blend_from(
                 &prepared.lists,
                 &weights,
@@ -490,6 +492,9 @@ impl<'w> Replay<'w> {
                 slate_size,
                 &mut self.slate,
             );
+            if let Some(ahead) = ahead {
+                ahead.recycle(prepared);
+            }
         } else {
             let request = Request {
                 user,
