@@ -626,7 +626,8 @@ fn refuse_bytes(
     let Some(budget) = max_memory.or_else(available_memory) else {
         return Ok(());
     };
-    let needed = recolab::cost::BASE_BYTES + copies as f64 * (e.total_bytes - recolab::cost::BASE_BYTES);
+    let needed =
+        recolab::cost::BASE_BYTES + copies as f64 * (e.total_bytes - recolab::cost::BASE_BYTES);
     if needed <= budget {
         return Ok(());
     }

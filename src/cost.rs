@@ -251,11 +251,7 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         movies,
         dims,
         graph_links: cat.people_per_movie as f64 + cat.keywords_per_movie as f64,
-        graph_nodes: movies
-            + genres
-            + cat.n_people as f64
-            + cat.n_keywords as f64
-            + users,
+        graph_nodes: movies + genres + cat.n_people as f64 + cat.n_keywords as f64 + users,
     };
     let (mean_activity, visits_per_day) = activity_and_visits(pop, cat.n_movies);
     let ratings = users * mean_activity;
@@ -323,7 +319,12 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         .filter(|a| may_serve(spec, a.name()))
         .filter_map(walk_steps)
         .map(|steps| steps * requests)
-        .chain(offline.iter().filter_map(walk_steps).map(|s| s * offline_users))
+        .chain(
+            offline
+                .iter()
+                .filter_map(walk_steps)
+                .map(|s| s * offline_users),
+        )
         .sum::<f64>()
         * WALK_STEP_SECS;
     let seconds = users * movies * UTILITY_SECS / 2.0
@@ -416,7 +417,8 @@ mod tests {
         };
         let (short, long) = (svd(20, 32), svd(1000, 32));
         // The 980 extra epochs over every rating, on half of the 2 cores' time.
-        let extra = short.warm_up_ratings * 980.0 * (SGD_SECS_BASE + 32.0 * SGD_SECS_PER_FACTOR) / 2.0;
+        let extra =
+            short.warm_up_ratings * 980.0 * (SGD_SECS_BASE + 32.0 * SGD_SECS_PER_FACTOR) / 2.0;
         assert!((long.seconds - short.seconds - extra).abs() < 1e-9 * long.seconds);
         let wide = svd(20, 512);
         let extra = short.warm_up_ratings * 20.0 * 480.0 * SGD_SECS_PER_FACTOR / 2.0;
