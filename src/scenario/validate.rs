@@ -777,7 +777,12 @@ impl ScenarioSpec {
                 );
             }
         }
-        if s.arms_per_request == 0 || s.arms_per_request > s.arms.len().max(1) {
+        c.integer(
+            "stack.arms_per_request",
+            s.arms_per_request,
+            limits::ARMS_PER_REQUEST,
+        );
+        if s.arms_per_request > s.arms.len().max(1) {
             c.fail(
                 "stack.arms_per_request",
                 format!(
@@ -785,7 +790,10 @@ impl ScenarioSpec {
                     s.arms_per_request,
                     s.arms.len()
                 ),
-                format!("use a value in 1..={}", s.arms.len().max(1)),
+                format!(
+                    "blend at most the {} arm(s) of `stack.arms`",
+                    s.arms.len().max(1)
+                ),
             );
         }
         for (i, arm) in s.arms.iter().enumerate() {
