@@ -757,7 +757,8 @@ fn eval_command(
         (Some(path), _) => Scenario::from_file(path)?,
         (None, Some(ratings)) => default_scenario(&ratings_name(ratings)),
         (None, None) => bail!(
-            "give a scenario (recolab eval scenarios/offline_evaluation.ron) or a rating log (recolab eval --ratings FILE)"
+            "nothing to evaluate; fix: give a scenario (recolab eval scenarios/offline_evaluation.ron) \
+             or a rating log (recolab eval --ratings FILE)"
         ),
     };
     if let Some(seed) = seed {
@@ -855,11 +856,11 @@ fn metrics_command(
     settings: ExternalSettings,
 ) -> anyhow::Result<ExitCode> {
     if settings.k == 0 {
-        bail!("--k is 0; use a list length of at least 1");
+        bail!("--k is 0; fix: use a list length of at least 1");
     }
     if !(settings.relevance_threshold.is_finite() && settings.relevance_threshold > 0.0) {
         bail!(
-            "--threshold is {}; use a finite grade > 0",
+            "--threshold is {}; fix: use a finite grade > 0",
             settings.relevance_threshold
         );
     }

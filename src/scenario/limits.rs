@@ -154,7 +154,8 @@ pub const EPOCHS: IntegerLimit =
 pub const UPDATE_EPOCHS: IntegerLimit =
     IntegerLimit::new(0, 1_000, "passes over the new ratings in an update");
 /// `neighbours` of item-based CF.
-pub const NEIGHBOURS: IntegerLimit = IntegerLimit::at_least(1, "similar movies kept per movie");
+pub const NEIGHBOURS: IntegerLimit =
+    IntegerLimit::new(1, 1_000_000, "similar movies kept per movie");
 /// `walks` of the graph arm.
 pub const WALKS: IntegerLimit = IntegerLimit::new(1, 1_000_000, "random walks per request");
 /// `max_seeds` of the graph arm.
@@ -314,9 +315,9 @@ mod tests {
         assert_eq!(N_MOVIES.range(), "1 – 4,294,967,295");
         assert_eq!(SEED.range(), "≥ 0");
         assert_eq!(
-            NEIGHBOURS.fix(),
+            MAX_SEEDS.fix(),
             "use a whole number from 1 to 18,446,744,073,709,551,615 \
-             (similar movies kept per movie)"
+             (liked movies the walks start from)"
         );
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(999), "999");

@@ -9,13 +9,15 @@
 //! - Every bound in the `allowed` columns of docs/SCENARIOS.md is tried just inside and
 //!   just outside (see the second half of this file).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use recolab::cost::estimate;
-use recolab::scenario::Scenario;
+use recolab::scenario::limits::integer_limit;
+use recolab::scenario::{Scenario, ScenarioError, ScenarioSpec};
+use serde_json::Value;
 
-use crate::harness::{recolab, text};
+use crate::harness::{read_tree, recolab, scenario, text};
 
 /// The scenario's editable values: (slot, valid value).
 const SLOTS: [(&str, &str); 16] = [
@@ -160,6 +162,201 @@ fn the_unedited_scenario_is_valid_and_cheap() {
     assert!(estimate(&scenario).seconds <= RUN_BUDGET_SECS, "{text}");
 }
 
+/// Inputs every command can be given wrongly, as files in a fresh folder.
+fn bad_inputs(dir: &Path) {
+    let files: [(&str, &[u8]); 11] = [
+        (
+            "tiny.csv",
+            b"user_id,item_id,rating,timestamp\n1,2,4,100\n2,3,5,100\n",
+        ),
+        (
+            "bad.csv",
+            b"user_id,item_id,rating,timestamp\n1,2,4,100\n1,3,x,100\n",
+        ),
+        (
+            "huge.csv",
+            b"user_id,item_id,rating,timestamp\n1,2,1e308,100\n",
+        ),
+        ("empty.csv", b""),
+        ("bin.dat", b"\x00\xff\xfe\x01binary"),
+        ("run.txt", b"u1 Q0 i1 1 0.9 t\nu1 Q0 i2 2 0.8 t\n"),
+        ("qrels.txt", b"u1 0 i1 1\nu1 0 i3 2\n"),
+        ("huge_qrels.txt", b"u1 0 i1 1e308\n"),
+        (
+            "items.csv",
+            b"item_id,popularity,genres\ni1,10,a|b\ni2,5,a\n",
+        ),
+        ("state.json", b"{\"a\": 1}"),
+        ("zero.ron", b"(catalogue: (n_movies: 0))"),
+    ];
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    std::fs::write(dir.join("big.ron"), "(catalogue: (n_movies: 4000000000))").unwrap();
+    std::fs::copy(scenario("smoke.ron"), dir.join("smoke.ron")).unwrap();
+}
+
+#[test]
+fn every_command_refuses_bad_input_with_exit_2_a_fix_and_nothing_written() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["stats", "missing.csv"], &["missing.csv"]),
+        (&["stats", "bad.csv"], &["bad.csv:line 3", "rating"]),
+        (&["stats", "bin.dat"], &["bin.dat:line 1"]),
+        (&["stats", "empty.csv"], &["empty.csv", "no ratings"]),
+        (&["stats", "tiny.csv", "--json", "."], &["is a folder"]),
+        (
+            &["stats", "tiny.csv", "--movies", "missing.dat"],
+            &["missing.dat"],
+        ),
+        (
+            &["eval", "--ratings", "huge.csv"],
+            &["huge.csv:line 2", "±1,000,000"],
+        ),
+        (&["eval", "missing.ron"], &["missing.ron"]),
+        (&["eval"], &["--ratings"]),
+        (&["eval", "zero.ron"], &["zero.ron", "catalogue.n_movies"]),
+        (
+            &["fit", "--ratings", "empty.csv", "--out", "f.ron"],
+            &["empty.csv"],
+        ),
+        (
+            &["fit", "--ratings", "tiny.csv", "--out", "."],
+            &["is a folder"],
+        ),
+        (
+            &["world", "big.ron", "--out", "w"],
+            &["big.ron", "of memory", "n_movies"],
+        ),
+        (
+            &["world", "zero.ron", "--out", "w"],
+            &["zero.ron", "catalogue.n_movies"],
+        ),
+        (
+            &[
+                "compare", "big.ron", "--policy", "static", "--seeds", "2", "--out", "c",
+            ],
+            &["big.ron", "of memory"],
+        ),
+        (
+            &[
+                "compare",
+                "smoke.ron",
+                "--policy",
+                "static",
+                "--seeds",
+                "1000000000000",
+            ],
+            &["--seeds", "10,000"],
+        ),
+        (
+            &["compare", "smoke.ron", "--policy", "nonsense", "--out", "c"],
+            &["nonsense", "thompson"],
+        ),
+        (
+            &[
+                "compare",
+                "smoke.ron",
+                "--policy",
+                "thompson(prior=0,1)",
+                "--out",
+                "c",
+            ],
+            &["stack.policy.prior.0"],
+        ),
+        (
+            &["metrics", "--run", "missing.txt", "--qrels", "qrels.txt"],
+            &["missing.txt"],
+        ),
+        (
+            &[
+                "metrics",
+                "--run",
+                "run.txt",
+                "--qrels",
+                "qrels.txt",
+                "--k",
+                "0",
+            ],
+            &["--k"],
+        ),
+        (
+            &[
+                "metrics",
+                "--run",
+                "run.txt",
+                "--qrels",
+                "huge_qrels.txt",
+                "--gain",
+                "exponential",
+            ],
+            &["huge_qrels.txt:line 1", "--gain linear"],
+        ),
+        (
+            &[
+                "metrics",
+                "--run",
+                "run.txt",
+                "--qrels",
+                "qrels.txt",
+                "--items",
+                "items.csv",
+                "--n-users",
+                "5",
+            ],
+            &["items.csv:line 2", "--n-users"],
+        ),
+        (
+            &["metrics", "--run", "bin.dat", "--qrels", "qrels.txt"],
+            &["bin.dat:line 1"],
+        ),
+        (
+            &[
+                "run",
+                "smoke.ron",
+                "--resume-bandit",
+                "state.json",
+                "--out",
+                "r",
+                "-q",
+            ],
+            &["state.json", "bandit"],
+        ),
+        (&["migrate", "state.json"], &["state.json"]),
+        (
+            &["run", "smoke.ron", "--max-memory", "1K", "--out", "r", "-q"],
+            &["--max-memory"],
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    bad_inputs(dir.path());
+    let before = read_tree(dir.path());
+    for (args, wanted) in cases {
+        let output = recolab(args, &[], dir.path());
+        let (stdout, stderr) = text(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}\n{stdout}\n{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        for part in wanted.iter().chain(&["fix:"]) {
+            assert!(stderr.contains(part), "{args:?}: {part:?} not in {stderr}");
+        }
+        let after = read_tree(dir.path());
+        let changed: Vec<&PathBuf> = after
+            .keys()
+            .chain(before.keys())
+            .filter(|p| before.get(*p) != after.get(*p))
+            .collect();
+        assert!(changed.is_empty(), "{args:?} wrote or changed {changed:?}");
+        let folders = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().is_dir())
+            .count();
+        assert_eq!(folders, 0, "{args:?} left a folder");
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // docs/SCENARIOS.md's `allowed` columns against validation.
 //
@@ -169,10 +366,6 @@ fn the_unedited_scenario_is_valid_and_cheap() {
 // parse, validate): inside must not be refused for that field, outside must be. A
 // number outside an integer field's type must be refused with the documented range.
 // Every numeric field of the scenario must be covered by some clause.
-
-use recolab::scenario::limits::integer_limit;
-use recolab::scenario::{ScenarioError, ScenarioSpec};
-use serde_json::Value;
 
 /// One step of a path into the JSON form of a scenario.
 #[derive(Clone, Debug, PartialEq)]
