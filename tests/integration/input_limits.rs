@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::harness::{read_tree, recolab, scenario, text};
 
 /// The scenario's editable values: (slot, valid value).
-const SLOTS: [(&str, &str); 16] = [
+const SLOTS: [(&str, &str); 20] = [
     ("seed", "3"),
     ("n_movies", "300"),
     ("n_factors", "8"),
@@ -37,6 +37,11 @@ const SLOTS: [(&str, &str); 16] = [
     ("offline_users", "50"),
     ("timeseries_bucket_hours", "24"),
     ("name", "\"edge\""),
+    // Fields whose extreme values once panicked or aborted a run.
+    ("n_people", "100"),
+    ("window", "10"),
+    ("popularity", "0.6"),
+    ("minutes_between_requests", "4.0"),
 ];
 
 /// Values at the edges of every type a slot could hold, and of the wrong types.
@@ -80,15 +85,18 @@ fn scenario_text(edits: &[(usize, Option<&str>)], double: Option<usize>) -> Stri
     };
     let f = |names: &[usize]| names.iter().map(|&i| field(i)).collect::<String>();
     format!(
-        "({}{}catalogue: ({}n_people: 100, n_keywords: 40), population: ({}), \
-         response: ({}rating: ({}), session: ({})), horizon: ({}), stack: ({}), report: ({}))",
+        "({}{}catalogue: ({}n_keywords: 40), population: ({}), context: (fatigue: ({})), \
+         response: ({}utility: ({}), rating: ({}), session: ({})), horizon: ({}), stack: ({}), \
+         report: ({}))",
         field(15),
         field(0),
-        f(&[1, 2]),
+        f(&[1, 2, 16]),
         f(&[3, 4]),
+        f(&[17]),
         f(&[5]),
+        f(&[18]),
         f(&[6, 7]),
-        f(&[8, 9]),
+        f(&[8, 9, 19]),
         f(&[10, 11]),
         f(&[12]),
         f(&[13, 14]),
