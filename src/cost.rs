@@ -472,6 +472,49 @@ mod tests {
         assert!(cf("1000000") > 2e9, "{}", human_bytes(cf("1000000")));
     }
 
+    /// A duration as the docs write it: `60 ns`, `0.4 µs`, `8 µs`.
+    fn docs_duration(secs: f64) -> String {
+        let ns = (secs * 1e9).round();
+        if ns < 100.0 {
+            format!("{ns} ns")
+        } else {
+            format!("{} µs", ns / 1_000.0)
+        }
+    }
+
+    #[test]
+    fn docs_give_the_constants_of_this_file() {
+        let docs = include_str!("../docs/SCENARIOS.md");
+        let start = docs
+            .find("The model (`src/cost.rs`)")
+            .expect("the model is documented");
+        let formula = &docs[start..];
+        let formula = &formula[..formula.find("\n```\n").expect("a text block")];
+        let thousands = crate::scenario::limits::thousands;
+        for written in [
+            format!("({} B +", thousands(PER_MOVIE_BYTES as u64)),
+            format!("users · ({} B +", PER_USER_BYTES),
+            format!("E[activity] · {} B", PER_RATING_BYTES),
+            format!("requests · {} B", PER_EVENT_BYTES),
+            format!("+ {} B · (movies", GRAPH_NODE_BYTES),
+            format!("{} MB + the parts", BASE_BYTES / 1e6),
+            format!("movies · {} / 2", docs_duration(UTILITY_SECS)),
+            format!(
+                "epochs · ({} + {} · factors)",
+                docs_duration(SGD_SECS_BASE),
+                docs_duration(SGD_SECS_PER_FACTOR)
+            ),
+            format!("{} for the others", docs_duration(TRAIN_SECS_PER_RATING)),
+            format!("stack arms · {}", docs_duration(REQUEST_SECS_PER_ARM)),
+            format!("steps · {}", docs_duration(WALK_STEP_SECS)),
+        ] {
+            assert!(
+                formula.contains(&written),
+                "docs/SCENARIOS.md's cost formula should read {written:?}"
+            );
+        }
+    }
+
     #[test]
     fn bytes_read_as_people_write_them() {
         assert_eq!(human_bytes(1.25e9), "1.2 GB");
