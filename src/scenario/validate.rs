@@ -23,12 +23,13 @@ fn round_for_display(x: f64) -> f64 {
     (x * 1e9).round() / 1e9
 }
 
-/// A bound as the docs write it: `−1,000`, `0.001`, `1e6` → `1,000,000`.
+/// A bound of an interval as the docs write it: `−1000`, `0.001`, `1e6` (no
+/// thousands separators, which would read as the interval's comma).
 fn display_bound(x: f64) -> String {
     let sign = if x < 0.0 { "−" } else { "" };
     let m = x.abs();
-    if m.fract() == 0.0 && m < 1e15 {
-        format!("{sign}{}", limits::thousands(m as u64))
+    if m >= 1e5 {
+        format!("{sign}{m:e}")
     } else {
         format!("{sign}{m}")
     }
