@@ -21,6 +21,7 @@ use recolab::fit::{Fit, FitTarget, MAX_ROUNDS, Tolerance, fit};
 use recolab::report::{HEADLINE_METRICS, interval_cell, write_file_atomically};
 use recolab::report::{compare_markdown, write_compare};
 use recolab::run::{Stage, run_with};
+use recolab::scenario::limits::thousands;
 use recolab::scenario::{STARTER_SCENARIO, Scenario};
 use recolab::world_export::{ExportStage, export_world};
 
@@ -504,6 +505,33 @@ fn compare_command(
     out: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::from_file(path)?;
+    if !(1..=MAX_COMPARE_SEEDS).contains(&seeds) {
+        bail!(
+            "--seeds is {seeds}; fix: use 1 – {} (20 gives usable intervals)",
+            thousands(MAX_COMPARE_SEEDS as u64)
+        );
+    }
+    // Each cell runs the scenario with exact regret; a thread holds one seed's world
+    // and its policies' runs at a time.
+    let mut costed = scenario.spec().clone();
+    costed.report.regret = true;
+    costed.report.event_log = false;
+    costed.report.offline_users = 0;
+    costed.experiments.clear();
+    let costed = costed.validate(path, scenario.name())?;
+    let cost = estimate(&costed);
+    let threads = rayon::current_num_threads().min(seeds).max(1);
+    refuse_bytes(path, &cost, threads, None)?;
+    let seconds = cost.seconds * (seeds * policies.len()) as f64;
+    if seconds > LONG_RUN_SECS {
+        eprintln!(
+            "recolab: warning: {}: {} policies × {seeds} seeds are estimated at about {}; \
+             `recolab validate` shows what drives one run",
+            path.display(),
+            policies.len(),
+            human_seconds(seconds)
+        );
+    }
     let out =
         out.unwrap_or_else(|| Path::new("reports").join(format!("{}-compare", scenario.name())));
     let started = Instant::now();
@@ -582,39 +610,76 @@ fn refuse_beyond_memory(
     scenario: &Scenario,
     max_memory: Option<f64>,
 ) -> anyhow::Result<Estimate> {
-    let budget = max_memory.or_else(available_memory);
     let e = estimate(scenario);
-    if let Some(budget) = budget
-        && e.total_bytes > budget
-    {
-        let largest = e.largest();
+    refuse_bytes(path, &e, 1, max_memory)?;
+    Ok(e)
+}
+
+/// Refuses `copies` runs of the estimate `e` at once (compare runs one world per
+/// seed on each thread) beyond `max_memory` or the machine's available memory.
+fn refuse_bytes(
+    path: &Path,
+    e: &Estimate,
+    copies: usize,
+    max_memory: Option<f64>,
+) -> anyhow::Result<()> {
+    let Some(budget) = max_memory.or_else(available_memory) else {
+        return Ok(());
+    };
+    let needed =
+        recolab::cost::BASE_BYTES + copies as f64 * (e.total_bytes - recolab::cost::BASE_BYTES);
+    if needed <= budget {
+        return Ok(());
+    }
+    let largest = e.largest();
+    let at_once = if copies > 1 {
+        format!(" ({copies} worlds at once)")
+    } else {
+        String::new()
+    };
+    let (limit, raise) = if max_memory.is_some() {
+        ("--max-memory allows", " or raise --max-memory")
+    } else {
+        ("this machine has", "")
+    };
+    bail!(
+        "{}: the run needs about {} of memory{at_once} but {limit} {}; the largest part is \
+         the {} ({}), driven by {}; fix: shrink those fields (`recolab validate` prints \
+         every part){raise}",
+        path.display(),
+        human_bytes(needed),
+        human_bytes(budget),
+        largest.part,
+        human_bytes(largest.bytes),
+        largest.fields,
+    );
+}
+
+/// Refuses a folder where a file is to be written, before any work is done.
+fn refuse_folder(path: &Path, option: &str, example: &str) -> anyhow::Result<()> {
+    if path.is_dir() {
         bail!(
-            "{}: the run needs about {} of memory but {} {} available; the largest part is \
-             the {} ({}), driven by {}; fix: shrink those fields (`recolab validate` \
-             prints every part){}",
+            "{}: is a folder, and {option} names the file to write; fix: name a file, \
+             e.g. {option} {}",
             path.display(),
-            human_bytes(e.total_bytes),
-            human_bytes(budget),
-            if max_memory.is_some() {
-                "is allowed by --max-memory"
-            } else {
-                "are"
-            },
-            largest.part,
-            human_bytes(largest.bytes),
-            largest.fields,
-            if max_memory.is_some() {
-                " or raise --max-memory"
-            } else {
-                ""
-            }
+            path.join(example).display()
         );
     }
-    Ok(e)
+    Ok(())
 }
 
 /// Estimated seconds above which `run` warns before it starts.
 const LONG_RUN_SECS: f64 = 3_600.0;
+
+/// Largest relevance grade `metrics` sums with the linear gain.
+const MAX_GRADE: f64 = 1e6;
+
+/// Largest relevance grade with the exponential gain: 2^100 − 1 ≈ 1.3e30, so the
+/// gains of any list stay finite.
+const MAX_EXPONENTIAL_GRADE: f64 = 100.0;
+
+/// Most seeds `compare` runs: every seed is a whole run per policy.
+const MAX_COMPARE_SEEDS: usize = 10_000;
 
 /// Seconds as people read them: 40 s, 12 min, 3.5 h, 20 days.
 fn human_seconds(seconds: f64) -> String {
@@ -692,7 +757,8 @@ fn eval_command(
         (Some(path), _) => Scenario::from_file(path)?,
         (None, Some(ratings)) => default_scenario(&ratings_name(ratings)),
         (None, None) => bail!(
-            "give a scenario (recolab eval scenarios/offline_evaluation.ron) or a rating log (recolab eval --ratings FILE)"
+            "nothing to evaluate; fix: give a scenario (recolab eval scenarios/offline_evaluation.ron) \
+             or a rating log (recolab eval --ratings FILE)"
         ),
     };
     if let Some(seed) = seed {
@@ -790,17 +856,70 @@ fn metrics_command(
     settings: ExternalSettings,
 ) -> anyhow::Result<ExitCode> {
     if settings.k == 0 {
-        bail!("--k is 0; use a list length of at least 1");
+        bail!("--k is 0; fix: use a list length of at least 1");
     }
     if !(settings.relevance_threshold.is_finite() && settings.relevance_threshold > 0.0) {
         bail!(
-            "--threshold is {}; use a finite grade > 0",
+            "--threshold is {}; fix: use a finite grade > 0",
             settings.relevance_threshold
         );
     }
     let run = read_run(run_path)?;
     let qrels = read_qrels(qrels_path)?;
     let items = items_path.map(read_items).transpose()?;
+    // Grades are summed, and raised to a power with the exponential gain: keep both
+    // finite.
+    let max_grade = match settings.gain {
+        Gain::Linear => MAX_GRADE,
+        Gain::Exponential => MAX_EXPONENTIAL_GRADE,
+    };
+    if let Some(q) = qrels.iter().find(|q| q.relevance.abs() > max_grade) {
+        bail!(
+            "{}:line {}: relevance {:?} is beyond ±{} for the {} gain; fix: use grades \
+             within ±{}{}",
+            qrels_path.display(),
+            q.line,
+            q.relevance,
+            thousands(max_grade as u64),
+            thousands(max_grade as u64),
+            if matches!(settings.gain, Gain::Linear) {
+                "linear"
+            } else {
+                "exponential"
+            },
+            if matches!(settings.gain, Gain::Exponential) {
+                " (2^grade − 1 must stay finite), or --gain linear"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(n_users) = settings.n_users {
+        let busiest = items
+            .iter()
+            .flatten()
+            .max_by_key(|i| (i.popularity, std::cmp::Reverse(i.line)));
+        if n_users == 0 {
+            bail!(
+                "--n-users is 0; fix: give the number of users behind the item table's \
+                 popularity counts (at least 1)"
+            );
+        }
+        if let (Some(item), Some(path)) = (busiest, items_path)
+            && item.popularity > n_users as u64
+        {
+            bail!(
+                "--n-users is {n_users} but {}:line {} gives item {:?} a popularity of {}; \
+                 fix: give at least {} users (a share of users cannot pass 1), or leave \
+                 --n-users out",
+                path.display(),
+                item.line,
+                item.item,
+                item.popularity,
+                item.popularity
+            );
+        }
+    }
     let report = evaluate_external(
         &run,
         &qrels,
@@ -934,6 +1053,9 @@ fn stats_command(
     json: Option<&Path>,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(path) = json {
+        refuse_folder(path, "--json", "stats.json")?;
+    }
     let started = Instant::now();
     let this = file_shape(ratings, movies, quiet)?;
     let other = against.map(|a| file_shape(a, None, quiet)).transpose()?;
@@ -966,6 +1088,7 @@ fn fit_command(
     seed: u64,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
+    refuse_folder(out, "--out", "fitted.ron")?;
     let started = Instant::now();
     let (dataset, _) = read_log(ratings, movies)?;
     let target = FitTarget::of_dataset(&ratings.display().to_string(), &dataset);

@@ -17,17 +17,36 @@
 //! history    = warm-up ratings · PER_RATING          (E[activity] · users)
 //! models     = Σ over the stack's arms and the offline table's arms of
 //!              svd, serendipity: 12·f·(users + movies);  item_cf: 8·neighbours·movies;
-//!              embeddings: 24·dims·users;  graph: 16·(people + keywords)·movies
+//!              embeddings: 24·dims·users;
+//!              graph: 16·(people + keywords per movie)·movies + 24·nodes
+//!                     (nodes = movies + genres + n_people + n_keywords + users)
 //! events     = requests · PER_EVENT                  (with report.event_log)
 //! total      = BASE + the parts
 //! ```
 //!
 //! Requests are `users · visits per day · days · E[session length]`, the session
 //! length bounded with the larger of the two continuation probabilities (so it is an
-//! upper bound: `max_requests` when that probability is 1). The constants were
+//! upper bound: `max_requests` when that probability is 1). The memory constants were
 //! measured on 2026-12-03 (release build, 2-core machine, peak resident memory of
 //! `recolab run` by `/usr/bin/time -f %M`): the default scenario, and the same with
 //! twice the users or twice the movies — see docs/SCENARIOS.md.
+//!
+//! Time, on 2 cores (arms train in parallel, so training counts half):
+//!
+//! ```text
+//! world    = users · movies · UTILITY / 2
+//! training = ratings · ( Σ over svd, serendipity: epochs · (SGD_BASE + SGD_PER_FACTOR · factors)
+//!                      + TRAIN_PER_RATING · the other arms ) / 2
+//! replay   = requests · stack arms · REQUEST_PER_ARM
+//! walks    = fingerprints · walks_per_movie · (1 − α)/α · WALK_STEP / 2
+//!            fingerprints = movies per graph arm at fit (stack and offline table)
+//!                         + min(movies · updates, requests) per stack graph arm (rebuilt at updates)
+//! ```
+//!
+//! The SGD and walk constants were measured on 2026-12-07 (release build, the shared
+//! 2-core machine): the default world for 2 days with an `Svd` arm of 20 and 100
+//! epochs and of 32 and 128 factors, and with a `Graph` arm of 2,000 and 20,000 walks
+//! and α = 0.15 and 0.05.
 
 use serde::Serialize;
 
@@ -51,6 +70,15 @@ pub const UTILITY_SECS: f64 = 60e-9;
 pub const TRAIN_SECS_PER_RATING: f64 = 1.2e-6;
 /// Seconds per request replayed, per arm in the stack.
 pub const REQUEST_SECS_PER_ARM: f64 = 8e-6;
+/// Seconds per rating per epoch of an SGD-trained arm (SVD, serendipity), before
+/// the factors' share.
+pub const SGD_SECS_BASE: f64 = 0.4e-6;
+/// Seconds per rating per epoch per latent factor of an SGD-trained arm.
+pub const SGD_SECS_PER_FACTOR: f64 = 4e-9;
+/// Seconds per step of the graph arm's random walks.
+pub const WALK_STEP_SECS: f64 = 0.3e-6;
+/// Bytes per node of the knowledge graph (its adjacency list's header).
+pub const GRAPH_NODE_BYTES: f64 = 24.0;
 
 /// One part of the memory estimate.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -140,16 +168,59 @@ fn activity_and_visits(pop: &PopulationSpec, n_movies: usize) -> (f64, f64) {
     (mean, visits)
 }
 
+/// The sizes an arm's cost depends on.
+struct Sizes {
+    users: f64,
+    movies: f64,
+    dims: f64,
+    /// People and keywords per movie.
+    graph_links: f64,
+    /// Movies, genres, people, keywords and users.
+    graph_nodes: f64,
+}
+
 /// Bytes of one arm's model.
-fn model_bytes(arm: &ArmSpec, users: f64, movies: f64, dims: f64, graph_links: f64) -> f64 {
+fn model_bytes(arm: &ArmSpec, z: &Sizes) -> f64 {
     match arm {
         ArmSpec::Svd { factors, .. } | ArmSpec::Serendipity { factors, .. } => {
-            12.0 * *factors as f64 * (users + movies)
+            12.0 * *factors as f64 * (z.users + z.movies)
         }
-        ArmSpec::ItemCf { neighbours, .. } => 8.0 * *neighbours as f64 * movies,
-        ArmSpec::Embeddings { .. } => 24.0 * dims * users,
-        ArmSpec::Graph { .. } => 16.0 * graph_links * movies,
-        _ => 16.0 * movies,
+        // Not capped at the catalogue: the similarity pass reserves `neighbours` slots
+        // per movie it works on, however few movies there are.
+        ArmSpec::ItemCf { neighbours, .. } => 8.0 * *neighbours as f64 * z.movies,
+        ArmSpec::Embeddings { .. } => 24.0 * z.dims * z.users,
+        ArmSpec::Graph { fingerprint, .. } => {
+            16.0 * z.graph_links * z.movies
+                + GRAPH_NODE_BYTES * z.graph_nodes
+                + 8.0 * (*fingerprint as f64).min(z.movies) * z.movies
+        }
+        _ => 16.0 * z.movies,
+    }
+}
+
+/// Seconds per warm-up rating to train one arm (before the 2 cores share the arms).
+fn train_secs_per_rating(arm: &ArmSpec) -> f64 {
+    match arm {
+        ArmSpec::Svd {
+            factors, epochs, ..
+        }
+        | ArmSpec::Serendipity {
+            factors, epochs, ..
+        } => *epochs as f64 * (SGD_SECS_BASE + SGD_SECS_PER_FACTOR * *factors as f64),
+        _ => TRAIN_SECS_PER_RATING,
+    }
+}
+
+/// Steps of the walks of one movie's fingerprint for a graph arm, `None` for other
+/// arms.
+fn walk_steps(arm: &ArmSpec) -> Option<f64> {
+    match arm {
+        ArmSpec::Graph {
+            restart_probability,
+            walks_per_movie,
+            ..
+        } => Some(*walks_per_movie as f64 * (1.0 - restart_probability) / restart_probability),
+        _ => None,
     }
 }
 
@@ -164,7 +235,13 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     let factors = cat.n_factors as f64;
     let dims = cat.n_content_dims as f64;
     let genres = cat.genres.len() as f64;
-    let graph_links = (cat.people_per_movie + cat.keywords_per_movie) as f64;
+    let sizes = Sizes {
+        users,
+        movies,
+        dims,
+        graph_links: cat.people_per_movie as f64 + cat.keywords_per_movie as f64,
+        graph_nodes: movies + genres + cat.n_people as f64 + cat.n_keywords as f64 + users,
+    };
     let (mean_activity, visits_per_day) = activity_and_visits(pop, cat.n_movies);
     let ratings = users * mean_activity;
 
@@ -180,20 +257,18 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     };
     let requests = users * visits_per_day * f64::from(spec.horizon.days) * session_length;
 
-    let mut arms: Vec<ArmSpec> = spec.stack.arms.clone();
-    if spec.report.offline_users > 0 {
-        arms.extend(crate::pipeline::offline_table::offline_arms(
-            &spec.stack.arms,
-        ));
-    }
-    let models: f64 = arms
-        .iter()
-        .map(|a| model_bytes(a, users, movies, dims, graph_links))
-        .sum();
+    let offline = if spec.report.offline_users > 0 {
+        crate::pipeline::offline_table::offline_arms(&spec.stack.arms)
+    } else {
+        Vec::new()
+    };
+    let arms: Vec<&ArmSpec> = spec.stack.arms.iter().chain(&offline).collect();
+    let models: f64 = arms.iter().map(|a| model_bytes(a, &sizes)).sum();
     let mut memory = vec![
         MemoryPart {
             part: "catalogue and its hidden truth",
-            bytes: movies * (PER_MOVIE_BYTES + 12.0 * dims + 4.0 * graph_links + 8.0 * factors),
+            bytes: movies
+                * (PER_MOVIE_BYTES + 12.0 * dims + 4.0 * sizes.graph_links + 8.0 * factors),
             fields: "catalogue.n_movies, catalogue.n_factors, catalogue.n_content_dims",
         },
         MemoryPart {
@@ -209,7 +284,8 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         MemoryPart {
             part: "arm models (stack and offline table)",
             bytes: models,
-            fields: "stack.arms (factors, neighbours), population.n_users, catalogue.n_movies",
+            fields: "stack.arms (factors, neighbours), population.n_users, catalogue.n_movies, \
+                     catalogue.n_people, catalogue.n_keywords",
         },
         MemoryPart {
             part: "event log",
@@ -223,9 +299,29 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     ];
     memory.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
     let total_bytes = BASE_BYTES + memory.iter().map(|m| m.bytes).sum::<f64>();
+    let training: f64 = arms.iter().map(|a| train_secs_per_rating(a)).sum::<f64>() * ratings;
+    // Every movie's fingerprint at fit; at each update, those of the movies that
+    // gained a like (at most one per request).
+    let updates = if spec.pipeline.retrain_every_hours > 0.0 {
+        f64::from(spec.horizon.days) * 24.0 / spec.pipeline.retrain_every_hours
+    } else {
+        0.0
+    };
+    let rebuilt = (movies * updates).min(requests);
+    let walks: f64 = spec
+        .stack
+        .arms
+        .iter()
+        .filter_map(walk_steps)
+        .map(|steps| steps * (movies + rebuilt))
+        .chain(offline.iter().filter_map(walk_steps).map(|s| s * movies))
+        .sum::<f64>()
+        * WALK_STEP_SECS
+        / 2.0;
     let seconds = users * movies * UTILITY_SECS / 2.0
-        + ratings * arms.len() as f64 * TRAIN_SECS_PER_RATING
-        + requests * spec.stack.arms.len().max(1) as f64 * REQUEST_SECS_PER_ARM;
+        + training / 2.0
+        + requests * spec.stack.arms.len().max(1) as f64 * REQUEST_SECS_PER_ARM
+        + walks;
     Estimate {
         memory,
         total_bytes,
@@ -297,6 +393,121 @@ mod tests {
             e.requests,
             short.requests
         );
+    }
+
+    #[test]
+    fn training_time_grows_with_epochs_and_factors_as_the_formula_says() {
+        let svd = |epochs: usize, factors: usize| {
+            estimate(&scenario(&format!(
+                "(population: (n_users: 500), catalogue: (n_movies: 300),
+                  report: (offline_users: 0),
+                  stack: (arms: [Popularity, Svd(epochs: {epochs}, factors: {factors})],
+                          policy: StaticWeights(weights: {{\"popularity\": 1.0}}),
+                          arms_per_request: 1))"
+            )))
+        };
+        let (short, long) = (svd(20, 32), svd(1000, 32));
+        // The 980 extra epochs over every rating, on half of the 2 cores' time.
+        let extra =
+            short.warm_up_ratings * 980.0 * (SGD_SECS_BASE + 32.0 * SGD_SECS_PER_FACTOR) / 2.0;
+        assert!((long.seconds - short.seconds - extra).abs() < 1e-9 * long.seconds);
+        let wide = svd(20, 512);
+        let extra = short.warm_up_ratings * 20.0 * 480.0 * SGD_SECS_PER_FACTOR / 2.0;
+        assert!((wide.seconds - short.seconds - extra).abs() < 1e-9 * wide.seconds);
+    }
+
+    #[test]
+    fn graph_fingerprints_cost_walks_per_movie_at_fit_and_at_updates() {
+        let graph = |walks: usize, retrain: f64| {
+            estimate(&scenario(&format!(
+                "(population: (n_users: 500), catalogue: (n_movies: 300),
+                  horizon: (days: 10), pipeline: (retrain_every_hours: {retrain}),
+                  report: (offline_users: 0),
+                  stack: (arms: [Popularity, Graph(walks_per_movie: {walks}, restart_probability: 0.2)],
+                          policy: StaticWeights(weights: {{\"popularity\": 1.0}}),
+                          arms_per_request: 1))"
+            )))
+        };
+        // 100,000 more walks of (1 − 0.2)/0.2 = 4 steps on average from each of the 300
+        // movies at fit, on 2 cores; with 40 updates of ten days, also for up to
+        // min(300 · 40, requests) rebuilt fingerprints.
+        let (few, many) = (graph(1_000, 0.0), graph(101_000, 0.0));
+        let extra = 300.0 * 100_000.0 * 4.0 * WALK_STEP_SECS / 2.0;
+        assert!((many.seconds - few.seconds - extra).abs() < 1e-9 * many.seconds);
+        let (few, many) = (graph(1_000, 6.0), graph(101_000, 6.0));
+        let rebuilt = (300.0 * 40.0f64).min(few.requests);
+        let extra = (300.0 + rebuilt) * 100_000.0 * 4.0 * WALK_STEP_SECS / 2.0;
+        assert!((many.seconds - few.seconds - extra).abs() < 1e-9 * many.seconds);
+    }
+
+    #[test]
+    fn the_knowledge_graph_and_item_neighbours_cost_what_they_hold() {
+        let base = estimate(&scenario("(report: (offline_users: 0))"));
+        let people = estimate(&scenario(
+            "(report: (offline_users: 0), catalogue: (n_people: 1000002000),
+              stack: (arms: [Popularity, Graph()], policy: Uniform, arms_per_request: 1))",
+        ));
+        let graph_only = estimate(&scenario(
+            "(report: (offline_users: 0),
+              stack: (arms: [Popularity, Graph()], policy: Uniform, arms_per_request: 1))",
+        ));
+        // A billion more people are a billion more nodes of 24 bytes.
+        let diff = people.total_bytes - graph_only.total_bytes;
+        assert!((diff - 24e9).abs() < 1.0, "{diff}");
+        assert!(graph_only.total_bytes > base.total_bytes);
+        // Item-based CF reserves its neighbours per movie even beyond the catalogue.
+        let cf = |n: &str| {
+            estimate(&scenario(&format!(
+                "(report: (offline_users: 0), catalogue: (n_movies: 300),
+                  stack: (arms: [Popularity, ItemCf(neighbours: {n})], policy: Uniform,
+                          arms_per_request: 1))"
+            )))
+            .total_bytes
+        };
+        assert!(cf("1000000") > 2e9, "{}", human_bytes(cf("1000000")));
+    }
+
+    /// A duration as the docs write it: `60 ns`, `0.4 µs`, `8 µs`.
+    fn docs_duration(secs: f64) -> String {
+        let ns = (secs * 1e9).round();
+        if ns < 100.0 {
+            format!("{ns} ns")
+        } else {
+            format!("{} µs", ns / 1_000.0)
+        }
+    }
+
+    #[test]
+    fn docs_give_the_constants_of_this_file() {
+        let docs = include_str!("../docs/SCENARIOS.md");
+        let start = docs
+            .find("The model (`src/cost.rs`)")
+            .expect("the model is documented");
+        let formula = &docs[start..];
+        let formula = &formula[..formula.find("\n```\n").expect("a text block")];
+        let thousands = crate::scenario::limits::thousands;
+        for written in [
+            format!("({} B +", thousands(PER_MOVIE_BYTES as u64)),
+            format!("users · ({} B +", PER_USER_BYTES),
+            format!("E[activity] · {} B", PER_RATING_BYTES),
+            format!("requests · {} B", PER_EVENT_BYTES),
+            format!("+ {} B · (movies", GRAPH_NODE_BYTES),
+            format!("{} MB + the parts", BASE_BYTES / 1e6),
+            format!("movies · {} / 2", docs_duration(UTILITY_SECS)),
+            format!(
+                "epochs · ({} + {} · factors)",
+                docs_duration(SGD_SECS_BASE),
+                docs_duration(SGD_SECS_PER_FACTOR)
+            ),
+            format!("{} for the others", docs_duration(TRAIN_SECS_PER_RATING)),
+            format!("stack arms · {}", docs_duration(REQUEST_SECS_PER_ARM)),
+            format!("steps · {}", docs_duration(WALK_STEP_SECS)),
+        ] {
+            assert!(
+                formula.contains(&written),
+                "docs/SCENARIOS.md's cost formula should read {written:?}"
+            );
+        }
     }
 
     #[test]

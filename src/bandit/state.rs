@@ -44,7 +44,7 @@ const PROBABILITY_BEST_CELLS: usize = 512;
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     /// The file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}; fix: name a readable, writable bandit-state file (a report's `bandit_state.json`)", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -52,7 +52,7 @@ pub enum StateError {
         source: std::io::Error,
     },
     /// The file is not a bandit state of a known shape.
-    #[error("{}: not a recolab bandit state: {message}", path.display())]
+    #[error("{}: not a recolab bandit state: {message}; fix: pass the `bandit_state.json` a report wrote", path.display())]
     Parse {
         /// The file.
         path: PathBuf,

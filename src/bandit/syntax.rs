@@ -49,7 +49,10 @@ pub fn parse_policy(text: &str, arms: &[&str]) -> Result<PolicySpec, PolicySynta
     let (name, body) = match trimmed.find('(') {
         Some(open) => {
             let Some(inner) = trimmed[open + 1..].strip_suffix(')') else {
-                return Err(fail(trimmed, "missing the closing `)`".into()));
+                return Err(fail(
+                    trimmed,
+                    "missing the closing `)`; fix: close the parentheses".into(),
+                ));
             };
             (trimmed[..open].trim(), inner)
         }
@@ -61,14 +64,20 @@ pub fn parse_policy(text: &str, arms: &[&str]) -> Result<PolicySpec, PolicySynta
             Some((key, value)) => {
                 let key = key.trim().to_owned();
                 if args.iter().any(|(k, _)| *k == key) {
-                    return Err(fail(token, format!("`{key}` is given twice; keep one")));
+                    return Err(fail(
+                        token,
+                        format!("`{key}` is given twice; fix: keep one"),
+                    ));
                 }
                 args.push((key, vec![value.trim().to_owned()]));
             }
             None => match args.last_mut() {
                 Some((_, values)) => values.push(token.to_owned()),
                 None => {
-                    return Err(fail(token, "expected `key=value`, e.g. `prior=2,8`".into()));
+                    return Err(fail(
+                        token,
+                        "expected `key=value`; fix: write e.g. `prior=2,8`".into(),
+                    ));
                 }
             },
         }
@@ -92,7 +101,10 @@ pub fn parse_policy(text: &str, arms: &[&str]) -> Result<PolicySpec, PolicySynta
         }
         "uniform" | "oracle" => {
             if let Some((key, _)) = args.first() {
-                return Err(fail(key, format!("`{name}` takes no parameters")));
+                return Err(fail(
+                    key,
+                    format!("`{name}` takes no parameters; fix: write `{name}` alone"),
+                ));
             }
             return Ok(if name == "uniform" {
                 PolicySpec::Uniform
@@ -103,7 +115,7 @@ pub fn parse_policy(text: &str, arms: &[&str]) -> Result<PolicySpec, PolicySynta
         _ => {
             return Err(fail(
                 name,
-                "unknown policy; use thompson, epsilon_greedy, ucb1, static, uniform or oracle"
+                "unknown policy; fix: use thompson, epsilon_greedy, ucb1, static, uniform or oracle"
                     .into(),
             ));
         }
@@ -155,7 +167,7 @@ pub fn parse_policy(text: &str, arms: &[&str]) -> Result<PolicySpec, PolicySynta
                 return Err(fail(
                     key,
                     format!(
-                        "unknown parameter of `{name}`; use one of {}",
+                        "unknown parameter of `{name}`; fix: use one of {}",
                         keys.join(", ")
                     ),
                 ));
@@ -225,10 +237,16 @@ fn number(
     fail: &impl Fn(&str, String) -> PolicySyntaxError,
 ) -> Result<f64, PolicySyntaxError> {
     match values {
-        [v] => v
-            .parse::<f64>()
-            .map_err(|_| fail(token, format!("`{v}` is not a number"))),
-        _ => Err(fail(token, "expected one number".into())),
+        [v] => v.parse::<f64>().map_err(|_| {
+            fail(
+                token,
+                format!("`{v}` is not a number; fix: write a number such as 0.5"),
+            )
+        }),
+        _ => Err(fail(
+            token,
+            "expected one number; fix: give one value".into(),
+        )),
     }
 }
 
@@ -238,7 +256,10 @@ fn feature(name: &str) -> Option<ContextFeature> {
 
 fn unknown_feature() -> String {
     let names: Vec<&str> = ContextFeature::ALL.iter().map(|f| f.name()).collect();
-    format!("unknown context feature; use one of {}", names.join(", "))
+    format!(
+        "unknown context feature; fix: use one of {}",
+        names.join(", ")
+    )
 }
 
 /// Writes a spec back in the short syntax (all parameters spelled out).

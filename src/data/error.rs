@@ -27,7 +27,7 @@ impl fmt::Display for RowProblem {
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The file could not be read.
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read: {source}; fix: check the path and that the file is readable", path.display())]
     Read {
         /// The file.
         path: PathBuf,

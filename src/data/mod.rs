@@ -20,7 +20,7 @@ pub use log_shape::{
     ITEM_HEAD_SHARE, LogShape, Quantiles, SPEARMAN_MIN_RATINGS, StarCount, log_shape,
 };
 pub use movielens::{ML100K_GENRES, MOVIES_CSV_COLUMNS, MovieRow, read_movies};
-pub use ratings::{RatingRow, read_ratings};
+pub use ratings::{MAX_RATING, RatingRow, read_ratings};
 pub use trec::{ItemRow, QrelRow, RunRow, read_items, read_qrels, read_run};
 
 /// A temporary file holding `bytes`, for the readers' tests.

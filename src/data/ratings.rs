@@ -21,6 +21,10 @@ pub struct RatingRow {
     pub line: u64,
 }
 
+/// Largest magnitude of a rating: ratings are kept as `f32`, whose half steps are
+/// exact up to 2^23, and sums of squares of them stay finite.
+pub const MAX_RATING: f64 = 1e6;
+
 /// Reads a rating log, recognising its format from the first line.
 ///
 /// | format | separator | header |
@@ -36,7 +40,8 @@ pub struct RatingRow {
 ///
 /// [`DataError::Read`] if the file cannot be read; [`DataError::Malformed`] listing
 /// every row with the wrong number of fields, an empty id, a rating that is not a
-/// finite number or a timestamp that is not an integer, each with file and line;
+/// number within ±[`MAX_RATING`] or a timestamp that is not an integer, each with file
+/// and line;
 /// [`DataError::Empty`] for a file without ratings.
 pub fn read_ratings(path: &Path) -> Result<Vec<RatingRow>, DataError> {
     let bytes = read_bytes(path)?;
@@ -71,7 +76,16 @@ pub fn read_ratings(path: &Path) -> Result<Vec<RatingRow>, DataError> {
             continue;
         }
         let rating = match f[2].parse::<f64>() {
-            Ok(r) if r.is_finite() => r,
+            Ok(r) if r.abs() <= MAX_RATING => r,
+            Ok(r) if r.is_finite() => {
+                problems.push(
+                    row.line,
+                    format!("rating {:?} is beyond ±1,000,000", f[2]),
+                    "use a rating scale within ±1,000,000 (ratings are kept as 32-bit \
+                     floats, exact to a half star only there)",
+                );
+                continue;
+            }
             _ => {
                 problems.push(
                     row.line,

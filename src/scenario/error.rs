@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("{}: cannot read the scenario file: {source}", path.display())]
+    #[error("{}: cannot read the scenario file: {source}; fix: check the path (`recolab init NAME` writes a starter scenario)", path.display())]
     Read {
         /// The file.
         path: PathBuf,

@@ -7,6 +7,7 @@ use crate::data::SegmentThresholds;
 use crate::eval::Gain;
 
 use super::Problem;
+use super::limits::{self, IntegerLimit};
 
 /// Offline evaluation settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,44 +96,53 @@ fn default_repeats() -> usize {
     1
 }
 
+/// The problems of one section, each field under `evaluation.`.
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn fail(&mut self, field: &str, problem: String, fix: &str) {
+        self.0.push(Problem {
+            field: format!("evaluation.{field}"),
+            problem,
+            fix: fix.into(),
+        });
+    }
+
+    fn integer(&mut self, field: &str, value: usize, limit: IntegerLimit) {
+        if !u64::try_from(value).is_ok_and(|v| limit.contains(v)) {
+            self.fail(field, format!("is {value}"), &limit.fix());
+        }
+    }
+}
+
 impl EvaluationSpec {
     /// Every out-of-range value, with its field path and fix.
     #[must_use]
     pub fn problems(&self) -> Vec<Problem> {
-        let mut problems = Vec::new();
-        let mut fail = |field: &str, problem: String, fix: &str| {
-            problems.push(Problem {
-                field: format!("evaluation.{field}"),
-                problem,
-                fix: fix.into(),
-            });
-        };
-        if self.k == 0 {
-            fail("k", "is 0".into(), "use a list length of at least 1");
-        }
+        let mut p = Problems::default();
+        p.integer("k", self.k, limits::EVAL_K);
         if !(self.relevance_threshold.is_finite() && self.relevance_threshold > 0.0) {
-            fail(
+            p.fail(
                 "relevance_threshold",
                 format!("is {}", self.relevance_threshold),
                 "use a finite rating > 0, e.g. 4.0",
             );
         }
         if !(0.0..=1.0).contains(&self.serendipity_min_dissimilarity) {
-            fail(
+            p.fail(
                 "serendipity_min_dissimilarity",
                 format!("is {}", self.serendipity_min_dissimilarity),
                 "use a dissimilarity in [0, 1]",
             );
         }
-        if self.homogenisation_users < 2 {
-            fail(
-                "homogenisation_users",
-                format!("is {}", self.homogenisation_users),
-                "use at least 2",
-            );
-        }
+        p.integer(
+            "homogenisation_users",
+            self.homogenisation_users,
+            limits::HOMOGENISATION_USERS,
+        );
         if let Some((problem, fix)) = self.segments.problem() {
-            fail("segments.power_from", problem, fix);
+            p.fail("segments.power_from", problem, fix);
         }
         match &self.protocol {
             ProtocolSpec::RandomSplit {
@@ -141,34 +151,48 @@ impl EvaluationSpec {
                 test,
                 repeats,
             } => {
-                let shares = [*train, *validation, *test];
-                if shares.iter().any(|s| !(0.0..=1.0).contains(s))
-                    || (shares.iter().sum::<f64>() - 1.0).abs() > 1e-6
-                    || *train <= 0.0
-                    || *test <= 0.0
-                {
-                    fail(
+                let mut in_range = true;
+                // Train and test must hold something; the validation part may be empty.
+                for (name, share, may_be_zero) in [
+                    ("train", *train, false),
+                    ("validation", *validation, true),
+                    ("test", *test, false),
+                ] {
+                    let low_ok = if may_be_zero {
+                        share >= 0.0
+                    } else {
+                        share > 0.0
+                    };
+                    if !(low_ok && share <= 1.0) {
+                        in_range = false;
+                        p.fail(
+                            &format!("protocol.{name}"),
+                            format!("is {share}"),
+                            if may_be_zero {
+                                "use a share in [0, 1]"
+                            } else {
+                                "use a share in (0, 1]"
+                            },
+                        );
+                    }
+                }
+                if in_range && ((train + validation + test) - 1.0).abs() > 1e-6 {
+                    p.fail(
                         "protocol",
                         format!("RandomSplit shares are {train}/{validation}/{test}"),
-                        "use shares in [0, 1] summing to 1, with train and test > 0",
+                        "make `train`, `validation` and `test` sum to 1 (within 1e-6)",
                     );
                 }
-                if *repeats == 0 {
-                    fail("protocol.repeats", "is 0".into(), "use at least 1");
-                }
+                p.integer("protocol.repeats", *repeats, limits::REPEATS);
             }
-            ProtocolSpec::KFold { folds } if *folds < 2 => {
-                fail(
-                    "protocol.folds",
-                    format!("is {folds}"),
-                    "use at least 2 folds",
-                );
+            ProtocolSpec::KFold { folds } => {
+                p.integer("protocol.folds", *folds, limits::FOLDS);
             }
-            ProtocolSpec::Temporal { windows } if *windows == 0 => {
-                fail("protocol.windows", "is 0".into(), "use at least 1 window");
+            ProtocolSpec::Temporal { windows } => {
+                p.integer("protocol.windows", *windows, limits::WINDOWS);
             }
-            _ => {}
+            ProtocolSpec::LeaveLastOut => {}
         }
-        problems
+        p.0
     }
 }

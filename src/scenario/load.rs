@@ -5,6 +5,7 @@ use std::path::Path;
 use ron::extensions::Extensions;
 
 use super::genre_defaults::WrittenLists;
+use super::limits::integer_limit;
 use super::{Scenario, ScenarioError, ScenarioSpec};
 
 impl ScenarioSpec {
@@ -21,18 +22,37 @@ impl ScenarioSpec {
         let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
         let spanned = |err: ron::error::SpannedError, field: Option<String>| {
             let (line, column) = (err.span.start.line, err.span.start.col);
-            // `days: 30.5` stops RON after `30`, at the `.`: say an integer was wanted.
-            let at_fraction = src
-                .lines()
-                .nth(line.saturating_sub(1))
-                .and_then(|l| l.chars().nth(column.saturating_sub(1)))
-                == Some('.');
-            let message = if at_fraction && matches!(err.code, ron::Error::ExpectedComma) {
-                "a whole number is expected here, not a decimal; fix: write an integer \
-                 such as `30`, not `30.5`"
-                    .to_owned()
+            let line_text = src.lines().nth(line.saturating_sub(1)).unwrap_or("");
+            // `days: 30.5` stops RON after `30`, at the `.`: say an integer was wanted,
+            // and name the field, which serde has already left.
+            let at = line_text.char_indices().nth(column.saturating_sub(1));
+            let at_fraction = at.is_some_and(|(_, ch)| ch == '.');
+            let (message, field) = if at_fraction && matches!(err.code, ron::Error::ExpectedComma) {
+                let key = at.and_then(|(byte, _)| key_before(line_text, byte));
+                // serde names the key it had not read yet `?`: `horizon.?`.
+                let parent = field
+                    .as_deref()
+                    .map(|f| f.trim_end_matches(".?").trim_end_matches('?'));
+                let field = match (parent, key) {
+                    (Some(parent), Some(key)) if !parent.is_empty() => {
+                        Some(format!("{parent}.{key}"))
+                    }
+                    (_, Some(key)) => Some(key.to_owned()),
+                    (_, None) => field,
+                };
+                let fix = field
+                    .as_deref()
+                    .and_then(integer_limit)
+                    .map_or_else(|| "write an integer such as `30`".to_owned(), |l| l.fix());
+                (
+                    format!(
+                        "a whole number is expected here, not a decimal; fix: {fix}, \
+                             without a decimal point"
+                    ),
+                    field,
+                )
             } else {
-                explain(&err.code, field.as_deref())
+                (explain(&err.code, field.as_deref()), field)
             };
             ScenarioError::Parse {
                 path: path.to_owned(),
@@ -56,40 +76,50 @@ impl ScenarioSpec {
     }
 }
 
-/// The whole numbers a scenario's integer field holds, by the field's last name: the
-/// few narrow fields are listed, every other integer field is a 64-bit count.
-fn integer_range(field: Option<&str>) -> &'static str {
-    let last = field
-        .unwrap_or("")
-        .trim_end_matches(".?")
-        .rsplit('.')
-        .next()
-        .unwrap_or("");
-    let in_years = field.is_some_and(|f| f.contains("years"));
-    match last {
-        "success_min_rating" | "failure_max_rating" => "0 – 255 (stars: 0 – 5 make sense)",
-        "min" | "max" if in_years => "0 – 65,535 (a year)",
-        "days" | "warm_up_days" | "timeseries_bucket_hours" => "0 – 4,294,967,295",
-        _ => "0 – 18,446,744,073,709,551,615 (see docs/SCENARIOS.md for the field's own range)",
-    }
+/// The name of the `key: value` pair whose value ends at byte `end` of `line`:
+/// `(horizon: (days: 30` → `days`.
+fn key_before(line: &str, end: usize) -> Option<&str> {
+    let head = line.get(..end)?;
+    let head = head.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+    let head = head.trim_end().strip_suffix(':')?.trim_end();
+    let start = head
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let key = &head[start..];
+    (!key.is_empty() && !key.starts_with(|c: char| c.is_ascii_digit())).then_some(key)
 }
 
 /// RON's message, with the fix spelled out for the common mistakes.
 fn explain(code: &ron::Error, field: Option<&str>) -> String {
     match code {
+        // The field's own range (`horizon.days`: 1 – 3,650), not its type's.
         ron::Error::IntegerOutOfBounds => format!(
-            "the integer does not fit this field; fix: use a whole number in {}",
-            integer_range(field)
+            "the integer does not fit this field; fix: {}",
+            field.and_then(integer_limit).map_or_else(
+                || "use a smaller whole number (see docs/SCENARIOS.md for the field's range)"
+                    .to_owned(),
+                |limit| limit.fix()
+            )
         ),
-        ron::Error::ExpectedInteger => "expected an integer; fix: write a whole number \
-             without a decimal point or sign, e.g. `30`, not `30.0` or `-3`"
-            .into(),
+        ron::Error::ExpectedInteger => format!(
+            "expected an integer; fix: {}, without a decimal point, e.g. `30`, not `30.0`",
+            field
+                .and_then(integer_limit)
+                .map_or_else(|| "write a whole number".to_owned(), |limit| limit.fix())
+        ),
         ron::Error::ExpectedComma => "expected a `,` or the closing bracket; fix: separate \
              fields with commas"
             .into(),
         ron::Error::TrailingCharacters => "text after the scenario's closing `)`; fix: \
              remove it, or move the fields inside the outer parentheses"
             .into(),
+        ron::Error::InvalidIntegerDigit { .. } => format!(
+            "expected a whole number written with digits only, not with an exponent \
+             such as `1e5`; fix: {}",
+            field
+                .and_then(integer_limit)
+                .map_or_else(|| "write a whole number".to_owned(), |limit| limit.fix())
+        ),
         ron::Error::ExpectedFloat => "expected a number; fix: write a number such as \
              `0.5` or `2`"
             .into(),

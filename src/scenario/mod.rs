@@ -6,6 +6,7 @@
 mod error;
 mod evaluation;
 mod genre_defaults;
+pub mod limits;
 mod load;
 pub mod spec;
 mod starter;

@@ -207,7 +207,7 @@ fn duplicate_arms_and_too_many_arms_per_request_are_rejected() {
             "`stack.arms[1]`",
             "appears twice",
             "`stack.arms_per_request`",
-            "use a value in 1..=2",
+            "blend at most the 2 arm(s)",
         ],
     );
 }

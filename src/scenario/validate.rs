@@ -1,10 +1,12 @@
 //! Checks a [`ScenarioSpec`] once, so that everything after it is infallible.
 
 use std::collections::BTreeSet;
+use std::fmt;
 use std::path::Path;
 
 use super::Scenario;
 use super::error::{Problem, ScenarioError};
+use super::limits::{self, IntegerLimit};
 use super::spec::{
     ActivitySpec, ArmSpec, BetaSpec, ContextFeature, DiversitySpec, PolicySpec, ScenarioSpec,
     SegmentSpec,
@@ -19,6 +21,27 @@ const SHARE_TOLERANCE: f64 = 1e-6;
 
 fn round_for_display(x: f64) -> f64 {
     (x * 1e9).round() / 1e9
+}
+
+/// A bound of an interval as the docs write it: `−1000`, `0.001`, `1e6` (no
+/// thousands separators, which would read as the interval's comma).
+fn display_bound(x: f64) -> String {
+    let sign = if x < 0.0 { "−" } else { "" };
+    let m = x.abs();
+    if m >= 1e5 {
+        format!("{sign}{m:e}")
+    } else {
+        format!("{sign}{m}")
+    }
+}
+
+/// `is 0.5`, `is 1e308`: a value as a problem states it, without 300 digits.
+fn is(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-6..1e15).contains(&x.abs()) {
+        format!("is {x:?}")
+    } else {
+        format!("is {x}")
+    }
 }
 
 /// Collects problems with their field paths.
@@ -44,33 +67,81 @@ impl Checker {
         if value.is_finite() {
             true
         } else {
-            self.fail(field, format!("is {value}"), "use a finite number");
+            self.fail(field, is(value), "use a finite number");
             false
         }
     }
 
     fn probability(&mut self, field: &str, value: f64) {
         if self.finite(field, value) && !(0.0..=1.0).contains(&value) {
-            self.fail(field, format!("is {value}"), "use a probability in [0, 1]");
+            self.fail(field, is(value), "use a probability in [0, 1]");
         }
     }
 
     fn non_negative(&mut self, field: &str, value: f64) {
         if self.finite(field, value) && value < 0.0 {
-            self.fail(field, format!("is {value}"), "use a value ≥ 0");
+            self.fail(field, is(value), "use a value ≥ 0");
         }
     }
 
     fn positive(&mut self, field: &str, value: f64) {
         if self.finite(field, value) && value <= 0.0 {
-            self.fail(field, format!("is {value}"), "use a value > 0");
+            self.fail(field, is(value), "use a value > 0");
         }
     }
 
-    fn at_least(&mut self, field: &str, value: usize, min: usize) {
-        if value < min {
-            self.fail(field, format!("is {value}"), format!("use at least {min}"));
+    /// An integer field against its entry of [`limits`].
+    fn integer(
+        &mut self,
+        field: &str,
+        value: impl TryInto<u64> + Copy + fmt::Display,
+        limit: IntegerLimit,
+    ) {
+        let fits = value.try_into().is_ok_and(|v| limit.contains(v));
+        if !fits {
+            self.fail(field, format!("is {value}"), limit.fix());
         }
+    }
+
+    /// A real field in `[min, max]`.
+    fn within(&mut self, field: &str, value: f64, min: f64, max: f64) {
+        if self.finite(field, value) && !(min..=max).contains(&value) {
+            self.fail(
+                field,
+                is(value),
+                format!(
+                    "use a value in [{}, {}]",
+                    display_bound(min),
+                    display_bound(max)
+                ),
+            );
+        }
+    }
+
+    /// A real field in `(0, max]`.
+    fn positive_at_most(&mut self, field: &str, value: f64, max: f64) {
+        if self.finite(field, value) && !(value > 0.0 && value <= max) {
+            self.fail(
+                field,
+                is(value),
+                format!("use a value in (0, {}]", display_bound(max)),
+            );
+        }
+    }
+
+    /// A weight, shift or spread on the utility scale: `[−scale, scale]`.
+    fn utility(&mut self, field: &str, value: f64) {
+        self.within(field, value, -limits::UTILITY_SCALE, limits::UTILITY_SCALE);
+    }
+
+    /// A non-negative weight or spread on the utility scale: `[0, scale]`.
+    fn utility_magnitude(&mut self, field: &str, value: f64) {
+        self.within(field, value, 0.0, limits::UTILITY_SCALE);
+    }
+
+    /// A real field in `[0, max]`.
+    fn non_negative_at_most(&mut self, field: &str, value: f64, max: f64) {
+        self.within(field, value, 0.0, max);
     }
 
     fn shares_sum_to_one(&mut self, field: &str, shares: impl Iterator<Item = f64>, what: &str) {
@@ -101,17 +172,10 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
             learning_rate,
             regularisation,
             epochs,
-            update_epochs: _,
+            update_epochs,
             init_sd,
         } => {
-            c.at_least(&f("factors"), *factors, 1);
-            if *factors > 512 {
-                c.fail(
-                    f("factors"),
-                    format!("is {factors}"),
-                    "use at most 512 factors",
-                );
-            }
+            c.integer(&f("factors"), *factors, limits::ARM_FACTORS);
             if c.finite(&f("learning_rate"), *learning_rate)
                 && !(*learning_rate > 0.0 && *learning_rate < 1.0)
             {
@@ -122,7 +186,8 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
                 );
             }
             c.non_negative(&f("regularisation"), *regularisation);
-            c.at_least(&f("epochs"), *epochs, 1);
+            c.integer(&f("epochs"), *epochs, limits::EPOCHS);
+            c.integer(&f("update_epochs"), *update_epochs, limits::UPDATE_EPOCHS);
             c.non_negative(&f("init_sd"), *init_sd);
         }
         ArmSpec::ItemCf {
@@ -131,7 +196,7 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
             neighbours,
         } => {
             c.non_negative(&f("shrinkage"), *shrinkage);
-            c.at_least(&f("neighbours"), *neighbours, 1);
+            c.integer(&f("neighbours"), *neighbours, limits::NEIGHBOURS);
         }
         ArmSpec::Embeddings { view: _, vectors } => {
             if let Some(path) = vectors
@@ -151,24 +216,31 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
             max_seeds,
         } => {
             if c.finite(&f("restart_probability"), *restart_probability)
-                && !(*restart_probability > 0.0 && *restart_probability < 1.0)
+                && !(limits::MIN_RESTART_PROBABILITY..1.0).contains(restart_probability)
             {
                 c.fail(
                     f("restart_probability"),
                     format!("is {restart_probability}"),
-                    "use a probability in (0, 1), e.g. 0.15",
+                    format!(
+                        "use a probability in [{}, 1), e.g. 0.15 (a walk averages (1 − α)/α steps)",
+                        limits::MIN_RESTART_PROBABILITY
+                    ),
                 );
             }
-            c.at_least(&f("walks_per_movie"), *walks_per_movie, 1);
-            c.at_least(&f("fingerprint"), *fingerprint, 1);
-            c.at_least(&f("max_seeds"), *max_seeds, 1);
+            c.integer(
+                &f("walks_per_movie"),
+                *walks_per_movie,
+                limits::WALKS_PER_MOVIE,
+            );
+            c.integer(&f("fingerprint"), *fingerprint, limits::FINGERPRINT);
+            c.integer(&f("max_seeds"), *max_seeds, limits::MAX_SEEDS);
         }
         ArmSpec::LongTail {
             max_votes,
             min_average,
             boost,
         } => {
-            c.at_least(&f("max_votes"), *max_votes as usize, 1);
+            c.integer(&f("max_votes"), *max_votes, limits::ARM_MAX_VOTES);
             if c.finite(&f("min_average"), *min_average) && !(0.0..10.0).contains(min_average) {
                 c.fail(
                     f("min_average"),
@@ -190,8 +262,8 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
                     "use a cosine distance in [0, 2] (0 = anything, 1 = orthogonal)",
                 );
             }
-            c.at_least(&f("factors"), *factors, 1);
-            c.at_least(&f("epochs"), *epochs, 1);
+            c.integer(&f("factors"), *factors, limits::ARM_FACTORS);
+            c.integer(&f("epochs"), *epochs, limits::EPOCHS);
         }
     }
 }
@@ -294,10 +366,10 @@ impl ScenarioSpec {
             self.pipeline.retrain_every_hours,
         );
         c.problems.extend(self.evaluation.problems());
-        c.at_least(
+        c.integer(
             "report.timeseries_bucket_hours",
-            self.report.timeseries_bucket_hours as usize,
-            1,
+            self.report.timeseries_bucket_hours,
+            limits::BUCKET_HOURS,
         );
     }
 
@@ -327,14 +399,7 @@ impl ScenarioSpec {
 
     fn check_catalogue(&self, c: &mut Checker) {
         let cat = &self.catalogue;
-        c.at_least("catalogue.n_movies", cat.n_movies, 1);
-        if cat.n_movies > u32::MAX as usize {
-            c.fail(
-                "catalogue.n_movies",
-                format!("is {}", cat.n_movies),
-                "use at most 2^32 − 1",
-            );
-        }
+        c.integer("catalogue.n_movies", cat.n_movies, limits::N_MOVIES);
         if cat.genres.is_empty() {
             c.fail(
                 "catalogue.genres",
@@ -402,10 +467,10 @@ impl ScenarioSpec {
         c.non_negative("catalogue.vote_average.sd", cat.vote_average.sd);
         c.non_negative("catalogue.vote_average.noise_sd", cat.vote_average.noise_sd);
         c.probability("catalogue.hidden_gem_share", cat.hidden_gem_share);
-        c.at_least(
+        c.integer(
             "catalogue.long_tail_max_votes",
-            cat.long_tail_max_votes as usize,
-            2,
+            cat.long_tail_max_votes,
+            limits::LONG_TAIL_MAX_VOTES,
         );
         let gem = cat.gem_min_average;
         if c.finite("catalogue.gem_min_average", gem) && !(1.0..10.0).contains(&gem) {
@@ -431,9 +496,24 @@ impl ScenarioSpec {
                 "make `min` ≤ `max`",
             );
         }
-        c.at_least("catalogue.n_factors", cat.n_factors, 1);
-        c.at_least("catalogue.n_content_dims", cat.n_content_dims, 1);
+        c.integer("catalogue.n_factors", cat.n_factors, limits::DIMENSIONS);
+        c.integer(
+            "catalogue.n_content_dims",
+            cat.n_content_dims,
+            limits::DIMENSIONS,
+        );
         c.non_negative("catalogue.content_noise", cat.content_noise);
+        c.integer(
+            "catalogue.people_per_movie",
+            cat.people_per_movie,
+            limits::PER_MOVIE_LINKS,
+        );
+        c.integer(
+            "catalogue.keywords_per_movie",
+            cat.keywords_per_movie,
+            limits::PER_MOVIE_LINKS,
+        );
+        self.check_graph_ids(c);
         if cat.people_per_movie > cat.n_people {
             c.fail(
                 "catalogue.people_per_movie",
@@ -456,16 +536,38 @@ impl ScenarioSpec {
         }
     }
 
-    fn check_population(&self, c: &mut Checker) {
-        let pop = &self.population;
-        c.at_least("population.n_users", pop.n_users, 1);
-        if pop.n_users > u32::MAX as usize {
+    /// Movies, genres, people, keywords and users are the nodes of the knowledge graph
+    /// (the graph arm, and the offline table's), numbered together in 32 bits.
+    fn check_graph_ids(&self, c: &mut Checker) {
+        let cat = &self.catalogue;
+        let parts = [
+            ("catalogue.n_movies", cat.n_movies),
+            ("catalogue.genres", cat.genres.len()),
+            ("catalogue.n_people", cat.n_people),
+            ("catalogue.n_keywords", cat.n_keywords),
+            ("population.n_users", self.population.n_users),
+        ];
+        let nodes = parts
+            .iter()
+            .try_fold(0usize, |sum, &(_, n)| sum.checked_add(n));
+        if nodes.is_none_or(|n| n > u32::MAX as usize) {
+            let (field, n) = parts
+                .iter()
+                .max_by_key(|&&(_, n)| n)
+                .copied()
+                .expect("five parts");
             c.fail(
-                "population.n_users",
-                format!("is {}", pop.n_users),
-                "use at most 2^32 − 1",
+                field,
+                format!("is {n}, and the knowledge graph's nodes would pass 2^32"),
+                "movies, genres, people, keywords and users share the graph's 32-bit ids: \
+                 make them sum to less than 4,294,967,296",
             );
         }
+    }
+
+    fn check_population(&self, c: &mut Checker) {
+        let pop = &self.population;
+        c.integer("population.n_users", pop.n_users, limits::N_USERS);
         let segments: [(&str, &SegmentSpec); 3] = [
             ("cold_start", &pop.segments.cold_start),
             ("regular", &pop.segments.regular),
@@ -473,7 +575,11 @@ impl ScenarioSpec {
         ];
         for (name, segment) in segments {
             let field = format!("population.segments.{name}");
-            c.positive(&format!("{field}.visits_per_day"), segment.visits_per_day);
+            c.positive_at_most(
+                &format!("{field}.visits_per_day"),
+                segment.visits_per_day,
+                limits::MAX_VISITS_PER_DAY,
+            );
         }
         match &pop.activity {
             ActivitySpec::Segments => self.check_segment_activity(c, &segments),
@@ -507,8 +613,8 @@ impl ScenarioSpec {
         }
         c.non_negative("population.visibility_weight", pop.visibility_weight);
         c.probability("population.niche_lover_share", pop.niche_lover_share);
-        c.non_negative("population.niche_lover_boost", pop.niche_lover_boost);
-        c.non_negative("population.genre_affinity_sd", pop.genre_affinity_sd);
+        c.utility_magnitude("population.niche_lover_boost", pop.niche_lover_boost);
+        c.utility_magnitude("population.genre_affinity_sd", pop.genre_affinity_sd);
         c.beta("population.novelty_appetite", &pop.novelty_appetite);
         c.beta("population.context_sensitivity", &pop.context_sensitivity);
     }
@@ -548,18 +654,23 @@ impl ScenarioSpec {
         for (i, shift) in self.context.daypart_shifts.iter().enumerate() {
             let field = format!("context.daypart_shifts[{i}]");
             self.check_genre_ref(c, &format!("{field}.genre"), &shift.genre);
-            c.finite(&format!("{field}.shift"), shift.shift);
+            c.utility(&format!("{field}.shift"), shift.shift);
         }
         for (i, shift) in self.context.weekend_shifts.iter().enumerate() {
             let field = format!("context.weekend_shifts[{i}]");
             self.check_genre_ref(c, &format!("{field}.genre"), &shift.genre);
-            c.finite(&format!("{field}.shift"), shift.shift);
+            c.utility(&format!("{field}.shift"), shift.shift);
         }
         for (i, n) in self.context.daypart_novelty.iter().enumerate() {
-            c.finite(&format!("context.daypart_novelty[{i}].shift"), n.shift);
+            c.utility(&format!("context.daypart_novelty[{i}].shift"), n.shift);
         }
-        c.non_negative("context.fatigue.strength", self.context.fatigue.strength);
-        c.finite(
+        c.integer(
+            "context.fatigue.window",
+            self.context.fatigue.window,
+            limits::FATIGUE_WINDOW,
+        );
+        c.utility_magnitude("context.fatigue.strength", self.context.fatigue.strength);
+        c.utility(
             "context.session_novelty_gain",
             self.context.session_novelty_gain,
         );
@@ -575,14 +686,14 @@ impl ScenarioSpec {
             ("response.utility.popularity", r.utility.popularity),
             ("response.no_click_utility", r.no_click_utility),
         ] {
-            c.finite(field, w);
+            c.utility(field, w);
         }
         c.non_negative("response.position_bias", r.position_bias);
         c.probability("response.rating.probability", r.rating.probability);
-        c.finite("response.rating.midpoint", r.rating.midpoint);
-        c.non_negative("response.rating.slope", r.rating.slope);
-        c.non_negative("response.rating.noise_sd", r.rating.noise_sd);
-        c.non_negative("response.rating.user_bias_sd", r.rating.user_bias_sd);
+        c.utility("response.rating.midpoint", r.rating.midpoint);
+        c.utility_magnitude("response.rating.slope", r.rating.slope);
+        c.utility_magnitude("response.rating.noise_sd", r.rating.noise_sd);
+        c.utility_magnitude("response.rating.user_bias_sd", r.rating.user_bias_sd);
         c.probability("response.rating.half_star_users", r.rating.half_star_users);
         let skew = r.rating.noise_skew;
         if c.finite("response.rating.noise_skew", skew) && !(0.0..1.0).contains(&skew) {
@@ -601,7 +712,7 @@ impl ScenarioSpec {
             );
         }
         c.probability("response.thumbs.probability", r.thumbs.probability);
-        c.non_negative("response.thumbs.slope", r.thumbs.slope);
+        c.utility_magnitude("response.thumbs.slope", r.thumbs.slope);
         c.probability(
             "response.session.continue_without_click",
             r.session.continue_without_click,
@@ -610,10 +721,15 @@ impl ScenarioSpec {
             "response.session.continue_after_click",
             r.session.continue_after_click,
         );
-        c.at_least("response.session.max_requests", r.session.max_requests, 1);
-        c.positive(
+        c.integer(
+            "response.session.max_requests",
+            r.session.max_requests,
+            limits::MAX_REQUESTS,
+        );
+        c.positive_at_most(
             "response.session.minutes_between_requests",
             r.session.minutes_between_requests,
+            limits::MAX_MINUTES_BETWEEN_REQUESTS,
         );
         c.non_negative(
             "response.retention.satisfaction_boost",
@@ -623,21 +739,8 @@ impl ScenarioSpec {
 
     fn check_horizon(&self, c: &mut Checker) {
         let h = &self.horizon;
-        c.at_least("horizon.days", h.days as usize, 1);
-        if h.days > 3650 {
-            c.fail(
-                "horizon.days",
-                format!("is {}", h.days),
-                "simulate at most 3,650 days",
-            );
-        }
-        if h.warm_up_days > 3650 {
-            c.fail(
-                "horizon.warm_up_days",
-                format!("is {}", h.warm_up_days),
-                "use at most 3,650 days",
-            );
-        }
+        c.integer("horizon.days", h.days, limits::DAYS);
+        c.integer("horizon.warm_up_days", h.warm_up_days, limits::WARM_UP_DAYS);
         if h.arrival_profile.len() != 24 {
             c.fail(
                 "horizon.arrival_profile",
@@ -646,7 +749,11 @@ impl ScenarioSpec {
             );
         } else {
             for (hour, &w) in h.arrival_profile.iter().enumerate() {
-                c.non_negative(&format!("horizon.arrival_profile[{hour}]"), w);
+                c.non_negative_at_most(
+                    &format!("horizon.arrival_profile[{hour}]"),
+                    w,
+                    limits::MAX_ARRIVAL_WEIGHT,
+                );
             }
             if h.arrival_profile.iter().sum::<f64>() <= 0.0 {
                 c.fail(
@@ -677,7 +784,12 @@ impl ScenarioSpec {
                 );
             }
         }
-        if s.arms_per_request == 0 || s.arms_per_request > s.arms.len().max(1) {
+        c.integer(
+            "stack.arms_per_request",
+            s.arms_per_request,
+            limits::ARMS_PER_REQUEST,
+        );
+        if s.arms_per_request > s.arms.len().max(1) {
             c.fail(
                 "stack.arms_per_request",
                 format!(
@@ -685,13 +797,16 @@ impl ScenarioSpec {
                     s.arms_per_request,
                     s.arms.len()
                 ),
-                format!("use a value in 1..={}", s.arms.len().max(1)),
+                format!(
+                    "blend at most the {} arm(s) of `stack.arms`",
+                    s.arms.len().max(1)
+                ),
             );
         }
         for (i, arm) in s.arms.iter().enumerate() {
             check_arm(c, &format!("stack.arms[{i}]"), arm);
         }
-        c.at_least("stack.slate_size", s.slate_size, 1);
+        c.integer("stack.slate_size", s.slate_size, limits::SLATE_SIZE);
         self.check_reward(c);
         if s.slate_size > self.catalogue.n_movies {
             c.fail(
@@ -708,22 +823,19 @@ impl ScenarioSpec {
     }
 
     fn check_diversity(&self, c: &mut Checker, field: &str, d: &DiversitySpec) {
-        c.non_negative(&format!("{field}.weight"), d.weight);
-        c.at_least(&format!("{field}.pool_factor"), d.pool_factor, 1);
-        if d.pool_factor > 100 {
-            c.fail(
-                format!("{field}.pool_factor"),
-                format!("is {}", d.pool_factor),
-                "use at most 100 (the pool is re-ranked per request)",
-            );
-        }
+        c.utility_magnitude(&format!("{field}.weight"), d.weight);
+        c.integer(
+            &format!("{field}.pool_factor"),
+            d.pool_factor,
+            limits::POOL_FACTOR,
+        );
         for (name, w) in [
             ("popularity_dampening", d.popularity_dampening.weight),
             ("long_tail_boost", d.long_tail_boost.weight),
             ("niche_boost", d.niche_boost.weight),
             ("coverage_boost", d.coverage_boost.weight),
         ] {
-            c.non_negative(&format!("{field}.{name}.weight"), w);
+            c.utility_magnitude(&format!("{field}.{name}.weight"), w);
         }
         c.finite(
             &format!("{field}.long_tail_boost.min_average"),
@@ -776,7 +888,7 @@ impl ScenarioSpec {
                             format!("use one of {arms:?}"),
                         );
                     }
-                    c.non_negative(&f, w);
+                    c.non_negative_at_most(&f, w, limits::MAX_RELATIVE_WEIGHT);
                 }
                 if !weights.values().any(|&w| w > 0.0) {
                     c.fail(
@@ -835,20 +947,16 @@ impl ScenarioSpec {
 
     fn check_reward(&self, c: &mut Checker) {
         let r = &self.stack.reward;
-        if !(1..=6).contains(&r.success_min_rating) {
-            c.fail(
-                "stack.reward.success_min_rating",
-                format!("is {}", r.success_min_rating),
-                "use 1–5 stars, or 6 for \"no rating is a success\"",
-            );
-        }
-        if r.failure_max_rating > 5 {
-            c.fail(
-                "stack.reward.failure_max_rating",
-                format!("is {}", r.failure_max_rating),
-                "use 1–5 stars, or 0 for \"no rating is a failure\"",
-            );
-        }
+        c.integer(
+            "stack.reward.success_min_rating",
+            r.success_min_rating,
+            limits::SUCCESS_MIN_RATING,
+        );
+        c.integer(
+            "stack.reward.failure_max_rating",
+            r.failure_max_rating,
+            limits::FAILURE_MAX_RATING,
+        );
         if r.failure_max_rating >= r.success_min_rating {
             c.fail(
                 "stack.reward.failure_max_rating",
@@ -900,7 +1008,11 @@ impl ScenarioSpec {
                         "give every variant a unique, non-empty name",
                     );
                 }
-                c.positive(&format!("{vfield}.weight"), variant.weight);
+                c.positive_at_most(
+                    &format!("{vfield}.weight"),
+                    variant.weight,
+                    limits::MAX_RELATIVE_WEIGHT,
+                );
                 if let Some(policy) = &variant.policy {
                     self.check_policy(c, &format!("{vfield}.policy"), policy);
                 }

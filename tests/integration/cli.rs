@@ -173,10 +173,11 @@ fn malformed_numbers_and_files_are_refused_with_the_fix() {
             b"(horizon: (days: 30.5))".to_vec(),
             "a whole number is expected here",
         ),
-        // Out of the field's type: the message gives the type's range.
+        // Out of the field's type: the message gives the field's own range, not the
+        // type's (0 – 4,294,967,295).
         (
             b"(horizon: (days: 99999999999))".to_vec(),
-            "0 – 4,294,967,295",
+            "from 1 to 3,650",
         ),
         (
             b"(catalogue: (n_movies: -3))".to_vec(),
