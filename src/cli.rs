@@ -10,6 +10,10 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 
 use recolab::bandit::state::{Migration, migrate_file};
+use recolab::check::{
+    Baseline, ReportMetrics, Tolerance as CheckTolerance, Verdict, bounds_table, check_bounds,
+    compare, comparison_table,
+};
 use recolab::cost::{Estimate, available_memory, estimate, human_bytes};
 use recolab::data::{
     Dataset, LogShape, Quantiles, SegmentThresholds, log_shape, read_items, read_movies,
@@ -54,6 +58,10 @@ Examples:
                                                  score lists made by another system (JSON)
   recolab compare scenarios/context_shift.ron --policy static --policy thompson --policy \"thompson(prior=2,8)\" --policy ucb1 --seeds 20
                                                  policies on the same worlds and users
+  recolab run scenarios/ci.ron --out target/ci --update-baseline reports/baselines/ci.json
+                                                 run and rewrite a committed baseline on purpose
+  recolab check target/ci --baseline reports/baselines/ci.json
+                                                 fail (exit 1) when diversity regressed
   recolab run s.ron --resume-bandit reports/s/bandit_state.json
                                                  start the policies from a saved state
   recolab migrate old_bandit_state.json          upgrade a bandit state to the current version
@@ -98,6 +106,27 @@ enum Command {
         /// [default: the machine's available memory].
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         max_memory: Option<f64>,
+        /// Rewrite this baseline file from the finished report (on purpose: commit it
+        /// with the change that moved the metrics).
+        #[arg(long, value_name = "FILE")]
+        update_baseline: Option<PathBuf>,
+    },
+    /// Compare a report's metrics with a committed baseline and its scenario's bounds.
+    ///
+    /// Exit 1 when a metric regressed beyond its tolerance (Gini or regret up;
+    /// coverage, novelty, serendipity or long-tail share down) or a `checks` bound of
+    /// the report's scenario is broken; 0 otherwise; 2 for unusable input. See
+    /// docs/CI.md.
+    #[command(after_help = EXAMPLES)]
+    Check {
+        /// The report folder.
+        report: PathBuf,
+        /// The baseline file (`recolab run --update-baseline FILE` writes one).
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+        /// Allowances per metric (JSON) [default: 2% of the baseline value].
+        #[arg(long, value_name = "FILE", requires = "baseline")]
+        tolerance: Option<PathBuf>,
     },
     /// Compare policies on the same worlds and users over many seeds.
     ///
@@ -298,6 +327,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             quiet,
             resume_bandit,
             max_memory,
+            update_baseline,
         } => run_command(
             &scenario,
             out,
@@ -305,7 +335,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             quiet,
             resume_bandit.as_deref(),
             max_memory,
+            update_baseline.as_deref(),
         ),
+        Command::Check {
+            report,
+            baseline,
+            tolerance,
+        } => check_command(&report, baseline.as_deref(), tolerance.as_deref()),
         Command::Compare {
             scenario,
             policies,
@@ -389,6 +425,7 @@ fn run_command(
     quiet: bool,
     resume_bandit: Option<&Path>,
     max_memory: Option<f64>,
+    update_baseline: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let mut scenario = Scenario::from_file(path)?;
     if let Some(seed) = seed {
@@ -494,7 +531,94 @@ fn run_command(
     if !quiet {
         eprintln!("recolab: finished in {:.1?}", started.elapsed());
     }
-    Ok(ExitCode::SUCCESS)
+    let metrics = ReportMetrics::read(&finished.report_dir)?;
+    if let Some(file) = update_baseline {
+        let regenerate = format!(
+            "recolab run {} --update-baseline {}",
+            path.display(),
+            file.display()
+        );
+        let baseline = Baseline::of(&metrics, &regenerate);
+        write_file_atomically(file, baseline.to_json().as_bytes())?;
+        outln!(
+            "baseline      {} ({} metrics)",
+            file.display(),
+            baseline.metrics.len()
+        );
+    }
+    if scenario.spec().checks.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bounds = check_bounds(&scenario.spec().checks, &metrics);
+    outln!("\nchecks of {}:\n{}", path.display(), bounds_table(&bounds));
+    if bounds.iter().all(|b| b.pass) {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("recolab: a `checks` bound of the scenario is broken (the report is written)");
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn check_command(
+    report: &Path,
+    baseline_path: Option<&Path>,
+    tolerance_path: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let metrics = ReportMetrics::read(report)?;
+    let scenario_path = report.join("scenario.ron");
+    let scenario = Scenario::from_file(&scenario_path)?;
+    if baseline_path.is_none() && scenario.spec().checks.is_empty() {
+        bail!(
+            "{}: nothing to check: no --baseline given and the report's scenario has no `checks`; \
+             fix: pass --baseline FILE (see docs/CI.md)",
+            report.display()
+        );
+    }
+    let mut failed = false;
+    if let Some(path) = baseline_path {
+        let baseline = Baseline::read(path)?;
+        let tolerance = tolerance_path
+            .map(CheckTolerance::read)
+            .transpose()?
+            .unwrap_or_default();
+        let rows = compare(&baseline, path, &metrics, &tolerance)?;
+        outln!(
+            "{} against {}:\n{}",
+            report.display(),
+            path.display(),
+            comparison_table(&rows)
+        );
+        let regressed: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::Regressed)
+            .map(|r| r.metric.as_str())
+            .collect();
+        if !regressed.is_empty() {
+            failed = true;
+            eprintln!(
+                "recolab: regressed beyond tolerance: {} (if on purpose, regenerate the baseline: {})",
+                regressed.join(", "),
+                baseline.regenerate
+            );
+        }
+    }
+    if !scenario.spec().checks.is_empty() {
+        let bounds = check_bounds(&scenario.spec().checks, &metrics);
+        outln!(
+            "checks of {}:\n{}",
+            scenario_path.display(),
+            bounds_table(&bounds)
+        );
+        if bounds.iter().any(|b| !b.pass) {
+            failed = true;
+            eprintln!("recolab: a `checks` bound of the scenario is broken");
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn compare_command(

@@ -6,6 +6,7 @@ mod outcome;
 mod regret;
 mod replay;
 mod sessions;
+mod signals;
 mod tally;
 
 pub use arrivals::ArrivalProfile;
@@ -18,6 +19,10 @@ pub use replay::{
     POOL_FACTOR, Progress, ReplayOptions, SlotPolicy, initial_policies, replay, replay_with,
 };
 pub use sessions::{RETENTION_DAYS, SessionTallies, SessionTally};
+pub use signals::{
+    ArmInContext, BucketSignals, ContextCell, Observation, RatingMoments, ReportSignals,
+    Unexpectedness,
+};
 pub use tally::{ArmTally, Tally};
 
 /// A sink that drops every event (when only the tallies are wanted).

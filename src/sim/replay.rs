@@ -23,6 +23,7 @@ use super::arrivals::ArrivalProfile;
 use super::event::{EventSink, RecommendationEvent};
 use super::outcome::{RunOutcome, VariantKey};
 use super::regret::RequestRegret;
+use super::signals::Observation;
 use super::tally::Tally;
 
 /// Each arm proposes this many candidates per slate position before blending.
@@ -231,7 +232,7 @@ pub fn replay_with(
     }
 
     let mut outcome = RunOutcome::new(
-        catalogue.len(),
+        world,
         &arm_names,
         spec,
         &slots.iter().map(|s| s.key.clone()).collect::<Vec<_>>(),
@@ -349,11 +350,7 @@ pub fn replay_with(
         let choices = slot
             .policy
             .select_arms(&context, spec.stack.arms_per_request, &mut slot.rng);
-        let greedy = if regret_on {
-            slot.policy.greedy_arm(&context)
-        } else {
-            None
-        };
+        let greedy = slot.policy.greedy_arm(&context);
         let weights: Vec<(ArmId, f64)> = choices.iter().map(|c| (c.arm, c.confidence)).collect();
         let post = PostProcess {
             diversity: &slot.diversity,
@@ -489,6 +486,18 @@ pub fn replay_with(
             response.click.map(|(k, _)| k),
         );
         outcome.record_online(u, now, position, &context, &choices, slot_index, &tally);
+        outcome.observe(&Observation {
+            user: u,
+            bucket,
+            slot: slot_index,
+            context: &context,
+            choices: &choices,
+            greedy,
+            success: rule.reward(&feedback),
+            slate: &slate,
+            click: response.click,
+            rating: response.rating,
+        });
 
         let event = RecommendationEvent {
             request: request_id,
