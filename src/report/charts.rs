@@ -180,18 +180,56 @@ pub fn run_plots(
         name: "context_arm_reward",
         chart: context_arm_heatmap(scenario, outcome),
     });
+    // Per day, weighted by each bucket's requests (long-tail share) and clicks (niche
+    // clicks): hourly values of a quiet night are noisy.
+    let per_day = |weight: fn(&super::timeseries::TimeRow) -> f64,
+                   value: fn(&super::timeseries::TimeRow) -> Option<f64>| {
+        let buckets_per_day = (24 / ts.bucket_hours.max(1)).max(1) as usize;
+        let points: Vec<(f64, f64)> = ts
+            .rows
+            .chunks(buckets_per_day)
+            .enumerate()
+            .filter_map(|(d, rows)| {
+                let (sum, w) = rows.iter().fold((0.0, 0.0), |(s, w), r| match value(r) {
+                    Some(v) => (s + v * weight(r), w + weight(r)),
+                    None => (s, w),
+                });
+                (w > 0.0).then(|| {
+                    let x = (d * buckets_per_day) as f64 * f64::from(ts.bucket_hours) / 24.0;
+                    (
+                        x + rows.len() as f64 * f64::from(ts.bucket_hours) / 48.0,
+                        sum / w,
+                    )
+                })
+            })
+            .collect();
+        points
+    };
     plots.push(Plot {
         name: "long_tail",
         chart: line(
-            format!("{scenario}: long-tail share of recommendations over time"),
-            "share of impressions (vote count below the threshold)",
+            format!("{scenario}: long-tail and niche shares over time"),
+            "share (long tail: vote count below the threshold)",
             vec![
-                over_time("long-tail share per bucket", mid, &|b| {
+                over_time("long-tail share of impressions, per bucket", mid, &|b| {
                     ts.rows[b].engagement.long_tail_share
                 }),
-                over_time("niche click share per bucket", mid, &|b| {
-                    ts.rows[b].engagement.niche_click_share
-                }),
+                Series {
+                    name: "long-tail share of impressions, per day".into(),
+                    points: per_day(
+                        |r| r.engagement.requests as f64,
+                        |r| r.engagement.long_tail_share,
+                    ),
+                    band: Vec::new(),
+                },
+                Series {
+                    name: "niche share of clicks, per day".into(),
+                    points: per_day(
+                        |r| r.engagement.clicks as f64,
+                        |r| r.engagement.niche_click_share,
+                    ),
+                    band: Vec::new(),
+                },
             ],
             Some((0.0, 1.0)),
         ),

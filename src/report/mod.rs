@@ -29,6 +29,7 @@ mod files;
 mod markdown;
 pub mod plot;
 mod regret;
+mod sweep;
 mod timeseries;
 
 pub use charts::{PLOTS_DIR, Plot, lorenz, run_plots};
@@ -39,6 +40,7 @@ pub use eval::{HEADLINE_METRICS, eval_markdown, interval_cell, write_eval};
 pub use events::EventLog;
 pub use files::write_run;
 pub use regret::write_regret;
+pub use sweep::{sweep_markdown, write_shard, write_sweep};
 pub use timeseries::{TimeRow, Timeseries};
 
 /// Name of the dashboard file.

@@ -202,7 +202,11 @@ where
         .margin(14)
         .x_label_area_size(48)
         .y_label_area_size(190)
-        .build_cartesian_2d((0..n_cols).into_segmented(), (0..n_rows).into_segmented())?;
+        .build_cartesian_2d(
+            // A segmented 0..n spans n + 1 segments (0..=n): stop one short.
+            (0..(n_cols - 1).max(0)).into_segmented(),
+            (0..(n_rows - 1).max(0)).into_segmented(),
+        )?;
     let columns = &c.columns;
     let rows = &c.rows;
     chart
@@ -275,7 +279,7 @@ where
         .margin(14)
         .x_label_area_size(48)
         .y_label_area_size(260)
-        .build_cartesian_2d(lo - pad..hi + pad, (0..n.max(1)).into_segmented())?;
+        .build_cartesian_2d(lo - pad..hi + pad, (0..(n - 1).max(0)).into_segmented())?;
     let labels: Vec<&str> = c.items.iter().map(|(l, _, _)| l.as_str()).collect();
     chart
         .configure_mesh()
@@ -292,10 +296,7 @@ where
         })
         .draw()?;
     chart.draw_series(std::iter::once(PathElement::new(
-        vec![
-            (0.0, SegmentValue::Exact(0)),
-            (0.0, SegmentValue::Exact(n.max(1))),
-        ],
+        vec![(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Last)],
         BLACK.stroke_width(1),
     )))?;
     for (k, (_, value, interval)) in c.items.iter().enumerate() {
