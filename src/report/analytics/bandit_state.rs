@@ -46,6 +46,15 @@ pub struct ContextState {
     pub arms: Vec<ArmPosterior>,
 }
 
+/// An arm's selection rate.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ArmRate {
+    /// Arm name.
+    pub arm: String,
+    /// Requests it was picked for / the slot's requests.
+    pub selection_rate: Option<f64>,
+}
+
 /// One policy slot.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlotState {
@@ -67,7 +76,7 @@ pub struct SlotState {
     /// Requests of the slot.
     pub requests: u64,
     /// Selection rate per arm over all its requests, in stack order.
-    pub selection_rates: Vec<(String, Option<f64>)>,
+    pub selection_rates: Vec<ArmRate>,
     /// Per context key, in key order; keys without requests are kept when the
     /// policy learns (their posterior is the pooled prior).
     pub contexts: Vec<ContextState>,
@@ -163,7 +172,10 @@ pub fn bandit_state(view: &RunView<'_>) -> BanditState {
                 selection_rates: arms
                     .iter()
                     .zip(&totals)
-                    .map(|(name, &n)| ((*name).to_owned(), per(n, tally.requests)))
+                    .map(|(name, &n)| ArmRate {
+                        arm: (*name).to_owned(),
+                        selection_rate: per(n, tally.requests),
+                    })
                     .collect(),
                 contexts,
             }

@@ -76,6 +76,9 @@ pub struct HeatmapChart {
     pub values: Vec<Vec<Option<f64>>>,
 }
 
+/// One row of an [`IntervalChart`]: label, estimate, interval if known.
+pub type IntervalItem = (String, f64, Option<(f64, f64)>);
+
 /// Point estimates with intervals, one row each (e.g. an experiment's lifts).
 #[derive(Clone, Debug, PartialEq)]
 pub struct IntervalChart {
@@ -84,7 +87,7 @@ pub struct IntervalChart {
     /// X axis label (the estimate's unit).
     pub x_label: String,
     /// (row label, estimate, interval if known), top to bottom.
-    pub items: Vec<(String, f64, Option<(f64, f64)>)>,
+    pub items: Vec<IntervalItem>,
 }
 
 /// Any chart of a report.
