@@ -69,7 +69,7 @@ impl Response {
 /// # Errors
 ///
 /// The error response to send: 400 for a malformed head, 431 past
-/// [`MAX_REQUEST_BYTES`], 408 when the client stops sending.
+/// `MAX_REQUEST_BYTES` (8 KiB), 408 when the client stops sending.
 pub fn read_request(stream: &mut impl Read) -> Result<Request, Response> {
     let mut head = Vec::with_capacity(1024);
     let mut buf = [0u8; 1024];
