@@ -7,9 +7,14 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use recolab::bandit::state::{Migration, migrate_file};
+use recolab::check::{
+    Baseline, ReportMetrics, Tolerance as CheckTolerance, Verdict, bounds_table, check_bounds,
+    compare, comparison_table,
+};
 use recolab::cost::{Estimate, available_memory, estimate, human_bytes};
 use recolab::data::{
     Dataset, LogShape, Quantiles, SegmentThresholds, log_shape, read_items, read_movies,
@@ -20,9 +25,12 @@ use recolab::eval_run::{EvalSource, default_scenario, ratings_name, run_evaluati
 use recolab::fit::{Fit, FitTarget, MAX_ROUNDS, Tolerance, fit};
 use recolab::report::{HEADLINE_METRICS, interval_cell, write_file_atomically};
 use recolab::report::{compare_markdown, write_compare};
+use recolab::report::{sweep_markdown, write_shard, write_sweep};
 use recolab::run::{Stage, run_with};
 use recolab::scenario::limits::thousands;
 use recolab::scenario::{STARTER_SCENARIO, Scenario};
+use recolab::serve::Server;
+use recolab::sweep::{SHARD_FILE, Setting, Shard, ShardFile, SweepPlan, SweepReport, merge};
 use recolab::world_export::{ExportStage, export_world};
 
 /// `print!` to stdout, except that a closed stdout (`recolab validate … | head`) is
@@ -55,8 +63,18 @@ Examples:
                                                  score lists made by another system (JSON)
   recolab compare scenarios/context_shift.ron --policy static --policy thompson --policy \"thompson(prior=2,8)\" --policy ucb1 --seeds 20
                                                  policies on the same worlds and users
+  recolab run scenarios/ci.ron --out target/ci --update-baseline reports/baselines/ci.json
+                                                 run and rewrite a committed baseline on purpose
+  recolab check target/ci --baseline reports/baselines/ci.json
+                                                 fail (exit 1) when diversity regressed
   recolab run s.ron --resume-bandit reports/s/bandit_state.json
                                                  start the policies from a saved state
+  recolab sweep scenarios/long_tail_discovery.ron --seeds 20 --set stack.diversity.weight=0.1,0.3,0.5
+                                                 a grid × seeds with 95% intervals
+  recolab sweep s.ron --seeds 20 --set a.b=1,2 --shard 3/10 --out out/shard-3
+                                                 one slice of a sweep (an array job's task)
+  recolab merge out/shard-* --out out/sweep      combine the slices
+  recolab serve reports/default --port 8080      the dashboard and /analytics/… on localhost
   recolab migrate old_bandit_state.json          upgrade a bandit state to the current version
   recolab world scenarios/default.ron --out worlds/default
                                                  write the generated world as MovieLens-style CSV
@@ -99,6 +117,80 @@ enum Command {
         /// [default: the machine's available memory].
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         max_memory: Option<f64>,
+        /// Rewrite this baseline file from the finished report (on purpose: commit it
+        /// with the change that moved the metrics).
+        #[arg(long, value_name = "FILE")]
+        update_baseline: Option<PathBuf>,
+    },
+    /// Compare a report's metrics with a committed baseline and its scenario's bounds.
+    ///
+    /// Exit 1 when a metric regressed beyond its tolerance (Gini or regret up;
+    /// coverage, novelty, serendipity or long-tail share down) or a `checks` bound of
+    /// the report's scenario is broken; 0 otherwise; 2 for unusable input. See
+    /// docs/CI.md.
+    #[command(after_help = EXAMPLES)]
+    Check {
+        /// The report folder.
+        report: PathBuf,
+        /// The baseline file (`recolab run --update-baseline FILE` writes one).
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+        /// Allowances per metric (JSON) [default: 2% of the baseline value].
+        #[arg(long, value_name = "FILE", requires = "baseline")]
+        tolerance: Option<PathBuf>,
+    },
+    /// Run a grid of scenario variations × seeds in parallel, with 95% intervals.
+    ///
+    /// Every combination of the `--set` values is a cell; each cell runs on seeds
+    /// 0..N (replicates of the scenario's seed). Writes sweep.json, sweep.md,
+    /// sweep.csv and a plot per metric. With --shard I/N only slice I of N runs and
+    /// writes shard.json; `recolab merge` combines the slices (docs/SCALING.md).
+    #[command(after_help = EXAMPLES)]
+    Sweep {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+        /// A field and its values: PATH=V1,V2,… (repeat for a grid), e.g.
+        /// stack.diversity.weight=0.1,0.3,0.5.
+        #[arg(long = "set", value_name = "PATH=V1,V2,…")]
+        sets: Vec<String>,
+        /// Seeds per cell.
+        #[arg(long, default_value_t = 20)]
+        seeds: usize,
+        /// Run only slice I of N (1-based), e.g. 3/10.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Output folder [default: reports/<scenario name>-sweep, or …-shard-I-of-N].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// No progress on stderr.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Combine the slices of a sharded sweep into the whole sweep's files.
+    #[command(after_help = EXAMPLES)]
+    Merge {
+        /// The slices' folders (or their shard.json files).
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Serve a report's analytics and dashboard over HTTP, read-only.
+    ///
+    /// GET / is the dashboard, GET /analytics/NAME the documents (diversity-metrics,
+    /// algorithm-performance, bandit-state, experiments, long-tail-coverage); any
+    /// other report file by its path. Binds 127.0.0.1 unless --bind says otherwise.
+    Serve {
+        /// The report folder.
+        report: PathBuf,
+        /// Port (0 = any free port).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to bind; anything but a loopback address exposes the report to
+        /// the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
     },
     /// Compare policies on the same worlds and users over many seeds.
     ///
@@ -299,6 +391,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             quiet,
             resume_bandit,
             max_memory,
+            update_baseline,
         } => run_command(
             &scenario,
             out,
@@ -306,13 +399,29 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             quiet,
             resume_bandit.as_deref(),
             max_memory,
+            update_baseline.as_deref(),
         ),
+        Command::Check {
+            report,
+            baseline,
+            tolerance,
+        } => check_command(&report, baseline.as_deref(), tolerance.as_deref()),
         Command::Compare {
             scenario,
             policies,
             seeds,
             out,
         } => compare_command(&scenario, &policies, seeds, out),
+        Command::Sweep {
+            scenario,
+            sets,
+            seeds,
+            shard,
+            out,
+            quiet,
+        } => sweep_command(&scenario, &sets, seeds, shard.as_deref(), out, quiet),
+        Command::Merge { shards, out } => merge_command(&shards, &out),
+        Command::Serve { report, port, bind } => serve_command(&report, bind, port),
         Command::Migrate { file } => migrate_command(&file),
         Command::Validate { scenario } => validate_command(&scenario),
         Command::Init { name } => init_command(&name),
@@ -390,6 +499,7 @@ fn run_command(
     quiet: bool,
     resume_bandit: Option<&Path>,
     max_memory: Option<f64>,
+    update_baseline: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let mut scenario = Scenario::from_file(path)?;
     if let Some(seed) = seed {
@@ -409,12 +519,13 @@ fn run_command(
     let out = out.unwrap_or_else(|| Path::new("reports").join(scenario.name()));
     let started = Instant::now();
     let mut stage_started = Instant::now();
-    // On a terminal the day counter rewrites one line; in logs every day is a line.
-    let (day_prefix, day_suffix) = if std::io::stderr().is_terminal() {
-        ("\r", "")
-    } else {
-        ("", "\n")
-    };
+    // On a terminal a progress bar counts the days; in logs every day is a line.
+    let terminal = std::io::stderr().is_terminal();
+    let bar = progress_bar(
+        u64::from(scenario.spec().horizon.days),
+        "replay, day",
+        quiet || !terminal,
+    );
     let mut on_stage = |stage: Stage| {
         if quiet {
             return;
@@ -438,23 +549,28 @@ fn run_command(
             }
             Stage::Day(p) => {
                 if p.day == 1 {
-                    let _ = writeln!(
-                        err,
-                        "recolab: arms ready in {:.1?}",
-                        stage_started.elapsed()
-                    );
+                    let ready = format!("recolab: arms ready in {:.1?}", stage_started.elapsed());
+                    if terminal {
+                        bar.println(ready);
+                    } else {
+                        let _ = writeln!(err, "{ready}");
+                    }
                     stage_started = Instant::now();
                 }
-                write!(
-                    err,
-                    "{day_prefix}recolab: day {}/{} · {} requests{day_suffix}",
-                    p.day, p.days, p.requests
-                )
+                if terminal {
+                    bar.set_position(u64::from(p.day));
+                    bar.set_message(format!("· {} requests", p.requests));
+                    Ok(())
+                } else {
+                    writeln!(
+                        err,
+                        "recolab: day {}/{} · {} requests",
+                        p.day, p.days, p.requests
+                    )
+                }
             }
             Stage::Report => {
-                if day_suffix.is_empty() {
-                    let _ = writeln!(err);
-                }
+                bar.finish_and_clear();
                 writeln!(
                     err,
                     "recolab: replay done in {:.1?}; writing the report",
@@ -495,7 +611,94 @@ fn run_command(
     if !quiet {
         eprintln!("recolab: finished in {:.1?}", started.elapsed());
     }
-    Ok(ExitCode::SUCCESS)
+    let metrics = ReportMetrics::read(&finished.report_dir)?;
+    if let Some(file) = update_baseline {
+        let regenerate = format!(
+            "recolab run {} --update-baseline {}",
+            path.display(),
+            file.display()
+        );
+        let baseline = Baseline::of(&metrics, &regenerate);
+        write_file_atomically(file, baseline.to_json().as_bytes())?;
+        outln!(
+            "baseline      {} ({} metrics)",
+            file.display(),
+            baseline.metrics.len()
+        );
+    }
+    if scenario.spec().checks.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bounds = check_bounds(&scenario.spec().checks, &metrics);
+    outln!("\nchecks of {}:\n{}", path.display(), bounds_table(&bounds));
+    if bounds.iter().all(|b| b.pass) {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("recolab: a `checks` bound of the scenario is broken (the report is written)");
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn check_command(
+    report: &Path,
+    baseline_path: Option<&Path>,
+    tolerance_path: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let metrics = ReportMetrics::read(report)?;
+    let scenario_path = report.join("scenario.ron");
+    let scenario = Scenario::from_file(&scenario_path)?;
+    if baseline_path.is_none() && scenario.spec().checks.is_empty() {
+        bail!(
+            "{}: nothing to check: no --baseline given and the report's scenario has no `checks`; \
+             fix: pass --baseline FILE (see docs/CI.md)",
+            report.display()
+        );
+    }
+    let mut failed = false;
+    if let Some(path) = baseline_path {
+        let baseline = Baseline::read(path)?;
+        let tolerance = tolerance_path
+            .map(CheckTolerance::read)
+            .transpose()?
+            .unwrap_or_default();
+        let rows = compare(&baseline, path, &metrics, &tolerance)?;
+        outln!(
+            "{} against {}:\n{}",
+            report.display(),
+            path.display(),
+            comparison_table(&rows)
+        );
+        let regressed: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::Regressed)
+            .map(|r| r.metric.as_str())
+            .collect();
+        if !regressed.is_empty() {
+            failed = true;
+            eprintln!(
+                "recolab: regressed beyond tolerance: {} (if on purpose, regenerate the baseline: {})",
+                regressed.join(", "),
+                baseline.regenerate
+            );
+        }
+    }
+    if !scenario.spec().checks.is_empty() {
+        let bounds = check_bounds(&scenario.spec().checks, &metrics);
+        outln!(
+            "checks of {}:\n{}",
+            scenario_path.display(),
+            bounds_table(&bounds)
+        );
+        if bounds.iter().any(|b| !b.pass) {
+            failed = true;
+            eprintln!("recolab: a `checks` bound of the scenario is broken");
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn compare_command(
@@ -541,6 +744,121 @@ fn compare_command(
     out!("{}", compare_markdown(&report));
     outln!("\nreport: {}", dir.display());
     eprintln!("recolab: compared in {:.1?}", started.elapsed());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on stderr, hidden with `quiet` or when stderr is not a terminal.
+fn progress_bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "recolab: {what} {{bar:32}} {{pos}}/{{len}} {{msg}} [{{elapsed_precise}}, ETA {{eta}}]"
+        ))
+        .expect("the template is valid"),
+    );
+    bar
+}
+
+fn sweep_command(
+    path: &Path,
+    sets: &[String],
+    seeds: usize,
+    shard: Option<&str>,
+    out: Option<PathBuf>,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::from_file(path)?;
+    let settings = sets
+        .iter()
+        .map(|s| Setting::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shard = shard.map(Shard::parse).transpose()?;
+    let plan = SweepPlan::new(scenario, settings, seeds)
+        .with_context(|| format!("sweeping {}", path.display()))?;
+    let n_units = (0..plan.n_units())
+        .filter(|&u| shard.is_none_or(|s| s.holds(u)))
+        .count();
+    let name = plan.base.name().to_owned();
+    let out = out.unwrap_or_else(|| {
+        Path::new("reports").join(match shard {
+            Some(s) => format!("{name}-shard-{}-of-{}", s.index, s.count),
+            None => format!("{name}-sweep"),
+        })
+    });
+    let started = Instant::now();
+    if !quiet {
+        eprintln!(
+            "recolab: {} cell(s) × {seeds} seed(s) = {} run(s){}",
+            plan.cells.len(),
+            plan.n_units(),
+            shard.map_or_else(String::new, |s| format!(
+                "; slice {}/{}: {n_units} run(s)",
+                s.index, s.count
+            ))
+        );
+    }
+    let bar = progress_bar(n_units as u64, "sweep", quiet);
+    let units = plan.run(shard, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let dir = match shard {
+        Some(s) => write_shard(&ShardFile::new(&plan, s, units), &out)?,
+        None => {
+            let report = SweepReport::of_plan(&plan, units);
+            let dir = write_sweep(&report, &out)?;
+            out!("{}", sweep_markdown(&report));
+            dir
+        }
+    };
+    outln!("\nreport: {}", dir.display());
+    if !quiet {
+        eprintln!("recolab: swept in {:.1?}", started.elapsed());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge_command(shards: &[PathBuf], out: &Path) -> anyhow::Result<ExitCode> {
+    let files = shards
+        .iter()
+        .map(|p| {
+            let file = if p.is_dir() {
+                p.join(SHARD_FILE)
+            } else {
+                p.clone()
+            };
+            let text = std::fs::read_to_string(&file).with_context(|| {
+                format!(
+                    "{}: cannot read; fix: pass the folder a `recolab sweep --shard` run wrote",
+                    file.display()
+                )
+            })?;
+            let shard: ShardFile = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a shard file of this recolab", file.display()))?;
+            Ok((file, shard))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let report = merge(files)?;
+    let dir = write_sweep(&report, out)?;
+    out!("{}", sweep_markdown(&report));
+    outln!("\nreport: {}", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve_command(report: &Path, bind: std::net::IpAddr, port: u16) -> anyhow::Result<ExitCode> {
+    let server = Server::bind(report, std::net::SocketAddr::new(bind, port))
+        .with_context(|| format!("serving {} on {bind}:{port}", report.display()))?;
+    let addr = server.local_addr()?;
+    if !bind.is_loopback() {
+        eprintln!("recolab: warning: bound to {bind}: the report is readable from the network");
+    }
+    outln!(
+        "serving {} at http://{addr}/ (Ctrl-C stops)",
+        report.display()
+    );
+    let _ = std::io::stdout().flush();
+    server.run(None);
     Ok(ExitCode::SUCCESS)
 }
 

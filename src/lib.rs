@@ -17,7 +17,9 @@
 //! | sweeps | [`sweep`] | policies × seeds in parallel: `recolab compare` |
 //! | metrics | [`eval`] | offline metrics as pure functions, protocols, the fold driver, online summaries |
 //! | real data | [`data`] | MovieLens / CSV logs, TREC runs and qrels → [`Dataset`](data::Dataset) |
-//! | report | [`report`] | files: JSON, Markdown, CSV, event log |
+//! | report | [`report`] | files: JSON, Markdown, CSV, analytics, plots, dashboard, event log |
+//! | serving | [`serve`] | a report's analytics and dashboard over local HTTP, read-only |
+//! | CI gate | [`check`] | a report against a committed baseline and the scenario's bounds |
 //! | one run | [`run`](mod@run) | world → replay → metrics → report |
 //! | one evaluation | [`eval_run`] | world or real log → folds → every arm scored → `eval.json` |
 //! | log shape | [`data::log_shape`] | popularity skew, activity and star scale of any rating log |
@@ -36,6 +38,7 @@
 #![deny(missing_docs)]
 
 pub mod bandit;
+pub mod check;
 pub mod cost;
 pub mod data;
 pub mod error;
@@ -51,6 +54,7 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod serve;
 pub mod sim;
 pub mod sweep;
 pub mod world;

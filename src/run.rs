@@ -323,7 +323,16 @@ pub fn run_with(
     };
     on_stage(Stage::Report);
     let summary = RunSummary::new(scenario, &world, &outcome);
-    report::write_run(&dir, scenario, &summary, &outcome, offline.as_ref())?;
+    report::write_run(
+        &dir,
+        &report::analytics::RunView {
+            scenario,
+            world: &world,
+            summary: &summary,
+            outcome: &outcome,
+            offline: offline.as_ref(),
+        },
+    )?;
     let report_dir = dir.commit()?;
     let regret = outcome.regret.as_ref().map(|ledger| {
         let keys: Vec<_> = outcome.by_variant.iter().map(|(k, _)| k.clone()).collect();

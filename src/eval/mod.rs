@@ -11,6 +11,7 @@
 //! - diversity: [`intra_list_diversity`], [`homogenisation`], [`cosine_similarity`],
 //!   [`jaccard`];
 //! - popularity bias: [`arp`], [`aplt`];
+//! - unexpectedness to a user's genre profile: [`profile_dissimilarity`];
 //! - calibration: [`genre_distribution`], [`calibration_kl`].
 //!
 //! Conventions:
@@ -41,6 +42,7 @@ mod rating;
 mod rating_reference;
 mod relevance;
 mod serendipity;
+mod unexpectedness;
 
 pub use beyond_accuracy::{
     coverage, gini, long_tail_share, mean_popularity_rank, mean_self_information, popularity_ranks,
@@ -56,6 +58,7 @@ pub use ranking::{
 pub use rating::{mae, rmse};
 pub use relevance::{Relevance, RelevanceError};
 pub use serendipity::serendipity_at_k;
+pub use unexpectedness::profile_dissimilarity;
 
 pub use batch::{RankingMeans, ranking_means};
 pub use external::{ExternalReport, ExternalSettings, evaluate_external};

@@ -16,7 +16,9 @@
 //! - **Metrics.** Accuracy against held-out ratings ≥ 4 (precision, recall, nDCG with
 //!   linear gain, hit rate); RMSE of predicted ratings for arms that predict them;
 //!   Gini, coverage, mean self-information (novelty; p(i) = (raters + 1) / (users + 1)
-//!   in the training part) and long-tail share of all top-K lists together; expected
+//!   in the training part), serendipity (mean genre dissimilarity of each list to its
+//!   user's training history, [`crate::eval::profile_dissimilarity`]) and long-tail
+//!   share of all top-K lists together; expected
 //!   utility = mean true utility of the top K under that same request, and the
 //!   expected CTR of the top K as a slate. The oracle maximises the former exactly,
 //!   so it bounds every arm from above.
@@ -29,7 +31,7 @@ use serde::Serialize;
 
 use crate::eval::{
     Gain, Relevance, coverage, gini, hit_rate_at_k, long_tail_share, mean_self_information,
-    ndcg_at_k, precision_at_k, recall_at_k, rmse,
+    ndcg_at_k, precision_at_k, profile_dissimilarity, recall_at_k, rmse,
 };
 use crate::ids::{MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind};
@@ -66,6 +68,9 @@ pub struct OfflineRow {
     pub coverage: f64,
     /// Mean self-information (bits) of recommended movies.
     pub novelty: Option<f64>,
+    /// Mean unexpectedness of recommended movies to the user's training history
+    /// ([`crate::eval::profile_dissimilarity`], the online serendipity's definition).
+    pub serendipity: Option<f64>,
     /// Share of recommended slots holding long-tail movies.
     pub long_tail_share: Option<f64>,
     /// Mean true utility of the top K (needs the truth: only a simulator has it).
@@ -159,6 +164,7 @@ struct UserResult {
     utility: Option<f64>,
     ctr: Option<f64>,
     rating_pairs: Vec<(f64, f64)>,
+    unexpectedness_sum: f64,
 }
 
 fn mean(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
@@ -238,6 +244,22 @@ pub fn evaluate(
         .iter()
         .map(|m| world.catalogue.is_long_tail(m.id))
         .collect();
+    let n_genres = world.catalogue.genre_names.len();
+    let movie_genres: Vec<Vec<usize>> = world
+        .catalogue
+        .movies
+        .iter()
+        .map(|m| m.genres.iter().map(|g| g.index()).collect())
+        .collect();
+    let profile_of = |user: UserId| -> Vec<u32> {
+        let mut profile = vec![0u32; n_genres];
+        for m in &seen[user.index()] {
+            for &g in &movie_genres[m.index()] {
+                profile[g] += 1;
+            }
+        }
+        profile
+    };
     let k = spec.stack.slate_size;
     let no_recent = vec![0u16; world.catalogue.genre_names.len()];
 
@@ -304,7 +326,13 @@ pub fn evaluate(
                                 .map(|p| (p, f64::from(i.value)))
                         })
                         .collect();
+                    let profile = profile_of(user);
+                    let unexpectedness_sum = list
+                        .iter()
+                        .map(|&m| profile_dissimilarity(&movie_genres[m as usize], &profile))
+                        .sum();
                     UserResult {
+                        unexpectedness_sum,
                         precision: precision_at_k(&list, &relevance, k),
                         recall: recall_at_k(&list, &relevance, k),
                         ndcg: ndcg_at_k(&list, &relevance, k, Gain::Linear),
@@ -339,6 +367,12 @@ pub fn evaluate(
                 gini: gini(&counts),
                 coverage: coverage(&counts),
                 novelty: mean_self_information(&counts, &shares),
+                serendipity: {
+                    let slots: usize = results.iter().map(|r| r.list.len()).sum();
+                    (slots > 0).then(|| {
+                        results.iter().map(|r| r.unexpectedness_sum).sum::<f64>() / slots as f64
+                    })
+                },
                 long_tail_share: long_tail_share(&counts, &long_tail),
                 expected_utility: mean(results.iter().map(|r| r.utility)),
                 expected_ctr: mean(results.iter().map(|r| r.ctr)),

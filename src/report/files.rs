@@ -1,95 +1,66 @@
 //! Writing a run's files.
 
-use std::fmt::Write as _;
-
 use crate::error::Result;
-use crate::eval::Engagement;
-use crate::pipeline::offline_table::OfflineTable;
-use crate::run::RunSummary;
-use crate::scenario::Scenario;
-use crate::sim::RunOutcome;
+use crate::world::context::Calendar;
 
-use super::ReportDir;
+use super::analytics::{Analytics, RunView};
+use super::charts::{PLOTS_DIR, run_plots};
+use super::dashboard::{dashboard_html, plan_scorecard};
 use super::markdown::{offline_markdown, summary_markdown};
+use super::timeseries::Timeseries;
+use super::{DASHBOARD_FILE, ReportDir};
 
-/// Writes every file of a run's report into `dir` (not yet committed).
+/// Writes every file of a run's report into `dir` (not yet committed): the summary,
+/// the offline table, the time series, the analytics documents, the plots (SVG and
+/// PNG) and the dashboard.
 ///
 /// # Errors
 ///
 /// [`crate::Error::Io`] naming the file that failed.
-pub fn write_run(
-    dir: &ReportDir,
-    scenario: &Scenario,
-    summary: &RunSummary,
-    outcome: &RunOutcome,
-    offline: Option<&OfflineTable>,
-) -> Result<()> {
+pub fn write_run(dir: &ReportDir, view: &RunView<'_>) -> Result<()> {
+    let scenario = view.scenario;
+    let outcome = view.outcome;
+    let bucket_hours = scenario.spec().report.timeseries_bucket_hours;
     dir.write("scenario.ron", scenario.to_ron().as_bytes())?;
-    dir.write("summary.json", &to_json(summary))?;
-    let mut markdown = summary_markdown(summary);
-    if let Some(table) = offline {
+    dir.write("summary.json", &to_json(view.summary))?;
+    let mut markdown = summary_markdown(view.summary);
+    if let Some(table) = view.offline {
         dir.write("offline.json", &to_json(table))?;
         markdown.push_str(&offline_markdown(table));
     }
     dir.write("summary.md", markdown.as_bytes())?;
-    dir.write(
-        "timeseries.csv",
-        timeseries_csv(outcome, scenario.spec().report.timeseries_bucket_hours).as_bytes(),
-    )?;
+    let calendar = Calendar {
+        start_weekday: scenario.spec().horizon.start_weekday,
+    };
+    let timeseries = Timeseries::of(outcome, bucket_hours, calendar);
+    dir.write("timeseries.csv", timeseries.to_csv().as_bytes())?;
     dir.write("model_updates.json", &to_json(&outcome.model_updates))?;
-    super::write_regret(
-        dir,
-        scenario.name(),
-        outcome,
-        scenario.spec().report.timeseries_bucket_hours,
+    super::write_regret(dir, scenario.name(), outcome, bucket_hours)?;
+    let analytics = Analytics::of(view);
+    analytics.write(dir)?;
+    let plots = run_plots(scenario.name(), outcome, &timeseries, &analytics);
+    std::fs::create_dir_all(dir.path(PLOTS_DIR)).map_err(|e| dir.io_error(PLOTS_DIR, e))?;
+    let mut drawn = Vec::with_capacity(plots.len());
+    for plot in plots {
+        let svg = plot.chart.to_svg();
+        dir.write(&format!("{PLOTS_DIR}/{}.svg", plot.name), svg.as_bytes())?;
+        let png = format!("{PLOTS_DIR}/{}.png", plot.name);
+        plot.chart
+            .write_png(&dir.path(&png))
+            .map_err(|e| dir.io_error(&png, e))?;
+        drawn.push((plot, svg));
+    }
+    let scorecard = plan_scorecard(&analytics, view.summary.overall.mean_rating);
+    dir.write(
+        DASHBOARD_FILE,
+        dashboard_html(view.summary, &analytics, &drawn, &scorecard).as_bytes(),
     )?;
     Ok(())
 }
 
 /// Pretty JSON with a final newline.
-fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(value).expect("report types always serialise");
     bytes.push(b'\n');
     bytes
-}
-
-/// A CSV cell of an optional number: empty when undefined.
-fn cell(value: Option<f64>) -> String {
-    value.map_or_else(String::new, |v| v.to_string())
-}
-
-fn timeseries_csv(outcome: &RunOutcome, bucket_hours: u32) -> String {
-    let mut out = String::from(
-        "bucket,start_hour,requests,clicks,ctr,expected_ctr,mean_rating,long_tail_share,niche_click_share,cumulative_coverage",
-    );
-    for (arm, _) in &outcome.by_arm {
-        write!(out, ",selection_rate_{arm}").expect("writing to a String cannot fail");
-    }
-    out.push('\n');
-    let n_movies = outcome.exposure.len() as f64;
-    let mut exposed = 0u64;
-    for (i, row) in outcome.timeseries.iter().enumerate() {
-        exposed += row.newly_exposed;
-        let e = Engagement::of(&row.tally);
-        write!(
-            out,
-            "{i},{},{},{},{},{},{},{},{},{}",
-            i as u64 * u64::from(bucket_hours),
-            e.requests,
-            e.clicks,
-            cell(e.ctr),
-            cell(e.expected_ctr),
-            cell(e.mean_rating),
-            cell(e.long_tail_share),
-            cell(e.niche_click_share),
-            exposed as f64 / n_movies,
-        )
-        .expect("writing to a String cannot fail");
-        for &n in &row.arm_selections {
-            let rate = (row.tally.requests > 0).then(|| n as f64 / row.tally.requests as f64);
-            write!(out, ",{}", cell(rate)).expect("writing to a String cannot fail");
-        }
-        out.push('\n');
-    }
-    out
 }

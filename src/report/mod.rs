@@ -18,7 +18,10 @@
 //! Files are written to a temporary sibling folder that is renamed into place at the
 //! end ([`ReportDir`]), so a failed run never leaves a half-written report.
 
+pub mod analytics;
+mod charts;
 mod compare;
+mod dashboard;
 mod dir;
 mod eval;
 mod events;
@@ -26,13 +29,22 @@ mod files;
 mod markdown;
 pub mod plot;
 mod regret;
+mod sweep;
+mod timeseries;
 
+pub use charts::{PLOTS_DIR, Plot, lorenz, run_plots};
 pub use compare::{compare_markdown, write_compare};
+pub use dashboard::{ScorecardRow, dashboard_html, plan_scorecard};
 pub use dir::{ReportDir, write_file_atomically};
 pub use eval::{HEADLINE_METRICS, eval_markdown, interval_cell, write_eval};
 pub use events::EventLog;
 pub use files::write_run;
 pub use regret::write_regret;
+pub use sweep::{sweep_markdown, write_shard, write_sweep};
+pub use timeseries::{TimeRow, Timeseries};
+
+/// Name of the dashboard file.
+pub const DASHBOARD_FILE: &str = "index.html";
 
 /// Name of the event-log file.
 pub const EVENTS_FILE: &str = "events.jsonl";

@@ -41,6 +41,26 @@ pub struct ScenarioSpec {
     pub report: ReportSpec,
     /// Offline evaluation (`recolab eval`): protocol, K, relevance.
     pub evaluation: EvaluationSpec,
+    /// Absolute bounds on the report's metrics; `recolab run` and `recolab check` exit
+    /// 1 when one is broken. Default none.
+    pub checks: Vec<CheckSpec>,
+}
+
+/// An absolute bound on one metric of the report (`recolab check`, docs/CI.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// The metric: `gini`, `coverage`, `novelty`, `serendipity`, `long_tail_share`,
+    /// `dissimilar_click_share`, `niche_click_share`, `ctr`, `expected_ctr`,
+    /// `mean_rating`, or `regret/GROUP` (a policy slot's cumulative oracle regret:
+    /// `regret/default`, `regret/EXPERIMENT/VARIANT`; needs `report.regret: true`).
+    pub metric: String,
+    /// The metric must be at least this.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// The metric must be at most this.
+    #[serde(default)]
+    pub max: Option<f64>,
 }
 
 impl Default for ScenarioSpec {
@@ -58,6 +78,7 @@ impl Default for ScenarioSpec {
             pipeline: PipelineSpec::default(),
             report: ReportSpec::default(),
             evaluation: EvaluationSpec::default(),
+            checks: Vec::new(),
         }
     }
 }
@@ -1449,7 +1470,8 @@ impl Default for PipelineSpec {
 pub struct ReportSpec {
     /// Write every `RecommendationEvent` to `events.jsonl`. Default false (large).
     pub event_log: bool,
-    /// Hours per row of `timeseries.csv`. Default 24.
+    /// Hours per row of `timeseries.csv` (and of the regret curves). Default 1: one row
+    /// per simulated hour.
     pub timeseries_bucket_hours: u32,
     /// Users sampled for the offline table of every arm (`offline.json`); 0 skips it.
     /// Default 1,000.
@@ -1465,7 +1487,7 @@ impl Default for ReportSpec {
     fn default() -> Self {
         Self {
             event_log: false,
-            timeseries_bucket_hours: 24,
+            timeseries_bucket_hours: 1,
             offline_users: 1_000,
             regret: false,
         }

@@ -371,6 +371,68 @@ impl ScenarioSpec {
             self.report.timeseries_bucket_hours,
             limits::BUCKET_HOURS,
         );
+        self.check_checks(c);
+    }
+
+    /// The `checks` section: known metrics, finite bounds, `min ≤ max`.
+    fn check_checks(&self, c: &mut Checker) {
+        let groups: Vec<String> = std::iter::once("default".to_owned())
+            .chain(self.experiments.iter().flat_map(|e| {
+                e.variants
+                    .iter()
+                    .map(move |v| format!("{}/{}", e.id, v.name))
+            }))
+            .collect();
+        for (i, check) in self.checks.iter().enumerate() {
+            let field = format!("checks[{i}]");
+            if let Some(group) = check.metric.strip_prefix("regret/") {
+                if !groups.iter().any(|g| g == group) {
+                    c.fail(
+                        format!("{field}.metric"),
+                        format!("is {:?}, a policy slot that does not exist", check.metric),
+                        format!(
+                            "use regret/ followed by one of {groups:?} (`default` = users outside every experiment)"
+                        ),
+                    );
+                } else if !self.report.regret {
+                    c.fail(
+                        format!("{field}.metric"),
+                        format!("is {:?} but `report.regret` is false", check.metric),
+                        "set `report: (regret: true)` so the report measures regret, or drop the check",
+                    );
+                }
+            } else if !crate::check::CHECKABLE_METRICS.contains(&check.metric.as_str()) {
+                c.fail(
+                    format!("{field}.metric"),
+                    format!("is {:?}, not a metric of the report", check.metric),
+                    format!(
+                        "use one of {:?} or regret/GROUP",
+                        crate::check::CHECKABLE_METRICS
+                    ),
+                );
+            }
+            if check.min.is_none() && check.max.is_none() {
+                c.fail(
+                    field.clone(),
+                    "has neither `min` nor `max`",
+                    "give a bound, e.g. (metric: \"gini\", max: 0.8)",
+                );
+            }
+            for (name, bound) in [("min", check.min), ("max", check.max)] {
+                if let Some(v) = bound {
+                    c.finite(&format!("{field}.{name}"), v);
+                }
+            }
+            if let (Some(lo), Some(hi)) = (check.min, check.max)
+                && lo > hi
+            {
+                c.fail(
+                    field,
+                    format!("has min {lo} above max {hi}"),
+                    "make `min` at most `max`",
+                );
+            }
+        }
     }
 
     fn genre_names(&self) -> BTreeSet<&str> {
@@ -1047,6 +1109,37 @@ mod arm_tests {
             }
             Err(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn checks_name_known_metrics_and_sane_bounds() {
+        assert!(
+            problems("(checks: [(metric: \"gini\", max: 0.9), (metric: \"coverage\", min: 0.1)])")
+                .is_empty()
+        );
+        let p = problems(
+            "(checks: [(metric: \"ginny\", max: 0.9), (metric: \"gini\"), \
+             (metric: \"coverage\", min: 0.5, max: 0.2), (metric: \"regret/default\", max: 1.0), \
+             (metric: \"regret/nope\", max: 1.0)])",
+        );
+        assert_eq!(p.len(), 5, "{p:#?}");
+        assert!(
+            p[0].contains("checks[0].metric") && p[0].contains("\"serendipity\""),
+            "{}",
+            p[0]
+        );
+        assert!(
+            p[1].contains("checks[1]") && p[1].contains("neither"),
+            "{}",
+            p[1]
+        );
+        assert!(p[2].contains("min 0.5 above max 0.2"), "{}", p[2]);
+        assert!(p[3].contains("report.regret"), "{}", p[3]);
+        assert!(
+            p[4].contains("regret/nope") && p[4].contains("\"default\""),
+            "{}",
+            p[4]
+        );
     }
 
     #[test]

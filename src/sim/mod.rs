@@ -8,6 +8,7 @@ mod outcome;
 mod regret;
 mod replay;
 mod sessions;
+mod signals;
 mod slots;
 mod tally;
 mod user_state;
@@ -21,6 +22,10 @@ pub use regret::{
 };
 pub use replay::{POOL_FACTOR, Progress, ReplayOptions, fit_arms, replay, replay_with};
 pub use sessions::{RETENTION_DAYS, SessionTallies, SessionTally};
+pub use signals::{
+    ArmInContext, BucketSignals, ContextCell, Observation, RatingMoments, ReportSignals,
+    Unexpectedness,
+};
 pub use slots::{SlotPolicy, initial_policies};
 pub use tally::{ArmTally, Tally};
 

@@ -10,9 +10,10 @@ use crate::scenario::ScenarioSpec;
 use std::collections::BTreeMap;
 
 use crate::interaction::SECS_PER_DAY;
-use crate::world::{Context, Segment};
+use crate::world::{Context, Segment, World};
 
 use super::sessions::{SessionGroups, SessionTallies, SessionTracker, arms_of};
+use super::signals::{Observation, ReportSignals};
 use super::tally::{ArmTally, Tally};
 
 /// Identifies who served a request: an experiment's variant, or the default stack.
@@ -74,6 +75,9 @@ pub struct RunOutcome {
     /// The policies as they ended the run (learned posteriors, stream positions).
     #[serde(skip)]
     pub final_policies: Vec<super::SlotPolicy>,
+    /// What the report's analytics and time series need beyond the tallies.
+    #[serde(skip)]
+    pub signals: ReportSignals,
     #[serde(skip)]
     active: Vec<bool>,
     #[serde(skip)]
@@ -82,11 +86,12 @@ pub struct RunOutcome {
 
 impl RunOutcome {
     pub(crate) fn new(
-        n_movies: usize,
+        world: &World,
         arm_names: &[&str],
         spec: &ScenarioSpec,
         slots: &[VariantKey],
     ) -> Self {
+        let n_movies = world.catalogue.len();
         let n_buckets = (spec.horizon.days as usize * 24)
             .div_ceil(spec.report.timeseries_bucket_hours as usize);
         Self {
@@ -122,6 +127,13 @@ impl RunOutcome {
                 .regret
                 .then(|| super::RegretLedger::new(slots.len(), arm_names.len(), n_buckets)),
             final_policies: Vec::new(),
+            signals: ReportSignals::new(
+                world,
+                arm_names.len(),
+                slots.len(),
+                n_buckets,
+                spec.evaluation.serendipity_min_dissimilarity,
+            ),
             active: vec![false; spec.population.n_users],
             tracker: Some(SessionTracker::new(
                 spec.population.n_users,
@@ -211,8 +223,15 @@ impl RunOutcome {
         }
     }
 
+    /// Records what the report's analytics need of one request
+    /// ([`ReportSignals::observe`]).
+    pub(crate) fn observe(&mut self, observation: &Observation<'_>) {
+        self.signals.observe(observation);
+    }
+
     pub(crate) fn finish(&mut self, model_updates: Vec<ModelUpdateLog>, new: &[Interaction]) {
         self.model_updates = model_updates;
+        self.signals.finish();
         self.sessions = self.tracker.take().map(SessionTracker::finish);
         for i in new {
             let k = match i.kind {

@@ -32,6 +32,7 @@ use super::candidates::{Candidates, ListKeys, Scratch, fill_utilities};
 use super::event::{EventSink, RecommendationEvent};
 use super::outcome::RunOutcome;
 use super::regret::RequestRegret;
+use super::signals::Observation;
 use super::slots::{Slot, SlotPolicy, build_slots};
 use super::tally::Tally;
 use super::user_state::UserState;
@@ -282,7 +283,7 @@ impl<'w> Replay<'w> {
 
         let arm_names = arms.names();
         let outcome = RunOutcome::new(
-            catalogue.len(),
+            world,
             &arm_names,
             spec,
             &slots.iter().map(|s| s.key.clone()).collect::<Vec<_>>(),
@@ -474,11 +475,7 @@ impl<'w> Replay<'w> {
         let choices = slot
             .policy
             .select_arms(&context, spec.stack.arms_per_request, &mut slot.rng);
-        let greedy = if self.regret_on {
-            slot.policy.greedy_arm(&context)
-        } else {
-            None
-        };
+        let greedy = slot.policy.greedy_arm(&context);
         let weights: Vec<(ArmId, f64)> = choices.iter().map(|c| (c.arm, c.confidence)).collect();
         let post = PostProcess {
             diversity: &slot.diversity,
@@ -651,6 +648,18 @@ impl<'w> Replay<'w> {
         );
         self.outcome
             .record_online(u, now, position, &context, &choices, slot_index, &tally);
+        self.outcome.observe(&Observation {
+            user: u,
+            bucket,
+            slot: slot_index,
+            context: &context,
+            choices: &choices,
+            greedy,
+            success: self.rule.reward(&feedback),
+            slate,
+            click: response.click,
+            rating: response.rating,
+        });
 
         let event = RecommendationEvent {
             request: self.request_id,

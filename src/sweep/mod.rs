@@ -1,9 +1,24 @@
-//! Many runs at once: policies × seeds in parallel, reduced in a fixed order.
+//! Many runs at once, reduced in a fixed order:
+//!
+//! - `recolab compare` ([`compare`]): policies × seeds on common random numbers;
+//! - `recolab sweep` ([`SweepPlan`]): every combination of `--set PATH=V1,V2,…` values
+//!   ([`grid`]) × seeds, each unit replayed in parallel ([`run_unit`]) and aggregated
+//!   per cell with 95% intervals ([`SweepReport`]); `--shard I/N` runs one slice and
+//!   writes a [`ShardFile`], and [`merge`] rebuilds the whole sweep from the slices, byte
+//!   for byte what the unsharded sweep writes (docs/SCALING.md).
 
 mod compare;
+pub mod grid;
 mod interval;
+mod plan;
+mod results;
+mod unit;
 
 pub use compare::{
     CellResult, CompareError, CompareReport, PolicyRow, compare, compare_scenario, run_cells,
 };
+pub use grid::{SetError, Setting};
 pub use interval::{Interval, mean_interval};
+pub use plan::{Shard, SweepError, SweepPlan};
+pub use results::{CellSummary, SHARD_FILE, SWEEP_FORMAT_VERSION, ShardFile, SweepReport, merge};
+pub use unit::{UNIT_METRICS, UnitResult, run_unit};

@@ -23,6 +23,12 @@ fn thread_count_does_not_change_report() {
         "timeseries.csv",
         "model_updates.json",
         "events.jsonl",
+        "index.html",
+        "analytics/diversity-metrics.json",
+        "analytics/experiments.json",
+        "plots/lorenz.png",
+        "plots/lorenz.svg",
+        "plots/arm_shares.png",
     ] {
         assert!(
             names.iter().any(|n| n == expected),

@@ -13,6 +13,7 @@ mod input_limits;
 mod log_shape;
 mod realism;
 mod reference;
+mod reports;
 mod scenarios;
 mod stability;
 mod world_export;
