@@ -54,6 +54,9 @@ pub fn blend(inputs: &[Blend<'_>], k: usize, out: &mut Vec<BlendedItem>) {
 }
 
 /// Blends `inputs` into the top `k` items with the given normalisation.
+///
+/// The reference form: every (movie, part, arm) sorted and merged per movie.
+/// [`SlateBuilder`] gets the same bits from a dense accumulator.
 pub fn blend_normalised(
     inputs: &[Blend<'_>],
     k: usize,
@@ -64,18 +67,7 @@ pub fn blend_normalised(
     let mut parts: Vec<(MovieId, f64, ArmId)> =
         Vec::with_capacity(inputs.iter().map(|b| b.list.len()).sum());
     for input in inputs {
-        let len = input.list.len() as f64;
-        let z = match normalisation {
-            BlendNormalisation::Rank => None,
-            BlendNormalisation::ZScore => z_parts(input.list),
-        };
-        for (rank, scored) in input.list.iter().enumerate() {
-            let part = match z {
-                Some((mean, sd, z_min)) => (scored.score - mean) / sd - z_min,
-                None => 1.0 - rank as f64 / len,
-            };
-            parts.push((scored.movie, input.weight * part, input.arm));
-        }
+        parts.extend(parts_of(input, normalisation).map(|(movie, part)| (movie, part, input.arm)));
     }
     // (movie, arm) pairs are distinct (an arm lists a movie once), so an unstable
     // sort gives the one order.
@@ -99,19 +91,96 @@ pub fn blend_normalised(
             arm: best_arm,
         });
     }
-    // Only the best k are kept: select them, then sort those (the order is total, so
-    // this is the full sort's prefix).
+    keep_best(out, k);
+}
+
+/// Each movie of `input`'s list with its weighted part of the blended score.
+fn parts_of<'a>(
+    input: &'a Blend<'a>,
+    normalisation: BlendNormalisation,
+) -> impl Iterator<Item = (MovieId, f64)> + 'a {
+    let len = input.list.len() as f64;
+    let z = match normalisation {
+        BlendNormalisation::Rank => None,
+        BlendNormalisation::ZScore => z_parts(input.list),
+    };
+    input.list.iter().enumerate().map(move |(rank, scored)| {
+        let part = match z {
+            Some((mean, sd, z_min)) => (scored.score - mean) / sd - z_min,
+            None => 1.0 - rank as f64 / len,
+        };
+        (scored.movie, input.weight * part)
+    })
+}
+
+/// Keeps the best `k` of `items` (score descending, then lower movie id), sorted:
+/// selected first, then only those sorted (the order is total, so this is the full
+/// sort's prefix).
+fn keep_best(items: &mut Vec<BlendedItem>, k: usize) {
     let order =
         |a: &BlendedItem, b: &BlendedItem| b.score.total_cmp(&a.score).then(a.movie.cmp(&b.movie));
     if k == 0 {
-        out.clear();
+        items.clear();
         return;
     }
-    if out.len() > k {
-        out.select_nth_unstable_by(k - 1, order);
-        out.truncate(k);
+    if items.len() > k {
+        items.select_nth_unstable_by(k - 1, order);
+        items.truncate(k);
     }
-    out.sort_unstable_by(order);
+    items.sort_unstable_by(order);
+}
+
+/// Blended sums per movie, accumulated densely (one slot per movie, a list of the
+/// touched ones) instead of sorting every part: the replay blends on every request.
+#[derive(Clone, Debug, Default)]
+struct DenseBlend {
+    /// Per movie: (sum of parts, largest part, its arm), valid where `touched_at`
+    /// marks the movie.
+    slots: Vec<(f64, f64, ArmId)>,
+    touched_at: Vec<bool>,
+    touched: Vec<MovieId>,
+}
+
+impl DenseBlend {
+    /// [`blend_normalised`], bit for bit: inputs are taken in arm-id order, so each
+    /// movie's parts are summed in the order the sorted merge sums them, and a tie
+    /// for the largest part keeps the lower arm.
+    fn blend(
+        &mut self,
+        inputs: &mut [Blend<'_>],
+        k: usize,
+        normalisation: BlendNormalisation,
+        out: &mut Vec<BlendedItem>,
+    ) {
+        inputs.sort_by_key(|b| b.arm);
+        for input in inputs.iter() {
+            for (movie, part) in parts_of(input, normalisation) {
+                let m = movie.index();
+                if self.touched_at.len() <= m {
+                    self.touched_at.resize(m + 1, false);
+                    self.slots.resize(m + 1, (0.0, 0.0, ArmId(0)));
+                }
+                let slot = &mut self.slots[m];
+                if self.touched_at[m] {
+                    slot.0 += part;
+                    if part > slot.1 {
+                        (slot.1, slot.2) = (part, input.arm);
+                    }
+                } else {
+                    self.touched_at[m] = true;
+                    self.touched.push(movie);
+                    *slot = (0.0 + part, part, input.arm);
+                }
+            }
+        }
+        out.clear();
+        for movie in self.touched.drain(..) {
+            let (score, _, arm) = self.slots[movie.index()];
+            self.touched_at[movie.index()] = false;
+            out.push(BlendedItem { movie, score, arm });
+        }
+        keep_best(out, k);
+    }
 }
 
 /// (mean, sd, lowest z) of a list's scores; `None` when the sd is 0 or not finite.
@@ -141,6 +210,7 @@ pub struct SlateBuilder {
     rngs: Vec<ChaCha8Rng>,
     lists: Vec<Vec<Scored>>,
     pool: Vec<BlendedItem>,
+    dense: DenseBlend,
 }
 
 impl SlateBuilder {
@@ -153,6 +223,7 @@ impl SlateBuilder {
             lists: vec![Vec::new(); rngs.len()],
             rngs,
             pool: Vec::new(),
+            dense: DenseBlend::default(),
         }
     }
 
@@ -229,7 +300,7 @@ impl SlateBuilder {
         n: usize,
         out: &mut Vec<BlendedItem>,
     ) {
-        let inputs: Vec<Blend<'_>> = weights
+        let mut inputs: Vec<Blend<'_>> = weights
             .iter()
             .map(|&(arm, weight)| Blend {
                 arm,
@@ -238,7 +309,8 @@ impl SlateBuilder {
             })
             .collect();
         let pool_size = post.diversity.pool_size(n);
-        blend_normalised(&inputs, pool_size, self.normalisation, &mut self.pool);
+        self.dense
+            .blend(&mut inputs, pool_size, self.normalisation, &mut self.pool);
         post.diversity.rerank(&mut self.pool, post.coverage, n, out);
     }
 }
@@ -353,5 +425,57 @@ mod tests {
         );
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].movie, MovieId(4));
+    }
+
+    #[test]
+    fn dense_blend_gives_the_sorted_merge_bit_for_bit() {
+        // Three overlapping lists of 40 with uneven scores, given in an order other
+        // than arm id, and ties of parts across arms; both normalisations; pools of
+        // several sizes.
+        let lists: Vec<Vec<Scored>> = (0..3u32)
+            .map(|a| {
+                (0..40u32)
+                    .map(|r| Scored {
+                        movie: MovieId((r * (a + 3) + 7 * a) % 61),
+                        score: f64::from((r * 37 + a * 11) % 23) - f64::from(r),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .map(|mut l| {
+                l.sort_by_key(|s| s.movie);
+                l.dedup_by_key(|s| s.movie);
+                l
+            })
+            .collect();
+        let weights = [(ArmId(2), 0.25), (ArmId(0), 0.5), (ArmId(1), 0.25)];
+        for normalisation in [BlendNormalisation::Rank, BlendNormalisation::ZScore] {
+            for k in [0, 1, 10, 50, 200] {
+                let inputs = || -> Vec<Blend<'_>> {
+                    weights
+                        .iter()
+                        .map(|&(arm, weight)| Blend {
+                            arm,
+                            weight,
+                            list: &lists[arm.index()],
+                        })
+                        .collect()
+                };
+                let mut want = Vec::new();
+                blend_normalised(&inputs(), k, normalisation, &mut want);
+                let mut dense = DenseBlend::default();
+                let mut got = Vec::new();
+                dense.blend(&mut inputs(), k, normalisation, &mut got);
+                // Reused: a second blend on the same accumulator gives the same.
+                let mut again = Vec::new();
+                dense.blend(&mut inputs(), k, normalisation, &mut again);
+                for out in [&got, &again] {
+                    assert_eq!(out.len(), want.len());
+                    for (g, w) in out.iter().zip(&want) {
+                        assert_eq!((g.movie, g.arm), (w.movie, w.arm));
+                        assert_eq!(g.score.to_bits(), w.score.to_bits());
+                    }
+                }
+            }
+        }
     }
 }

@@ -24,7 +24,7 @@ use crate::rng::ChaCha8Rng;
 use crate::scenario::spec::ContentView;
 use crate::world::Catalogue;
 
-use super::factor_blocks::ItemFactorBlocks;
+use super::factor_blocks::{ItemFactorBlocks, Scan};
 use super::history::Histories;
 use super::topn::TopN;
 use super::vectors::{UnitVectors, UserProfiles};
@@ -122,6 +122,37 @@ impl Recommender for Embeddings {
         self.blocks
             .scan(0.0, profile, request.seen, &mut top, |_| true);
         top.finish(out);
+    }
+
+    fn recommend_many(
+        &self,
+        requests: &[Request<'_>],
+        n: usize,
+        _rngs: &mut [ChaCha8Rng],
+        outs: &mut [Vec<Scored>],
+    ) {
+        // Users with a profile share one pass over the vectors; the others get the
+        // popularity order, as in `recommend`.
+        let mut with_profile: Vec<usize> = Vec::new();
+        let mut scans: Vec<Scan<'_>> = Vec::new();
+        for (i, request) in requests.iter().enumerate() {
+            match self.profiles.of(request.user) {
+                Some(profile) => {
+                    with_profile.push(i);
+                    scans.push(Scan {
+                        base: 0.0,
+                        p: profile,
+                        seen: request.seen,
+                        top: TopN::reusing(n, std::mem::take(&mut outs[i])),
+                    });
+                }
+                None => fill_by_popularity(&self.fallback, request, n, &mut outs[i]),
+            }
+        }
+        self.blocks.scan_many(&mut scans, |_, _| true);
+        for (scan, &i) in scans.into_iter().zip(&with_profile) {
+            scan.top.finish(&mut outs[i]);
+        }
     }
 }
 

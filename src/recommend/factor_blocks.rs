@@ -171,48 +171,23 @@ impl ItemFactorBlocks {
     }
 }
 
+/// One user of [`ItemFactorBlocks::scan_many`]: the score offset, the user vector, the
+/// movies to skip (sorted) and the selection the scan fills.
+pub(crate) struct Scan<'a> {
+    /// Added to every score (the global mean and user bias of a factor model).
+    pub base: f64,
+    /// The user vector.
+    pub p: &'a [f32],
+    /// Movies the user has watched, sorted.
+    pub seen: &'a [MovieId],
+    /// The best movies so far.
+    pub top: TopN,
+}
+
 impl ItemFactorBlocks {
     /// Offers every movie not in `seen` (sorted) that `keep` accepts to `top`, scored
-    /// `base + bias_i + dot(p, q_i)`, visiting blocks best bound first: a block whose
-    /// bound cannot beat the current n-th best is skipped, and the scan stops when no
-    /// later block can. `keep` is asked only about movies whose score would enter.
-    ///
-    /// Exact: the result is the top of a full scan (only scores the selection would
-    /// reject are skipped, by bounds widened for rounding and a conservative f32
-    /// floor).
+    /// `base + bias_i + dot(p, q_i)` ([`ItemFactorBlocks::scan_many`] for one user).
     pub(crate) fn scan(
-        &self,
-        base: f64,
-        p: &[f32],
-        seen: &[MovieId],
-        top: &mut TopN,
-        keep: impl FnMut(MovieId) -> bool,
-    ) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            unsafe { self.scan_avx2(base, p, seen, top, keep) };
-            return;
-        }
-        self.scan_body(base, p, seen, top, keep);
-    }
-
-    /// [`ItemFactorBlocks::scan`] compiled with AVX2.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn scan_avx2(
-        &self,
-        base: f64,
-        p: &[f32],
-        seen: &[MovieId],
-        top: &mut TopN,
-        keep: impl FnMut(MovieId) -> bool,
-    ) {
-        self.scan_body(base, p, seen, top, keep);
-    }
-
-    #[inline(always)]
-    fn scan_body(
         &self,
         base: f64,
         p: &[f32],
@@ -220,33 +195,87 @@ impl ItemFactorBlocks {
         top: &mut TopN,
         mut keep: impl FnMut(MovieId) -> bool,
     ) {
-        let p_norm = norm(p);
-        let mut threshold = top.threshold();
-        let mut floor = score_floor(threshold, base);
+        let mut scans = [Scan {
+            base,
+            p,
+            seen,
+            top: std::mem::replace(top, TopN::new(0)),
+        }];
+        self.scan_many(&mut scans, |_, movie| keep(movie));
+        let [scan] = scans;
+        *top = scan.top;
+    }
+
+    /// For every user of `scans`, offers every movie not in their `seen` that
+    /// `keep(user index, movie)` accepts to their `top`, scored
+    /// `base + bias_i + dot(p, q_i)`. Blocks are visited best bound first, each read
+    /// once for all users (so a batch streams the model from memory once, not once
+    /// per user): for each user, a block whose bound cannot beat their current n-th
+    /// best is skipped, and a user is done when no later block can. `keep` is asked
+    /// only about movies whose score would enter.
+    ///
+    /// Exact: each user's result is the top of a full scan (only scores the selection
+    /// would reject are skipped, by bounds widened for rounding and a conservative
+    /// f32 floor).
+    pub(crate) fn scan_many(
+        &self,
+        scans: &mut [Scan<'_>],
+        keep: impl FnMut(usize, MovieId) -> bool,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            unsafe { self.scan_avx2(scans, keep) };
+            return;
+        }
+        self.scan_body(scans, keep);
+    }
+
+    /// [`ItemFactorBlocks::scan_many`] compiled with AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn scan_avx2(&self, scans: &mut [Scan<'_>], keep: impl FnMut(usize, MovieId) -> bool) {
+        self.scan_body(scans, keep);
+    }
+
+    #[inline(always)]
+    fn scan_body(&self, scans: &mut [Scan<'_>], mut keep: impl FnMut(usize, MovieId) -> bool) {
+        let norms: Vec<f64> = scans.iter().map(|s| norm(s.p)).collect();
+        let mut live: Vec<usize> = (0..scans.len()).collect();
         for block in 0..self.n_blocks() {
-            if let Some(t) = threshold {
-                if base + self.rest_upper_bound(block, p_norm) < t {
-                    break;
-                }
-                if base + self.upper_bound(block, p_norm) < t {
+            live.retain(|&j| {
+                let s = &scans[j];
+                s.top
+                    .threshold()
+                    .is_none_or(|t| s.base + self.rest_upper_bound(block, norms[j]) >= t)
+            });
+            if live.is_empty() {
+                break;
+            }
+            for &j in &live {
+                let scan = &mut scans[j];
+                let base = scan.base;
+                let mut threshold = scan.top.threshold();
+                if threshold.is_some_and(|t| base + self.upper_bound(block, norms[j]) < t) {
                     continue;
                 }
-            }
-            let scores = self.scores(block, p);
-            if !scores.iter().any(|&s| s >= floor) {
-                continue;
-            }
-            for (&m, &s) in self.movies(block).iter().zip(&scores) {
-                let movie = MovieId(m);
-                // −∞ (padding lanes, diverged factors) never enters; NaN fails `>=`.
-                if s >= floor
-                    && s > f32::NEG_INFINITY
-                    && seen.binary_search(&movie).is_err()
-                    && keep(movie)
-                {
-                    top.push(movie, base + f64::from(s));
-                    threshold = top.threshold();
-                    floor = score_floor(threshold, base);
+                let mut floor = score_floor(threshold, base);
+                let scores = self.scores(block, scan.p);
+                if !scores.iter().any(|&s| s >= floor) {
+                    continue;
+                }
+                for (&m, &s) in self.movies(block).iter().zip(&scores) {
+                    let movie = MovieId(m);
+                    // −∞ (padding lanes, diverged factors) never enters; NaN fails `>=`.
+                    if s >= floor
+                        && s > f32::NEG_INFINITY
+                        && scan.seen.binary_search(&movie).is_err()
+                        && keep(j, movie)
+                    {
+                        scan.top.push(movie, base + f64::from(s));
+                        threshold = scan.top.threshold();
+                        floor = score_floor(threshold, base);
+                    }
                 }
             }
         }
@@ -374,9 +403,15 @@ mod tests {
             want.truncate(n);
             let mut dispatched = TopN::new(n);
             blocks.scan(base, &p, &seen, &mut dispatched, |_| true);
-            let mut baseline = TopN::new(n);
-            blocks.scan_body(base, &p, &seen, &mut baseline, |_| true);
-            for top in [dispatched, baseline] {
+            let mut baseline = [Scan {
+                base,
+                p: &p,
+                seen: &seen,
+                top: TopN::new(n),
+            }];
+            blocks.scan_body(&mut baseline, |_, _| true);
+            let [baseline] = baseline;
+            for top in [dispatched, baseline.top] {
                 let mut got = Vec::new();
                 top.finish(&mut got);
                 assert_eq!(got.len(), want.len());

@@ -134,6 +134,22 @@ pub trait Recommender: Send + Sync {
         out: &mut Vec<Scored>,
     );
 
+    /// [`Recommender::recommend`] for several requests at once, `outs[i]` for
+    /// `requests[i]` drawing from `rngs[i]`. Arms whose candidate generation scans the
+    /// catalogue override it to read each part of their model once for all requests
+    /// (the replay prepares requests in batches); the lists are the same.
+    fn recommend_many(
+        &self,
+        requests: &[Request<'_>],
+        n: usize,
+        rngs: &mut [ChaCha8Rng],
+        outs: &mut [Vec<Scored>],
+    ) {
+        for ((request, rng), out) in requests.iter().zip(rngs).zip(outs) {
+            self.recommend(request, n, rng, out);
+        }
+    }
+
     /// The arm's predicted star rating, for arms that predict ratings (RMSE offline).
     fn predict_rating(&self, _user: UserId, _movie: MovieId) -> Option<f64> {
         None
@@ -523,6 +539,71 @@ pub(crate) mod testing {
             catalogue,
             population,
             interactions: log,
+        }
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::scenario::ScenarioSpec;
+
+    #[test]
+    fn recommending_many_at_once_gives_each_request_its_own_list() {
+        // Every arm kind on a small generated world: a batch of twelve requests (users
+        // with long, short and no histories, some repeated) must get exactly the lists
+        // the requests get one at a time.
+        let spec = ScenarioSpec::from_ron_str(
+            "(catalogue: (n_movies: 150, n_people: 40, n_keywords: 20),
+              population: (n_users: 60), horizon: (days: 1, warm_up_days: 5))",
+            Path::new("t.ron"),
+        )
+        .unwrap();
+        let scenario = spec.validate(Path::new("t.ron"), "t").unwrap();
+        let seeds = SeedTree::new(9);
+        let world = World::generate(&scenario, &seeds);
+        let factory = ArmFactory::new(&world, seeds, 10);
+        let mut arms = Arms::build(&ArmSpec::all_defaults(), &factory).unwrap();
+        arms.fit(&TrainingData {
+            catalogue: &world.catalogue,
+            population: &world.population,
+            interactions: &world.warm_up,
+        });
+        let mut seen: Vec<Vec<MovieId>> = vec![Vec::new(); world.population.len()];
+        for i in &world.warm_up {
+            seen[i.user.index()].push(i.movie);
+        }
+        for s in &mut seen {
+            s.sort_unstable();
+            s.dedup();
+        }
+        let context = testing::context();
+        let recent = vec![0u16; world.catalogue.genre_names.len()];
+        let users = [0u32, 5, 5, 17, 23, 31, 42, 59, 1, 2, 3, 4];
+        let requests: Vec<Request<'_>> = users
+            .iter()
+            .map(|&u| Request {
+                user: UserId(u),
+                context: &context,
+                seen: &seen[u as usize],
+                time_secs: 0,
+                session_position: 1,
+                recent_genre_counts: &recent,
+            })
+            .collect();
+        for a in 0..arms.len() {
+            let arm = arms.get(ArmId(a as u16));
+            let rng = |i: usize| crate::rng::stream(1, Purpose::ArmRequest, 0, i as u64);
+            let mut rngs: Vec<ChaCha8Rng> = (0..requests.len()).map(rng).collect();
+            let mut many = vec![Vec::new(); requests.len()];
+            arm.recommend_many(&requests, 25, &mut rngs, &mut many);
+            for (i, request) in requests.iter().enumerate() {
+                let mut one = Vec::new();
+                arm.recommend(request, 25, &mut rng(i), &mut one);
+                assert_eq!(many[i], one, "arm {} request {i}", arm.name());
+            }
         }
     }
 }

@@ -108,6 +108,22 @@ impl Recommender for Serendipity {
         top.finish(out);
     }
 
+    fn recommend_many(
+        &self,
+        requests: &[Request<'_>],
+        n: usize,
+        _rngs: &mut [ChaCha8Rng],
+        outs: &mut [Vec<Scored>],
+    ) {
+        let profiles: Vec<Option<&[f32]>> =
+            requests.iter().map(|r| self.profiles.of(r.user)).collect();
+        self.predictor
+            .scan_many_where(requests, n, outs, |i, movie| {
+                profiles[i]
+                    .is_none_or(|p| dot(p, self.vectors.get(movie.index())) <= self.min_similarity)
+            });
+    }
+
     fn predict_rating(&self, user: crate::ids::UserId, movie: MovieId) -> Option<f64> {
         Some(self.predictor.predict(user, movie))
     }

@@ -21,7 +21,7 @@ use crate::ids::{MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind};
 use crate::rng::ChaCha8Rng;
 
-use super::factor_blocks::{ItemFactorBlocks, norm};
+use super::factor_blocks::{ItemFactorBlocks, Scan, norm};
 use super::topn::TopN;
 use super::vectors::dot;
 use super::{Recommender, Request, Scored, TrainingData};
@@ -248,6 +248,45 @@ impl Svd {
         self.blocks.scan(base, pu, request.seen, top, keep);
     }
 
+    /// The top `n` of [`Svd::scan_where`] for every request at once, into `outs`;
+    /// `keep(i, movie)` filters for `requests[i]`. The factor blocks are read once for
+    /// all requests ([`ItemFactorBlocks::scan_many`]).
+    pub(crate) fn scan_many_where(
+        &self,
+        requests: &[Request<'_>],
+        n: usize,
+        outs: &mut [Vec<Scored>],
+        mut keep: impl FnMut(usize, MovieId) -> bool,
+    ) {
+        let k = self.params.factors;
+        // Users the model has never seen get no list, as in `scan_where`.
+        let known: Vec<usize> = (0..requests.len())
+            .filter(|&i| requests[i].user.index() < self.user_bias.len())
+            .collect();
+        let mut scans: Vec<Scan<'_>> = known
+            .iter()
+            .map(|&i| {
+                let u = requests[i].user.index();
+                Scan {
+                    base: self.mu + f64::from(self.user_bias[u]),
+                    p: &self.p[u * k..(u + 1) * k],
+                    seen: requests[i].seen,
+                    top: TopN::reusing(n, std::mem::take(&mut outs[i])),
+                }
+            })
+            .collect();
+        self.blocks
+            .scan_many(&mut scans, |j, movie| keep(known[j], movie));
+        for (scan, &i) in scans.into_iter().zip(&known) {
+            scan.top.finish(&mut outs[i]);
+        }
+        for (i, out) in outs.iter_mut().enumerate() {
+            if requests[i].user.index() >= self.user_bias.len() {
+                out.clear();
+            }
+        }
+    }
+
     /// The same ranking by scoring every movie one dot product at a time (the
     /// exactness test's reference).
     #[cfg(test)]
@@ -309,6 +348,16 @@ impl Recommender for Svd {
         let mut top = TopN::reusing(n, std::mem::take(out));
         self.scan(request, &mut top);
         top.finish(out);
+    }
+
+    fn recommend_many(
+        &self,
+        requests: &[Request<'_>],
+        n: usize,
+        _rngs: &mut [ChaCha8Rng],
+        outs: &mut [Vec<Scored>],
+    ) {
+        self.scan_many_where(requests, n, outs, |_, _| true);
     }
 
     fn predict_rating(&self, user: UserId, movie: MovieId) -> Option<f64> {

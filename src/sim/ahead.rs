@@ -37,7 +37,9 @@ use crate::scenario::spec::RewardSpec;
 use crate::world::context::Calendar;
 use crate::world::{Context, Situation, World};
 
-use super::candidates::{Candidates, KeptLists, ListKeys, Prepared, RegretInputs, Scratch, arm_id};
+use super::candidates::{
+    Candidates, KeptLists, ListItem, ListKeys, Prepared, RegretInputs, Scratch, arm_id,
+};
 use super::user_state::context_of;
 
 /// Results computed and not yet taken beyond which workers pause.
@@ -47,7 +49,7 @@ pub const MAX_AHEAD: usize = 4_096;
 const SPARE: usize = 64;
 
 /// Jobs a worker takes at once and computes arm by arm.
-pub const BATCH: usize = 8;
+pub const BATCH: usize = 32;
 
 /// Everything one request's lists depend on, snapshotted when it was scheduled.
 pub(super) struct Job {
@@ -63,6 +65,8 @@ pub(super) struct Job {
     pub revision: u32,
     /// Movies the user has watched, sorted.
     pub seen: Vec<MovieId>,
+    /// Movies the user clicked during the replay, in order.
+    pub watched: Vec<MovieId>,
     /// Genre counts of the user's recent watches.
     pub recent_genre_counts: Vec<u16>,
     /// How many recent watches.
@@ -123,29 +127,30 @@ impl Shared<'_> {
             p.lists.resize_with(n_arms, Vec::new);
         }
         for a in 0..n_arms {
-            for ((job, context), p) in jobs.iter_mut().zip(&contexts).zip(prepared.iter_mut()) {
-                let request = Request {
-                    user: job.user,
-                    context,
-                    seen: &job.seen,
-                    time_secs: job.time,
-                    session_position: job.position,
-                    recent_genre_counts: &job.recent_genre_counts,
-                };
-                let keys = ListKeys {
-                    version: self.version,
-                    user_revision: job.revision,
-                };
-                self.candidates.list(
-                    self.arms,
-                    arm_id(a),
-                    &request,
-                    job.ordinal,
-                    &mut job.kept,
-                    keys,
-                    &mut p.lists[a],
-                );
-            }
+            let mut items: Vec<ListItem<'_, '_>> = jobs
+                .iter_mut()
+                .zip(&contexts)
+                .zip(prepared.iter_mut())
+                .map(|((job, context), p)| ListItem {
+                    request: Request {
+                        user: job.user,
+                        context,
+                        seen: &job.seen,
+                        time_secs: job.time,
+                        session_position: job.position,
+                        recent_genre_counts: &job.recent_genre_counts,
+                    },
+                    ordinal: job.ordinal,
+                    keys: ListKeys {
+                        version: self.version,
+                        user_revision: job.revision,
+                        watched: &job.watched,
+                    },
+                    kept: &mut job.kept,
+                    out: &mut p.lists[a],
+                })
+                .collect();
+            self.candidates.list_many(self.arms, arm_id(a), &mut items);
         }
         let mut scratch = Scratch::default();
         for ((job, context), p) in jobs.iter().zip(&contexts).zip(prepared.iter_mut()) {

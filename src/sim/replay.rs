@@ -116,7 +116,7 @@ pub fn replay(
 /// Requests are served in (time, user) order from a priority queue; every draw comes
 /// from the stream of its user, arm or policy slot. Serving is sequential (the
 /// policies learn online); only the preparation of lists runs on other threads, and
-/// its results do not depend on them ([`super::ahead`]).
+/// its results do not depend on them (see `sim/ahead.rs`).
 pub fn replay_with(
     scenario: &Scenario,
     seeds: &SeedTree,
@@ -372,6 +372,7 @@ impl<'w> Replay<'w> {
             ordinal: state.requests,
             revision: state.revision,
             seen: state.seen.clone(),
+            watched: state.watched.clone(),
             recent_genre_counts: state.recent_genre_counts.clone(),
             n_recent: state.recent.len(),
             kept: std::mem::take(&mut state.kept),
@@ -511,6 +512,7 @@ impl<'w> Replay<'w> {
                     ListKeys {
                         version: shared.version,
                         user_revision: state.revision,
+                        watched: &state.watched,
                     },
                     &mut self.lists[arm.index()],
                 );
@@ -609,6 +611,7 @@ impl<'w> Replay<'w> {
             state.watch(movie, catalogue, window);
             let at = state.seen.binary_search(&movie).unwrap_or_else(|i| i);
             state.seen.insert(at, movie);
+            state.watched.push(movie);
         }
 
         // Tallies.

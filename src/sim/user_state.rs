@@ -16,6 +16,8 @@ use super::candidates::KeptLists;
 pub(super) struct UserState {
     /// Movies watched (warm-up and clicked), sorted.
     pub seen: Vec<MovieId>,
+    /// Movies clicked during the replay, in order.
+    pub watched: Vec<MovieId>,
     /// The last `window` movies watched, oldest first.
     pub recent: VecDeque<MovieId>,
     /// How many of `recent` have each genre.
@@ -48,6 +50,7 @@ impl UserState {
     ) -> Self {
         Self {
             seen: Vec::new(),
+            watched: Vec::new(),
             recent: VecDeque::with_capacity(window + 1),
             recent_genre_counts: vec![0; n_genres],
             visits: 0,

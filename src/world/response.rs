@@ -428,6 +428,20 @@ impl ResponseModel {
             .sum()
     }
 
+    /// [`ResponseModel::expected_reward`] given each slate movie's success probability
+    /// (`success[k]` = [`ResponseModel::success_given_click`] of position k): the same
+    /// sum, for callers that score many slates sharing movies.
+    #[must_use]
+    pub fn expected_reward_given(
+        &self,
+        utilities: &[f64],
+        success: &[f64],
+        scratch: &mut Vec<f64>,
+    ) -> f64 {
+        let _ = self.click_probabilities(utilities, scratch);
+        scratch.iter().zip(success).map(|(p, &s)| p * s).sum()
+    }
+
     /// The response settings.
     #[must_use]
     pub fn spec(&self) -> &ResponseSpec {
