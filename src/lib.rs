@@ -52,6 +52,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod stats;
 pub mod sweep;
 pub mod world;
 pub mod world_export;
