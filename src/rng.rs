@@ -49,6 +49,11 @@ pub enum Purpose {
     ContentViewsShared = 12,
     /// Training randomness of an arm (SGD order, initial factors); unit = arm index.
     ArmTraining = 13,
+    /// Team-draft coins of an interleaving experiment; unit = user.
+    Interleaving = 14,
+    /// Assignment salts of the runs of `recolab aa` and `recolab power`; unit =
+    /// experiment index, replicate = run.
+    ExperimentSalt = 15,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.

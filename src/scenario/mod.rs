@@ -5,6 +5,7 @@
 
 mod error;
 mod evaluation;
+mod experiment;
 mod genre_defaults;
 mod load;
 pub mod spec;

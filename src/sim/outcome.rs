@@ -74,6 +74,9 @@ pub struct RunOutcome {
     /// The policies as they ended the run (learned posteriors, stream positions).
     #[serde(skip)]
     pub final_policies: Vec<super::SlotPolicy>,
+    /// Per-user aggregates of the users in experiments (`None` without experiments).
+    #[serde(skip)]
+    pub experiments: Option<crate::experiment::ExperimentLog>,
     #[serde(skip)]
     active: Vec<bool>,
     #[serde(skip)]
@@ -122,6 +125,7 @@ impl RunOutcome {
                 .regret
                 .then(|| super::RegretLedger::new(slots.len(), arm_names.len(), n_buckets)),
             final_policies: Vec::new(),
+            experiments: None,
             active: vec![false; spec.population.n_users],
             tracker: Some(SessionTracker::new(
                 spec.population.n_users,

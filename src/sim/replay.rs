@@ -6,7 +6,10 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::RngExt;
 
 use crate::bandit::{BetaTable, Feedback, Policy, RewardRule, build_policy};
-use crate::experiment::Assigner;
+use crate::experiment::{
+    Assigner, CONTROL_TEAM, ExperimentRecorder, Interleaver, RequestRecord, TREATMENT_TEAM,
+    with_partner,
+};
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
 use crate::pipeline::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
@@ -189,6 +192,10 @@ pub fn replay_with(
         .iter()
         .map(|u| slot_of(u.id))
         .collect();
+    // Per-user aggregates of the experiments and interleaving pairs (src/experiment).
+    let mut experiment_recorder = ExperimentRecorder::new(scenario, world, &user_slot);
+    let mut interleaver = Interleaver::new(scenario, seeds, user_slot.len());
+    let mut partner_slate: Vec<BlendedItem> = Vec::with_capacity(slate_size);
     let arm_rngs: Vec<ChaCha8Rng> = (0..arms.len())
         .map(|a| seeds.stream(Purpose::Arm, a as u64))
         .collect();
@@ -298,7 +305,8 @@ pub fn replay_with(
         };
 
         let slot_index = user_slot[u];
-        let slot = &mut slots[slot_index];
+        let (slot, mut partner) =
+            with_partner(&mut slots, slot_index, interleaver.partner(slot_index));
         let request = Request {
             user,
             context: &context,
@@ -366,6 +374,33 @@ pub fn replay_with(
                 &arms, &request, &weights, post, slate_size, &mut slate,
             );
         }
+        // Team-draft interleaving (src/experiment/interleave.rs): the partner stack
+        // builds its own slate, merged with this one.
+        let partner_choices = partner.as_mut().map(|p| {
+            let choices = p
+                .policy
+                .select_arms(&context, spec.stack.arms_per_request, &mut p.rng);
+            let weights: Vec<(ArmId, f64)> =
+                choices.iter().map(|c| (c.arm, c.confidence)).collect();
+            let post = PostProcess {
+                diversity: &p.diversity,
+                coverage: &coverage,
+            };
+            if regret_on {
+                slate_builder.blend_lists(&weights, post, slate_size, &mut partner_slate);
+            } else {
+                slate_builder.contextual_recommendations(
+                    &arms,
+                    &request,
+                    &weights,
+                    post,
+                    slate_size,
+                    &mut partner_slate,
+                );
+            }
+            interleaver.merge(u, &mut slate, &partner_slate);
+            choices
+        });
         coverage.record(&slate);
 
         let shown = slate.iter().map(|i| i.movie);
@@ -406,7 +441,22 @@ pub fn replay_with(
             rating: response.rating,
             thumbs: response.thumbs,
         };
-        slot.policy.update(&context, &choices, &feedback);
+        // Interleaving: each team's policy learns from the clicks credited to it.
+        let credit = partner_choices
+            .as_ref()
+            .and_then(|_| interleaver.credit(response.click.map(|(k, _)| k)));
+        if let (Some(p), Some(theirs)) = (partner.as_mut(), &partner_choices) {
+            let team = |t: usize| Feedback {
+                clicked: credit == Some(t),
+                credited_arm: credited_arm.filter(|_| credit == Some(t)),
+                rating: response.rating.filter(|_| credit == Some(t)),
+                thumbs: response.thumbs.filter(|_| credit == Some(t)),
+            };
+            slot.policy.update(&context, &choices, &team(CONTROL_TEAM));
+            p.policy.update(&context, theirs, &team(TREATMENT_TEAM));
+        } else {
+            slot.policy.update(&context, &choices, &feedback);
+        }
         let bucket = usize::try_from(now / bucket_secs).expect("non-negative time");
         if let (Some(ledger), Some(lead)) = (&mut outcome.regret, choices.first()) {
             ledger.record(
@@ -489,6 +539,20 @@ pub fn replay_with(
             response.click.map(|(k, _)| k),
         );
         outcome.record_online(u, now, position, &context, &choices, slot_index, &tally);
+        if let Some(recorder) = &mut experiment_recorder {
+            recorder.record(&RequestRecord {
+                user: u,
+                slot: slot_index,
+                time_secs: now,
+                session_position: position,
+                daypart: context.daypart,
+                slate: &movies,
+                click: response.click.map(|(_, m)| m),
+                rating: response.rating,
+                expected_click,
+                credit,
+            });
+        }
 
         let event = RecommendationEvent {
             request: request_id,
@@ -543,6 +607,7 @@ pub fn replay_with(
         });
     }
     outcome.finish(model_updates, &log[world.warm_up.len()..]);
+    outcome.experiments = experiment_recorder.map(ExperimentRecorder::finish);
     outcome.final_policies = slots
         .iter()
         .map(|slot| SlotPolicy {
