@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use crate::error::Result;
 use crate::eval::Engagement;
+use crate::experiment::ExperimentsReport;
 use crate::pipeline::offline_table::OfflineTable;
 use crate::run::RunSummary;
 use crate::scenario::Scenario;
@@ -23,6 +24,7 @@ pub fn write_run(
     summary: &RunSummary,
     outcome: &RunOutcome,
     offline: Option<&OfflineTable>,
+    experiments: Option<&ExperimentsReport>,
 ) -> Result<()> {
     dir.write("scenario.ron", scenario.to_ron().as_bytes())?;
     dir.write("summary.json", &to_json(summary))?;
@@ -30,6 +32,14 @@ pub fn write_run(
     if let Some(table) = offline {
         dir.write("offline.json", &to_json(table))?;
         markdown.push_str(&offline_markdown(table));
+    }
+    // The experiments come last: a report with an experiment ends with its verdict
+    // and scorecard.
+    if let Some(report) = experiments {
+        dir.write("experiments.json", &to_json(report))?;
+        let section = super::experiments_markdown(report);
+        dir.write("experiments.md", section.trim_start().as_bytes())?;
+        markdown.push_str(&section);
     }
     dir.write("summary.md", markdown.as_bytes())?;
     dir.write(
