@@ -8,8 +8,8 @@ use crate::scenario::Scenario;
 use crate::scenario::spec::{Design, ExperimentSpec, Metric};
 use crate::sim::RunOutcome;
 use crate::stats::{
-    ChiSquare, LogProb, goodness_of_fit, holm, independence, minimum_detectable_effect, power,
-    required_units,
+    ChiSquare, LogProb, detectable_ratio, goodness_of_fit, holm, independence,
+    minimum_detectable_effect, power, required_units,
 };
 use crate::world::{Segment, World};
 
@@ -117,6 +117,12 @@ pub struct PowerAnalysis {
     pub required_users: Option<f64>,
     /// Users the pair has.
     pub users: usize,
+    /// Requests the pair has.
+    pub requests: u64,
+    /// Requests the pair would need to detect the difference it measured with the
+    /// configured power: `requests · (r* · se / δ)²`, r* the effect-to-error ratio of
+    /// that power (comparable with an interleaving test's figure).
+    pub requests_for_observed_effect: Option<f64>,
 }
 
 /// One subgroup's primary comparison.
@@ -309,6 +315,9 @@ fn analyse_one(
     let log = pop.log;
     let rows = pop.rows(|_, u| log.users[u]);
     let weight_total: f64 = exp.variants.iter().map(|v| v.weight).sum();
+    let interleaved = exp.design == Design::Interleaving;
+    // Interleaving shows every enrolled user both variants: each row counts them all.
+    let all_rows: Vec<&UserRow> = rows.iter().flatten().collect();
     let variants: Vec<VariantInfo> = exp
         .variants
         .iter()
@@ -321,14 +330,29 @@ fn analyse_one(
                 .unwrap_or(&scenario.spec().stack.policy)
                 .name()
                 .to_owned(),
-            share: variant.weight / weight_total,
-            assigned_users: pop
-                .members
-                .iter()
-                .filter(|&&u| pop.variant_of(u) == v)
-                .count(),
-            active_users: rows[v].len(),
-            requests: rows[v].iter().map(|(c, _)| u64::from(c.requests)).sum(),
+            share: if interleaved {
+                1.0
+            } else {
+                variant.weight / weight_total
+            },
+            assigned_users: if interleaved {
+                pop.members.len()
+            } else {
+                pop.members
+                    .iter()
+                    .filter(|&&u| pop.variant_of(u) == v)
+                    .count()
+            },
+            active_users: if interleaved {
+                all_rows.len()
+            } else {
+                rows[v].len()
+            },
+            requests: if interleaved {
+                all_rows.iter().map(|(c, _)| u64::from(c.requests)).sum()
+            } else {
+                rows[v].iter().map(|(c, _)| u64::from(c.requests)).sum()
+            },
         })
         .collect();
     let mut result = ExperimentResult {
@@ -487,6 +511,12 @@ fn analyse_one(
             / (exp.variants[0].weight + exp.variants[treatment_index(exp, &c.treatment)].weight);
         let effect = exp.planned_lift * e.control;
         let alpha = exp.alpha / m;
+        let t = treatment_index(exp, &c.treatment);
+        let requests: u64 = [0, t]
+            .iter()
+            .flat_map(|&v| rows[v].iter())
+            .map(|(c, _)| u64::from(c.requests))
+            .sum();
         result.power.push(PowerAnalysis {
             treatment: c.treatment.clone(),
             power: exp.power,
@@ -511,6 +541,14 @@ fn analyse_one(
             )
             .filter(|_| e.standard_error > 0.0),
             users,
+            requests,
+            requests_for_observed_effect: (e.difference != 0.0 && e.standard_error > 0.0).then(
+                || {
+                    requests as f64
+                        * (detectable_ratio(alpha, exp.power) * e.standard_error / e.difference)
+                            .powi(2)
+                },
+            ),
         });
     }
 

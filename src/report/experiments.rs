@@ -92,6 +92,13 @@ fn experiment_markdown(w: &mut String, e: &ExperimentResult) {
         pct(e.traffic)
     )
     .expect(LINE);
+    if e.design == Design::Interleaving {
+        writeln!(
+            w,
+            "Every enrolled user sees both variants in each slate, so each row counts all of them.\n"
+        )
+        .expect(LINE);
+    }
     writeln!(
         w,
         "| variant | policy | configured share | assigned users | active users | requests |"
@@ -203,19 +210,28 @@ fn experiment_markdown(w: &mut String, e: &ExperimentResult) {
         }
     }
     writeln!(w, "\n### Power\n").expect(LINE);
-    writeln!(w, "| treatment | users | MDE (absolute) | MDE (relative) | planned lift | power at planned lift | users needed for it |").expect(LINE);
-    writeln!(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |").expect(LINE);
+    writeln!(w, "| treatment | users | requests | MDE (absolute) | MDE (relative) | planned lift | power at planned lift | users needed for it | requests needed for the measured difference |").expect(LINE);
+    writeln!(
+        w,
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    )
+    .expect(LINE);
     for p in &e.power {
         writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             p.treatment,
             p.users,
+            p.requests,
             sig(p.minimum_detectable_effect),
             opt(p.minimum_detectable_lift, pct),
             signed_pct(p.planned_lift),
             opt(p.power_at_planned_lift, pct),
-            opt(p.required_users, |n| format!("{:.0}", n.ceil()))
+            opt(p.required_users, |n| format!("{:.0}", n.ceil())),
+            opt(p.requests_for_observed_effect, |n| format!(
+                "{:.0}",
+                n.ceil()
+            ))
         )
         .expect(LINE);
     }

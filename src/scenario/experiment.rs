@@ -492,3 +492,101 @@ impl ExperimentSpec {
         problems
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::scenario::{ScenarioError, ScenarioSpec};
+
+    fn problems(experiment: &str) -> Vec<String> {
+        let ron = format!("(experiments: [{experiment}])");
+        let spec = ScenarioSpec::from_ron_str(&ron, Path::new("t.ron")).unwrap();
+        match spec.validate(Path::new("t.ron"), "t") {
+            Ok(_) => Vec::new(),
+            Err(ScenarioError::Invalid { problems, .. }) => {
+                problems.iter().map(ToString::to_string).collect()
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_plan_s() {
+        let ron =
+            r#"(experiments: [(id: "x", traffic: 1.0, variants: [(name: "a"), (name: "b")])])"#;
+        let spec = ScenarioSpec::from_ron_str(ron, Path::new("t.ron")).unwrap();
+        let e = &spec.experiments[0];
+        assert_eq!(e.alpha, 0.05);
+        assert_eq!(e.primary_metric, super::Metric::Ctr);
+        assert_eq!(e.stopping.looks(), 5);
+        assert!(e.cuped && e.salt.is_none());
+        let s = &e.scorecard;
+        assert_eq!(
+            (
+                s.long_tail_lift,
+                s.niche_click_ratio,
+                s.min_mean_rating,
+                s.ctr_lift
+            ),
+            (0.40, 3.0, 4.0, 0.20)
+        );
+        assert_eq!(
+            (
+                s.min_coverage,
+                s.min_dissimilar_click_share,
+                s.context_lift,
+                s.max_retrain_variation
+            ),
+            (0.80, 0.50, 0.15, 0.05)
+        );
+        assert_eq!(e.scorecard_treatment(), 1);
+    }
+
+    #[test]
+    fn bad_analysis_fields_name_the_field_and_the_fix() {
+        let p = problems(
+            r#"(id: "x", traffic: 1.0, variants: [(name: "a"), (name: "b")],
+                alpha: 0.0, power: 1.5, min_users_per_variant: 1,
+                stopping: Msprt(looks: 0, tau: -1.0),
+                guardrails: [(metric: MeanRating, margin: 1.5)],
+                scorecard: (treatment: Some("a"), min_coverage: 2.0))"#,
+        );
+        for field in [
+            "`experiments[0].alpha`",
+            "`experiments[0].power`",
+            "`experiments[0].min_users_per_variant`",
+            "`experiments[0].stopping.looks`",
+            "`experiments[0].stopping.tau`",
+            "`experiments[0].guardrails[0].margin`",
+            "`experiments[0].scorecard.treatment`",
+            "`experiments[0].scorecard.min_coverage`",
+        ] {
+            assert!(p.iter().any(|p| p.starts_with(field)), "{field} in {p:#?}");
+        }
+        assert!(p.iter().all(|p| p.contains("fix:")), "{p:#?}");
+    }
+
+    #[test]
+    fn interleaving_needs_exactly_two_unweighted_variants() {
+        let p = problems(
+            r#"(id: "x", traffic: 1.0, design: Interleaving,
+                variants: [(name: "a"), (name: "b", weight: 2.0), (name: "c")])"#,
+        );
+        assert_eq!(p.len(), 2, "{p:#?}");
+        assert!(p.iter().all(|p| p.starts_with("`experiments[0].variants`")));
+    }
+
+    #[test]
+    fn an_unknown_metric_is_a_parse_error_with_the_choices() {
+        let ron = r#"(experiments: [(id: "x", traffic: 1.0, variants: [(name: "a"), (name: "b")],
+            primary_metric: Clicks)])"#;
+        let err = ScenarioSpec::from_ron_str(ron, Path::new("t.ron"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("primary_metric") && err.contains("Ctr"),
+            "{err}"
+        );
+    }
+}
