@@ -22,6 +22,7 @@
 
 use rand::RngExt;
 
+use crate::bandit::Feedback;
 use crate::ids::MovieId;
 use crate::recommend::BlendedItem;
 use crate::rng::{ChaCha8Rng, Purpose, SeedTree};
@@ -128,6 +129,22 @@ impl Interleaver {
     #[must_use]
     pub fn credit(&self, position: Option<usize>) -> Option<usize> {
         position.map(|k| self.teams[k])
+    }
+}
+
+/// The feedback a team's policy learns from: the request's feedback when the click was
+/// credited to `team`, no click otherwise.
+#[must_use]
+pub fn team_feedback(feedback: &Feedback, credit: Option<usize>, team: usize) -> Feedback {
+    if credit == Some(team) {
+        *feedback
+    } else {
+        Feedback {
+            clicked: false,
+            credited_arm: None,
+            rating: None,
+            thumbs: None,
+        }
     }
 }
 
@@ -242,6 +259,20 @@ mod tests {
         );
         assert_eq!(slate.len(), 3);
         assert_eq!(teams.iter().filter(|&&t| t == CONTROL_TEAM).count(), 1);
+    }
+
+    #[test]
+    fn only_the_credited_team_sees_the_click() {
+        let f = Feedback {
+            clicked: true,
+            credited_arm: Some(ArmId(2)),
+            rating: Some(4.5),
+            thumbs: Some(1),
+        };
+        assert_eq!(team_feedback(&f, Some(TREATMENT_TEAM), TREATMENT_TEAM), f);
+        let other = team_feedback(&f, Some(TREATMENT_TEAM), CONTROL_TEAM);
+        assert!(!other.clicked && other.credited_arm.is_none() && other.rating.is_none());
+        assert!(!team_feedback(&f, None, CONTROL_TEAM).clicked);
     }
 
     #[test]

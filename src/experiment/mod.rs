@@ -28,7 +28,9 @@ pub use analysis::{
 };
 pub use assignment::{Assigner, Assignment};
 pub use compare::{Comparison, CupedEstimate, Estimate, Truth, UserRow, compare, group_value};
-pub use interleave::{CONTROL_TEAM, Interleaver, TREATMENT_TEAM, team_draft, with_partner};
+pub use interleave::{
+    CONTROL_TEAM, Interleaver, TREATMENT_TEAM, team_draft, team_feedback, with_partner,
+};
 pub use looks::{Decision, Look, LookEstimate, Sequential, apply_rule};
 pub use metric::{COVARIATE_NAMES, covariates, estimand, has_truth, per_user, truth_per_user};
 pub use preference::{Preference, preference};

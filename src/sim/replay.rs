@@ -8,7 +8,7 @@ use rand::RngExt;
 use crate::bandit::{BetaTable, Feedback, Policy, RewardRule, build_policy};
 use crate::experiment::{
     Assigner, CONTROL_TEAM, ExperimentRecorder, Interleaver, RequestRecord, TREATMENT_TEAM,
-    with_partner,
+    team_feedback, with_partner,
 };
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
@@ -446,14 +446,10 @@ pub fn replay_with(
             .as_ref()
             .and_then(|_| interleaver.credit(response.click.map(|(k, _)| k)));
         if let (Some(p), Some(theirs)) = (partner.as_mut(), &partner_choices) {
-            let team = |t: usize| Feedback {
-                clicked: credit == Some(t),
-                credited_arm: credited_arm.filter(|_| credit == Some(t)),
-                rating: response.rating.filter(|_| credit == Some(t)),
-                thumbs: response.thumbs.filter(|_| credit == Some(t)),
-            };
-            slot.policy.update(&context, &choices, &team(CONTROL_TEAM));
-            p.policy.update(&context, theirs, &team(TREATMENT_TEAM));
+            let mine = team_feedback(&feedback, credit, CONTROL_TEAM);
+            slot.policy.update(&context, &choices, &mine);
+            let theirs_feedback = team_feedback(&feedback, credit, TREATMENT_TEAM);
+            p.policy.update(&context, theirs, &theirs_feedback);
         } else {
             slot.policy.update(&context, &choices, &feedback);
         }

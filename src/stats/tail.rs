@@ -105,10 +105,14 @@ impl Ord for LogProb {
 }
 
 /// Three significant digits: `0.0214`, `0.512`, `1`, and in scientific notation from
-/// 1e-4 down: `3.2e-5`, `1.3e-134`, `2.0e-1200`.
+/// 1e-4 down: `3.2e-5`, `1.3e-134`, `2.0e-1200`; below 1e-100000 (a difference
+/// without any variance) `< 1e-100000`.
 impl fmt::Display for LogProb {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let log10 = self.log10();
+        if log10 < -100_000.0 {
+            return write!(f, "< 1e-100000");
+        }
         if log10 >= -4.0 {
             let p = self.value();
             if p >= 0.9995 {
@@ -459,6 +463,7 @@ mod tests {
         let deeper = LogProb::from_ln(-1_000.0 * std::f64::consts::LN_10);
         assert_eq!(deeper.value(), 0.0);
         assert_eq!(deeper.to_string(), "1.0e-1000");
+        assert_eq!(LogProb::from_ln(-f64::MAX).to_string(), "< 1e-100000");
         assert_eq!(LogProb::from_prob(0.021_43).to_string(), "0.0214");
         assert_eq!(LogProb::from_prob(0.5123).to_string(), "0.512");
         assert_eq!(LogProb::from_prob(0.000_321).to_string(), "0.000321");

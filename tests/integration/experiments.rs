@@ -297,3 +297,41 @@ fn aa_and_power_refuse_what_they_cannot_run() {
         "no half-written report"
     );
 }
+
+#[test]
+fn the_plans_first_ab_test_reads_as_promised() {
+    // scenarios/ab_bandit_vs_baseline.ron on a small world: the A/B test's verdict,
+    // truth and scorecard (with the context-awareness row applying: contextual Thompson
+    // against static weights), and the interleaved pair's preference.
+    let base = load_scenario("ab_bandit_vs_baseline");
+    let mut spec = base.spec().clone();
+    spec.catalogue.n_movies = 400;
+    spec.catalogue.n_people = 200;
+    spec.catalogue.n_keywords = 80;
+    spec.population.n_users = 500;
+    spec.horizon.days = 3;
+    spec.report.offline_users = 0;
+    spec.experiments[0].min_users_per_variant = 20;
+    let scenario = spec.validate(Path::new("small.ron"), "small").unwrap();
+    let seeds = SeedTree::new(scenario.spec().seed);
+    let world = World::generate(&scenario, &seeds);
+    let outcome = sim::replay(&scenario, &seeds, &world, &mut NoEvents, &mut |_| {}).unwrap();
+    let report = analyse(&scenario, &world, &outcome).unwrap();
+    assert_eq!(report.outside_experiments.users, 0);
+    let ab = &report.experiments[0];
+    assert_eq!(ab.verdicts.len(), 1);
+    assert!(ab.verdicts[0].summary.starts_with("bandit: "));
+    assert!(ab.primary[0].truth.is_some());
+    let scorecard = ab.scorecard.as_ref().unwrap();
+    assert_eq!(scorecard.treatment, "bandit");
+    assert!(
+        scorecard
+            .rows
+            .iter()
+            .all(|r| r.status != recolab::experiment::Status::NotApplicable),
+        "{scorecard:#?}"
+    );
+    let il = &report.experiments[1];
+    let p = il.interleaving.as_ref().unwrap();
+    assert!(p.requests > 0 && p.credited_clicks.iter().sum::<u64>() > 0);
+}
