@@ -613,10 +613,20 @@ fn trials_command(
     let out =
         out.unwrap_or_else(|| Path::new("reports").join(format!("{}-{suffix}", scenario.name())));
     let started = Instant::now();
+    // On a terminal the run counter rewrites one line; in logs every run is a line.
+    let (prefix, end) = if std::io::stderr().is_terminal() {
+        ("\r", "")
+    } else {
+        ("", "\n")
+    };
     let progress = |done: usize| {
         if !quiet {
             // Best effort: a closed stderr must not fail the series.
-            let _ = writeln!(std::io::stderr(), "recolab: {suffix} run {done}/{runs}");
+            let newline = if done == runs { "\n" } else { end };
+            let _ = write!(
+                std::io::stderr(),
+                "{prefix}recolab: {suffix} runs done: {done}/{runs}{newline}"
+            );
         }
     };
     let code = match which {
