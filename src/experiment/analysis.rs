@@ -7,18 +7,19 @@ use serde::Serialize;
 use crate::scenario::Scenario;
 use crate::scenario::spec::{Design, ExperimentSpec, Metric};
 use crate::sim::RunOutcome;
-use crate::stats::{
-    ChiSquare, LogProb, detectable_ratio, goodness_of_fit, holm, independence,
-    minimum_detectable_effect, power, required_units,
-};
+use crate::stats::{ChiSquare, LogProb, goodness_of_fit, holm, independence};
 use crate::world::{Segment, World};
 
+use super::breakdown::{Breakdown, breakdown};
 use super::compare::{Comparison, UserRow, compare};
-use super::looks::{Decision, Look, LookEstimate, Sequential, apply_rule};
+use super::guardrail::{Guardrail, guardrails};
+use super::looks::{Look, LookEstimate, Sequential, apply_rule};
 use super::metric::covariates;
 use super::preference::{Preference, preference};
-use super::recorder::{DAYPARTS, ExperimentLog, UserCounts};
+use super::recorder::{ExperimentLog, UserCounts};
+use super::sample_size::{PowerAnalysis, power_analysis};
 use super::scorecard::{Scorecard, scorecard};
+use super::verdict::{TreatmentVerdict, verdict};
 
 /// Version of the `experiments.json` layout.
 pub const EXPERIMENTS_FORMAT_VERSION: u32 = 1;
@@ -75,112 +76,6 @@ pub struct SampleRatio {
     pub srm_alpha: f64,
     /// Whether the split is consistent with the configuration.
     pub passed: bool,
-}
-
-/// A non-inferiority guardrail on one treatment.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Guardrail {
-    /// The metric.
-    pub metric: Metric,
-    /// The treatment.
-    pub treatment: String,
-    /// Largest acceptable relative loss.
-    pub margin: f64,
-    /// Relative lift and its (1 − alpha) interval; `None` when undefined.
-    pub relative_lift: Option<f64>,
-    /// The interval.
-    pub relative_interval: Option<[f64; 2]>,
-    /// Holds when the interval's lower end is above −margin (one-sided test at
-    /// alpha/2), Holm-adjusted over the guardrails.
-    pub passed: bool,
-    /// One-sided p-value of "worse by at least the margin", Holm-adjusted.
-    pub p_holm: Option<LogProb>,
-}
-
-/// Power of the primary comparison.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PowerAnalysis {
-    /// The treatment.
-    pub treatment: String,
-    /// Power the figures refer to.
-    pub power: f64,
-    /// Smallest absolute difference found with that power, given the sample at hand.
-    pub minimum_detectable_effect: f64,
-    /// The same relative to the control's value.
-    pub minimum_detectable_lift: Option<f64>,
-    /// The experiment's planned relative lift.
-    pub planned_lift: f64,
-    /// Power against the planned lift with the sample at hand.
-    pub power_at_planned_lift: Option<f64>,
-    /// Users the pair needs (both variants, at the configured split) to find the
-    /// planned lift with the configured power.
-    pub required_users: Option<f64>,
-    /// Users the pair has.
-    pub users: usize,
-    /// Requests the pair has.
-    pub requests: u64,
-    /// Requests the pair would need to detect the difference it measured with the
-    /// configured power: `requests · (r* · se / δ)²`, r* the effect-to-error ratio of
-    /// that power (comparable with an interleaving test's figure).
-    pub requests_for_observed_effect: Option<f64>,
-}
-
-/// One subgroup's primary comparison.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Subgroup {
-    /// "segment" or "daypart".
-    pub by: &'static str,
-    /// The subgroup.
-    pub group: String,
-    /// The comparison (without CUPED: subgroups are descriptive).
-    pub comparison: Comparison,
-}
-
-/// The primary metric by user segment and daypart.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Breakdown {
-    /// The multiple-comparison caveat.
-    pub caveat: String,
-    /// Every subgroup comparison; `p_holm` is adjusted over all of them.
-    pub subgroups: Vec<Subgroup>,
-}
-
-/// What a team should do about one treatment.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "verdict", rename_all = "snake_case")]
-pub enum Verdict {
-    /// The split does not match the configuration: nothing else can be trusted.
-    SampleRatioMismatch,
-    /// Fewer users than the minimum sample in a variant.
-    TooFewUsers {
-        /// The smaller variant's users.
-        users: usize,
-        /// The minimum.
-        minimum: usize,
-    },
-    /// The primary metric is significantly better and every guardrail holds.
-    Ship,
-    /// The primary metric is better but a guardrail failed.
-    GuardrailFailed {
-        /// The failed guardrails.
-        metrics: Vec<Metric>,
-    },
-    /// The primary metric is significantly worse.
-    TreatmentWorse,
-    /// No significant difference; effects below the MDE may exist.
-    NoSignificantDifference,
-}
-
-/// The verdict on one treatment.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TreatmentVerdict {
-    /// The treatment.
-    pub treatment: String,
-    /// The verdict.
-    #[serde(flatten)]
-    pub verdict: Verdict,
-    /// One sentence for people.
-    pub summary: String,
 }
 
 /// The whole analysis of one experiment.
@@ -463,94 +358,12 @@ fn analyse_one(
         ));
     }
 
-    // Guardrails: non-inferiority, Holm over guardrails × treatments.
-    let mut guardrails = Vec::new();
-    let mut guard_p = Vec::new();
-    for g in &exp.guardrails {
-        for &t in &treatments {
-            let c = cmp(g.metric, t, &rows[0], &rows[t], exp.cuped);
-            let chosen = c.as_ref().map(Comparison::chosen);
-            let rel = chosen.and_then(|e| e.relative_lift.zip(e.relative_interval));
-            let p = rel.map(|(lift, [lo, _])| {
-                // The interval is lift ± q·se at 1 − alpha; recover se for the
-                // one-sided p-value of H0: lift ≤ −margin.
-                let q = crate::stats::normal_quantile(1.0 - exp.alpha / 2.0);
-                let se = (lift - lo) / q;
-                LogProb::from_ln(crate::stats::ln_normal_sf(
-                    (lift + g.margin) / se.max(f64::MIN_POSITIVE),
-                ))
-            });
-            guard_p.push(p);
-            guardrails.push(Guardrail {
-                metric: g.metric,
-                treatment: exp.variants[t].name.clone(),
-                margin: g.margin,
-                relative_lift: rel.map(|r| r.0),
-                relative_interval: rel.map(|r| r.1),
-                passed: false,
-                p_holm: None,
-            });
-        }
-    }
-    let defined: Vec<LogProb> = guard_p.iter().flatten().copied().collect();
-    let mut adjusted = holm(&defined).into_iter();
-    for (g, p) in guardrails.iter_mut().zip(&guard_p) {
-        if p.is_some() {
-            let a = adjusted.next().expect("one adjusted value per defined p");
-            g.p_holm = Some(a);
-            g.passed = a.is_below(exp.alpha / 2.0);
-        }
-    }
-    result.guardrails = guardrails;
+    result.guardrails = guardrails(exp, &rows, &treatments, &cmp);
 
-    // Power of the primary comparison.
-    for c in &primary_flat {
-        let e = c.chosen();
-        let users = c.users[0] + c.users[1];
-        let share = exp.variants[treatment_index(exp, &c.treatment)].weight
-            / (exp.variants[0].weight + exp.variants[treatment_index(exp, &c.treatment)].weight);
-        let effect = exp.planned_lift * e.control;
-        let alpha = exp.alpha / m;
-        let t = treatment_index(exp, &c.treatment);
-        let requests: u64 = [0, t]
-            .iter()
-            .flat_map(|&v| rows[v].iter())
-            .map(|(c, _)| u64::from(c.requests))
-            .sum();
-        result.power.push(PowerAnalysis {
-            treatment: c.treatment.clone(),
-            power: exp.power,
-            minimum_detectable_effect: minimum_detectable_effect(
-                e.standard_error,
-                alpha,
-                exp.power,
-            ),
-            minimum_detectable_lift: (e.control != 0.0).then(|| {
-                minimum_detectable_effect(e.standard_error, alpha, exp.power) / e.control.abs()
-            }),
-            planned_lift: exp.planned_lift,
-            power_at_planned_lift: (e.standard_error > 0.0 && effect != 0.0)
-                .then(|| power(effect, e.standard_error, alpha)),
-            required_users: required_units(
-                effect,
-                e.treatment_unit_sd,
-                e.control_unit_sd,
-                share,
-                alpha,
-                exp.power,
-            )
-            .filter(|_| e.standard_error > 0.0),
-            users,
-            requests,
-            requests_for_observed_effect: (e.difference != 0.0 && e.standard_error > 0.0).then(
-                || {
-                    requests as f64
-                        * (detectable_ratio(alpha, exp.power) * e.standard_error / e.difference)
-                            .powi(2)
-                },
-            ),
-        });
-    }
+    result.power = primary_flat
+        .iter()
+        .map(|c| power_analysis(exp, c, &rows, m))
+        .collect();
 
     // Every metric, Holm over metrics × treatments.
     let mut metrics: Vec<Comparison> = Metric::ALL
@@ -575,185 +388,29 @@ fn analyse_one(
     result.clicked_users = independence(&columns);
     result.breakdown = Some(breakdown(pop, &treatments, segments, exp));
 
-    // Verdicts.
     for (i, &t) in treatments.iter().enumerate() {
-        let name = exp.variants[t].name.clone();
-        let min_users = rows[0].len().min(rows[t].len());
-        let decision = result.sequential[i].decision;
-        let failed: Vec<Metric> = result
-            .guardrails
+        let primary = primary_flat
             .iter()
-            .filter(|g| g.treatment == name && !g.passed)
-            .map(|g| g.metric)
-            .collect();
-        let verdict = if !srm_passed {
-            Verdict::SampleRatioMismatch
-        } else if min_users < exp.min_users_per_variant {
-            Verdict::TooFewUsers {
-                users: min_users,
-                minimum: exp.min_users_per_variant,
-            }
-        } else {
-            match decision {
-                Decision::Better if failed.is_empty() => Verdict::Ship,
-                Decision::Better => Verdict::GuardrailFailed { metrics: failed },
-                Decision::Worse => Verdict::TreatmentWorse,
-                Decision::NoDifference => Verdict::NoSignificantDifference,
-            }
-        };
-        let summary = verdict_summary(
-            &verdict,
-            &name,
+            .find(|c| c.treatment == exp.variants[t].name);
+        result.verdicts.push(verdict(
             exp,
-            primary_flat.iter().find(|c| c.treatment == name),
+            t,
+            [rows[0].len(), rows[t].len()],
+            srm_passed,
+            &result.guardrails,
+            primary,
             &result.sequential[i],
-        );
-        result.verdicts.push(TreatmentVerdict {
-            treatment: name,
-            verdict,
-            summary,
-        });
+        ));
     }
     result.primary = primary_flat;
     result.scorecard = scorecard(scenario, outcome, pop, &rows, &result);
     result
 }
 
-fn treatment_index(exp: &ExperimentSpec, name: &str) -> usize {
-    exp.variants
-        .iter()
-        .position(|v| v.name == name)
-        .expect("comparisons name the experiment's variants")
-}
-
 /// Sets `p_holm` of every comparison: Holm over the whole slice.
-fn apply_holm(comparisons: &mut [Comparison]) {
+pub(crate) fn apply_holm(comparisons: &mut [Comparison]) {
     let p: Vec<LogProb> = comparisons.iter().map(|c| c.chosen().p_value).collect();
     for (c, a) in comparisons.iter_mut().zip(holm(&p)) {
         c.p_holm = a;
-    }
-}
-
-fn breakdown(
-    pop: &Population<'_>,
-    treatments: &[usize],
-    segments: &[Segment],
-    exp: &ExperimentSpec,
-) -> Breakdown {
-    let log = pop.log;
-    let mut subgroups = Vec::new();
-    for segment in Segment::ALL {
-        let rows = pop.rows(|_, u| {
-            if segments[u] == segment {
-                log.users[u]
-            } else {
-                UserCounts::default()
-            }
-        });
-        push_subgroups(
-            &mut subgroups,
-            "segment",
-            segment.name(),
-            &rows,
-            treatments,
-            exp,
-        );
-    }
-    for (d, daypart) in DAYPARTS.iter().enumerate() {
-        let rows = pop.rows(|_, u| log.by_daypart[u][d]);
-        let name = format!("{daypart:?}").to_lowercase();
-        push_subgroups(&mut subgroups, "daypart", &name, &rows, treatments, exp);
-    }
-    let p: Vec<LogProb> = subgroups
-        .iter()
-        .map(|s| s.comparison.chosen().p_value)
-        .collect();
-    for (s, a) in subgroups.iter_mut().zip(holm(&p)) {
-        s.comparison.p_holm = a;
-    }
-    let n = subgroups.len();
-    Breakdown {
-        caveat: format!(
-            "{n} subgroup comparisons: at alpha {} about {:.1} would come out significant by \
-             chance alone even with no effect anywhere. Read raw p-values as hints; only \
-             Holm-adjusted ones control the family-wise error, and a subgroup effect is \
-             a hypothesis for a new experiment, not a finding.",
-            exp.alpha,
-            n as f64 * exp.alpha
-        ),
-        subgroups,
-    }
-}
-
-fn push_subgroups(
-    out: &mut Vec<Subgroup>,
-    by: &'static str,
-    group: &str,
-    rows: &[Vec<UserRow>],
-    treatments: &[usize],
-    exp: &ExperimentSpec,
-) {
-    for &t in treatments {
-        if let Some(comparison) = compare(
-            exp.primary_metric,
-            &exp.variants[t].name,
-            &rows[0],
-            &rows[t],
-            exp.alpha,
-            false,
-            exp.prior_sd,
-        ) {
-            out.push(Subgroup {
-                by,
-                group: group.to_owned(),
-                comparison,
-            });
-        }
-    }
-}
-
-fn verdict_summary(
-    verdict: &Verdict,
-    treatment: &str,
-    exp: &ExperimentSpec,
-    primary: Option<&Comparison>,
-    sequential: &Sequential,
-) -> String {
-    let metric = exp.primary_metric.name();
-    let lift = primary
-        .and_then(|c| c.chosen().relative_lift.zip(c.chosen().relative_interval))
-        .map(|(l, [lo, hi])| {
-            format!(
-                "{metric} {:+.2}% [{:+.2}%, {:+.2}%]",
-                100.0 * l,
-                100.0 * lo,
-                100.0 * hi
-            )
-        })
-        .unwrap_or_else(|| format!("{metric} undefined"));
-    let when = match sequential.stopped_at {
-        Some(k) if k < sequential.looks.len() => format!(", stopped early at look {k}"),
-        _ => String::new(),
-    };
-    match verdict {
-        Verdict::SampleRatioMismatch => format!(
-            "{treatment}: do not trust — the users are not split as configured (sample ratio mismatch)"
-        ),
-        Verdict::TooFewUsers { users, minimum } => format!(
-            "{treatment}: no verdict — {users} users in the smaller variant, fewer than the minimum of {minimum}"
-        ),
-        Verdict::Ship => format!("{treatment}: ship — {lift}{when}; every guardrail holds"),
-        Verdict::GuardrailFailed { metrics } => format!(
-            "{treatment}: do not ship — {lift}{when}, but guardrail(s) {} failed",
-            metrics
-                .iter()
-                .map(|m| m.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Verdict::TreatmentWorse => format!("{treatment}: worse — {lift}{when}"),
-        Verdict::NoSignificantDifference => {
-            format!("{treatment}: no significant difference — {lift}")
-        }
     }
 }

@@ -16,6 +16,11 @@ use super::recorder::UserCounts;
 /// A user's counts and pre-experiment covariates.
 pub type UserRow = (UserCounts, [f64; 2]);
 
+/// Compares a metric between the control's rows and treatment `t`'s, with or without
+/// CUPED: the experiment's settings bound in.
+pub(crate) type Comparer<'a> =
+    dyn Fn(Metric, usize, &[UserRow], &[UserRow], bool) -> Option<Comparison> + 'a;
+
 /// An estimate of the difference (treatment − control) of one metric.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Estimate {
@@ -37,6 +42,8 @@ pub struct Estimate {
     pub relative_lift: Option<f64>,
     /// Its interval (delta method).
     pub relative_interval: Option<[f64; 2]>,
+    /// The relative lift's standard error (delta method).
+    pub relative_standard_error: Option<f64>,
     /// Per-user standard deviation of the control's (adjusted) values.
     pub control_unit_sd: f64,
     /// The same for the treatment.
@@ -64,6 +71,7 @@ impl Estimate {
             p_value: d.p_value(),
             relative_lift: rel.map(|r| r.0),
             relative_interval: rel.map(|(r, se)| [r - z * se, r + z * se]),
+            relative_standard_error: rel.map(|r| r.1),
             control_unit_sd: control.unit_variance.sqrt(),
             treatment_unit_sd: treatment.unit_variance.sqrt(),
         }

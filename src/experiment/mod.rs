@@ -14,20 +14,26 @@
 
 mod analysis;
 mod assignment;
+mod breakdown;
 mod compare;
+mod guardrail;
 mod interleave;
 mod looks;
 mod metric;
 mod preference;
 mod recorder;
+mod sample_size;
 mod scorecard;
+mod verdict;
 
 pub use analysis::{
-    Breakdown, EXPERIMENTS_FORMAT_VERSION, ExperimentResult, ExperimentsReport, Guardrail, Outside,
-    PowerAnalysis, SampleRatio, Subgroup, TreatmentVerdict, VariantInfo, Verdict, analyse,
+    EXPERIMENTS_FORMAT_VERSION, ExperimentResult, ExperimentsReport, Outside, SampleRatio,
+    VariantInfo, analyse,
 };
 pub use assignment::{Assigner, Assignment};
+pub use breakdown::{Breakdown, Subgroup};
 pub use compare::{Comparison, CupedEstimate, Estimate, Truth, UserRow, compare, group_value};
+pub use guardrail::Guardrail;
 pub use interleave::{
     CONTROL_TEAM, Interleaver, TREATMENT_TEAM, team_draft, team_feedback, with_partner,
 };
@@ -38,4 +44,6 @@ pub use recorder::{
     DAYPARTS, ExperimentLog, ExperimentRecorder, LookSnapshot, PreExperiment, RequestRecord,
     UserCounts,
 };
+pub use sample_size::PowerAnalysis;
 pub use scorecard::{Scorecard, ScorecardRow, Status};
+pub use verdict::{TreatmentVerdict, Verdict};

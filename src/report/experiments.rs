@@ -328,9 +328,7 @@ fn sequential_markdown(w: &mut String, s: &Sequential) {
     writeln!(
         w,
         "\n### Stopping rule ({}): {}, at alpha {}\n",
-        s.treatment,
-        s.rule,
-        sig(s.alpha)
+        s.treatment, s.rule, s.alpha
     )
     .expect(LINE);
     writeln!(w, "| look | day | users C / T | difference | z | boundary |z| | always-valid p | p if this were the only look | analysed |").expect(LINE);
