@@ -133,8 +133,14 @@ fn a_stack_serving_nobody_has_no_regret_row() {
     assert!(summary["outside_experiments"].is_null());
 }
 
+/// scenarios/aa_check.ron on a small world: 400 movies, 500 users, 4 days.
 fn aa_fast() -> Scenario {
-    shrunk(&load_scenario("aa_check"), 500, 4)
+    let mut spec = shrunk(&load_scenario("aa_check"), 500, 4).spec().clone();
+    spec.catalogue.n_movies = 400;
+    spec.catalogue.n_people = 200;
+    spec.catalogue.n_keywords = 80;
+    spec.validate(Path::new("aa_fast.ron"), "aa_fast")
+        .expect("a smaller catalogue keeps the scenario valid")
 }
 
 fn count(report: &AaReport, test: &str) -> u64 {
