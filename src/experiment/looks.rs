@@ -8,6 +8,10 @@ use crate::stats::{LogProb, boundaries, msprt_p_values};
 
 use super::compare::Estimate;
 
+/// A look is analysed only when its information exceeds the last analysed look's by
+/// this factor.
+pub const MIN_INFORMATION_GROWTH: f64 = 1.01;
+
 /// Which way a test came out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -122,8 +126,9 @@ pub fn apply_rule(
     naive_alpha: f64,
     mut looks: Vec<Look>,
 ) -> Sequential {
-    // Information must grow from look to look: one that has not grown adds nothing
-    // and is not analysed.
+    // Information must grow from look to look: a look with less than 1% more than the
+    // last one analysed adds nothing material and is not analysed (skipping a look
+    // only leaves alpha unspent).
     let mut last_information = 0.0;
     for look in &mut looks {
         let information = look
@@ -131,7 +136,9 @@ pub fn apply_rule(
             .filter(|e| e.standard_error > 0.0)
             .map(|e| e.standard_error.powi(-2));
         match information {
-            Some(i) if look.taken && i > last_information => last_information = i,
+            Some(i) if look.taken && i > last_information * MIN_INFORMATION_GROWTH => {
+                last_information = i;
+            }
             _ => look.taken = false,
         }
     }

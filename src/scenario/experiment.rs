@@ -316,6 +316,10 @@ fn default_tau() -> f64 {
 /// Most analyses an experiment may plan (one a simulated day for a year).
 pub const MAX_LOOKS: u32 = 365;
 
+/// Smallest significance level: below it `1 − alpha/2` loses its last digits in
+/// floating point and the intervals' quantiles with it.
+pub const MIN_ALPHA: f64 = 1e-6;
+
 impl ExperimentSpec {
     /// A/B test with the analysis defaults.
     #[must_use]
@@ -361,11 +365,11 @@ impl ExperimentSpec {
             });
         };
         let open_unit = |x: f64| x.is_finite() && x > 0.0 && x < 1.0;
-        if !(open_unit(self.alpha) && self.alpha <= 0.5) {
+        if !(self.alpha.is_finite() && (MIN_ALPHA..=0.5).contains(&self.alpha)) {
             fail(
                 "alpha",
                 format!("is {}", self.alpha),
-                "use a significance level in (0, 0.5], e.g. 0.05",
+                "use a significance level in [1e-6, 0.5], e.g. 0.05",
             );
         }
         if !(open_unit(self.power) && self.power > self.alpha) {

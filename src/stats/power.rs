@@ -16,7 +16,8 @@ pub fn power(effect: f64, se: f64, alpha: f64) -> f64 {
 }
 
 fn power_at(ratio: f64, alpha: f64) -> f64 {
-    let z = normal_quantile(1.0 - alpha / 2.0);
+    // The lower-tail quantile stays exact however small alpha is.
+    let z = -normal_quantile(alpha / 2.0);
     ln_normal_cdf(ratio - z).exp() + ln_normal_cdf(-ratio - z).exp()
 }
 

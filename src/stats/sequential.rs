@@ -20,6 +20,9 @@ use serde::{Deserialize, Serialize};
 
 use super::tail::{LogProb, ln_normal_sf, normal_quantile};
 
+/// Most Simpson intervals of one look's grid.
+const MAX_INTERVALS: usize = 4_000;
+
 /// An alpha-spending function of the Lan–DeMets family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Spending {
@@ -43,7 +46,7 @@ impl Spending {
         }
         match self {
             Self::ObrienFleming => {
-                let z = normal_quantile(1.0 - alpha / 4.0);
+                let z = -normal_quantile(alpha / 4.0);
                 4.0 * ln_normal_sf(z / t.sqrt()).exp()
             }
             Self::Pocock => alpha * (1.0 + (std::f64::consts::E - 1.0) * t).ln(),
@@ -98,10 +101,12 @@ pub fn boundaries(information: &[f64], times: &[f64], alpha: f64, spending: Spen
         let sd = increments[k];
         let c = match &grid {
             None => {
+                // From the lower tail: an early look of many spends as little as
+                // 1e-35, and 1 − 1e-35 is 1 in floating point.
                 if target <= 0.0 {
                     f64::INFINITY
                 } else {
-                    normal_quantile(1.0 - target / 2.0)
+                    -normal_quantile(target / 2.0)
                 }
             }
             Some(g) => solve_boundary(g, i_k.sqrt(), sd, target),
@@ -147,7 +152,9 @@ fn normal_pdf(x: f64, sd: f64) -> f64 {
 
 impl Grid {
     fn points(b: f64, h: f64) -> (Vec<f64>, f64) {
-        let intervals = ((2.0 * b / h).ceil() as usize).max(2);
+        // At most 4,000 intervals: a look whose information barely grew would ask for
+        // a grid finer than the quadrature needs, and its cost is quadratic.
+        let intervals = ((2.0 * b / h).ceil() as usize).clamp(2, MAX_INTERVALS);
         let intervals = intervals + intervals % 2;
         let step = 2.0 * b / intervals as f64;
         (
@@ -282,6 +289,20 @@ mod tests {
         for (got, want) in c.iter().zip([2.4380, 2.4268, 2.4101, 2.3966, 2.3859]) {
             assert!((got - want).abs() < 2e-4, "{c:?}");
         }
+    }
+
+    #[test]
+    fn many_looks_start_with_a_boundary_far_in_the_tail() {
+        // Thirty equal looks: look 1 spends α_1 = 4·Q(z_{0.9875}·√30) = 4·Q(12.27667)
+        // = 2.4175e-34, so c_1 solves 2·Q(c) = α_1: c_1 = 12.2204481 (mpmath 1.4.1,
+        // findroot at 40 digits) — computed from the lower tail, since 1 − 1.2e-34
+        // rounds to 1.
+        let info: Vec<f64> = (1..=30).map(f64::from).collect();
+        let times: Vec<f64> = (1..=30).map(|k| f64::from(k) / 30.0).collect();
+        let c = boundaries(&info, &times, 0.05, Spending::ObrienFleming);
+        assert!((c[0] - 12.220_448_137).abs() < 1e-6, "{c:?}");
+        assert!(c.windows(2).all(|w| w[1] < w[0]), "{c:?}");
+        assert!(c[29] > 1.96 && c[29] < 2.2, "{c:?}");
     }
 
     #[test]
