@@ -374,3 +374,14 @@ fn add_history(
     }
     lens[user] += 1;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_row_is_64_bytes() {
+        // The size the scenario's look limit and docs/SCENARIOS.md quote.
+        assert_eq!(std::mem::size_of::<UserCounts>(), 64);
+    }
+}

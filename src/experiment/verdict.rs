@@ -106,8 +106,17 @@ fn verdict_summary(
             )
         })
         .unwrap_or_else(|| format!("{metric} undefined"));
+    // An early stop decides on the look's data: say so, with its z, beside the
+    // full-horizon estimate the replay went on to collect.
     let when = match sequential.stopped_at {
-        Some(k) if k < sequential.looks.len() => format!(", stopped early at look {k}"),
+        Some(k) if k < sequential.looks.len() => {
+            let look = &sequential.looks[k - 1];
+            format!(
+                " at the horizon; the rule stopped early at look {k} (day {:.1}, z = {:.2})",
+                look.day,
+                look.estimate.map_or(0.0, |e| e.z)
+            )
+        }
         _ => String::new(),
     };
     match verdict {
