@@ -83,6 +83,9 @@ Examples:
                                                  beside a generated world's
   recolab fit --ratings ml-100k/u.data --movies ml-100k/u.item --out ml100k.ron
                                                  a world fitted to a real log, as a scenario
+  recolab aa scenarios/aa_check.ron --runs 500   A/A series: false-positive rates of each test
+  recolab power scenarios/ab_bandit_vs_baseline.ron --runs 100
+                                                 power, bias and coverage against the true effect
 
 Exit status: 0 success, 1 a failed check, 2 an error (bad scenario, I/O).";
 
@@ -210,6 +213,44 @@ enum Command {
         /// Output folder [default: reports/<scenario name>-compare].
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// A/A experiments on fresh seeds: the false-positive rate of each test.
+    ///
+    /// Every variant of the first experiment runs the control's stack; each run is a
+    /// fresh seed with a fresh assignment salt. Counts rejections at alpha of the
+    /// fixed-horizon test, the sequential rule, naive peeking and a naive
+    /// request-level test, with 99% binomial intervals (docs/AB_TESTING_GUIDE.md).
+    /// Exit 1 when the fixed-horizon test or the sequential rule is outside the 99%
+    /// region around alpha.
+    #[command(after_help = EXAMPLES)]
+    Aa {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+        /// Runs (replicates 0..N of the scenario's seed).
+        #[arg(long, default_value_t = 500)]
+        runs: usize,
+        /// Output folder [default: reports/<scenario name>-aa].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// No progress on stderr.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// The scenario's experiments on fresh seeds: measured power, bias and coverage
+    /// against the true effect, requests needed (A/B beside interleaving).
+    #[command(after_help = EXAMPLES)]
+    Power {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+        /// Runs (replicates 0..N of the scenario's seed).
+        #[arg(long, default_value_t = 100)]
+        runs: usize,
+        /// Output folder [default: reports/<scenario name>-power].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// No progress on stderr.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Upgrade a bandit-state file to the current format version, in place.
     Migrate {
@@ -422,6 +463,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         } => sweep_command(&scenario, &sets, seeds, shard.as_deref(), out, quiet),
         Command::Merge { shards, out } => merge_command(&shards, &out),
         Command::Serve { report, port, bind } => serve_command(&report, bind, port),
+        Command::Aa {
+            scenario,
+            runs,
+            out,
+            quiet,
+        } => trials_command(&scenario, Trials::Aa, runs, out, quiet),
+        Command::Power {
+            scenario,
+            runs,
+            out,
+            quiet,
+        } => trials_command(&scenario, Trials::Power, runs, out, quiet),
         Command::Migrate { file } => migrate_command(&file),
         Command::Validate { scenario } => validate_command(&scenario),
         Command::Init { name } => init_command(&name),
@@ -595,17 +648,39 @@ fn run_command(
     outln!("Gini          {:.4}", s.exposure.gini);
     outln!("coverage      {}", pct(Some(s.exposure.coverage)));
     outln!("long-tail     {}", pct(s.exposure.long_tail_share));
-    for slot in finished.regret.iter().flatten() {
+    for slot in finished
+        .regret
+        .iter()
+        .flatten()
+        .filter(|s| s.overall.requests > 0)
+    {
         let o = &slot.overall;
+        let who = match &slot.experiment {
+            Some(e) => format!("{e}/{}", slot.variant),
+            None => "outside experiments".into(),
+        };
         outln!(
-            "regret        {} ({}): {:.1} vs oracle, {:.1} vs best arm per context; reward/request {}",
-            slot.variant,
+            "regret        {who} ({}): {:.1} vs oracle, {:.1} vs best arm per context; reward/request {}",
             slot.policy,
             o.oracle_regret,
             o.hindsight_regret,
             o.expected_reward_rate
                 .map_or_else(|| "–".into(), |v| format!("{v:.4}"))
         );
+    }
+    for e in finished.experiments.iter().flat_map(|r| &r.experiments) {
+        for v in &e.verdicts {
+            outln!("experiment    {}: {}", e.id, v.summary);
+        }
+        if let Some(p) = &e.interleaving {
+            outln!(
+                "experiment    {}: interleaving, {} excess clicks per request for {} (p = {})",
+                e.id,
+                recolab::report::sig(p.excess_clicks_per_request),
+                p.treatment,
+                p.p_value
+            );
+        }
     }
     outln!("report        {}", finished.report_dir.display());
     if !quiet {
@@ -860,6 +935,59 @@ fn serve_command(report: &Path, bind: std::net::IpAddr, port: u16) -> anyhow::Re
     let _ = std::io::stdout().flush();
     server.run(None);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Which repeated-experiment command.
+#[derive(Clone, Copy, Debug)]
+enum Trials {
+    Aa,
+    Power,
+}
+
+fn trials_command(
+    path: &Path,
+    which: Trials,
+    runs: usize,
+    out: Option<PathBuf>,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::from_file(path)?;
+    let suffix = match which {
+        Trials::Aa => "aa",
+        Trials::Power => "power",
+    };
+    let out =
+        out.unwrap_or_else(|| Path::new("reports").join(format!("{}-{suffix}", scenario.name())));
+    let started = Instant::now();
+    let bar = progress_bar(runs as u64, suffix, quiet);
+    let progress = |done: usize| bar.set_position(done as u64);
+    let code = match which {
+        Trials::Aa => {
+            let report = recolab::sweep::aa(&scenario, runs, &progress)
+                .with_context(|| format!("A/A series of {}", path.display()))?;
+            let dir = recolab::report::write_aa(&report, &out)?;
+            out!("{}", recolab::report::aa_markdown(&report));
+            outln!("\nreport: {}", dir.display());
+            if report.passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Trials::Power => {
+            let report = recolab::sweep::power(&scenario, runs, &progress)
+                .with_context(|| format!("power study of {}", path.display()))?;
+            let dir = recolab::report::write_power(&report, &out)?;
+            out!("{}", recolab::report::power_markdown(&report));
+            outln!("\nreport: {}", dir.display());
+            ExitCode::SUCCESS
+        }
+    };
+    bar.finish_and_clear();
+    if !quiet {
+        eprintln!("recolab: {suffix} finished in {:.1?}", started.elapsed());
+    }
+    Ok(code)
 }
 
 fn migrate_command(path: &Path) -> anyhow::Result<ExitCode> {

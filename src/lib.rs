@@ -11,10 +11,11 @@
 //! | world | [`world`] | catalogue, population, context, the ground-truth response model |
 //! | arms | [`recommend`] | [`Recommender`](recommend::Recommender) algorithms and the blend |
 //! | policies | [`bandit`] | [`Policy`](bandit::Policy): which arms serve a request |
-//! | experiments | [`experiment`] | consistent-hash assignment of users to variants |
+//! | experiments | [`experiment`] | assignment, per-user aggregates, interleaving, the analysis and verdict, the scorecard |
+//! | statistics | [`stats`] | tests, intervals, power, CUPED, sequential boundaries — pure functions, log-scale tails |
 //! | pipeline | [`pipeline`] | retraining schedule and model-update log |
 //! | replay | [`sim`] | the loop over simulated time, events, tallies, exact regret |
-//! | sweeps | [`sweep`] | policies × seeds in parallel: `recolab compare` |
+//! | sweeps | [`sweep`] | policies × seeds in parallel (`recolab compare`), A/A series (`recolab aa`), power studies (`recolab power`) |
 //! | metrics | [`eval`] | offline metrics as pure functions, protocols, the fold driver, online summaries |
 //! | real data | [`data`] | MovieLens / CSV logs, TREC runs and qrels → [`Dataset`](data::Dataset) |
 //! | report | [`report`] | files: JSON, Markdown, CSV, analytics, plots, dashboard, event log |
@@ -56,6 +57,7 @@ pub mod run;
 pub mod scenario;
 pub mod serve;
 pub mod sim;
+pub mod stats;
 pub mod sweep;
 pub mod world;
 pub mod world_export;

@@ -56,6 +56,11 @@ pub enum Purpose {
     /// Fingerprint walks of the graph arm; unit = arm unit · 2^32 + movie, position =
     /// the build (fit 0, then one per update).
     GraphWalks = 15,
+    /// Team-draft coins of an interleaving experiment; unit = user.
+    Interleaving = 16,
+    /// Assignment salts of the runs of `recolab aa` and `recolab power`; unit =
+    /// experiment index, replicate = run.
+    ExperimentSalt = 17,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.

@@ -19,7 +19,9 @@ use crate::sim::{
 use crate::world::{Segment, World};
 
 /// Version of the `summary.json` layout.
-pub const SUMMARY_FORMAT_VERSION: u32 = 1;
+/// Version 2 moved the users outside every experiment from `by_variant` to
+/// `outside_experiments`: they are not a variant.
+pub const SUMMARY_FORMAT_VERSION: u32 = 2;
 
 /// Size of the generated world.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -38,10 +40,10 @@ pub struct WorldStats {
     pub days: u32,
 }
 
-/// Engagement of one experiment variant (or the default stack).
+/// Engagement of one experiment variant, or of the users outside every experiment.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VariantRow {
-    /// Experiment id; `None` for users outside every experiment.
+    /// Experiment id; `None` for the users outside every experiment.
     pub experiment_id: Option<String>,
     /// Variant name.
     pub variant: String,
@@ -98,7 +100,10 @@ pub struct RunSummary {
     pub overall: Engagement,
     /// Diversity of all recommendations.
     pub exposure: Exposure,
-    /// Per experiment variant; the default stack first.
+    /// Users outside every experiment, served by the stack (`None` when every user
+    /// is in an experiment): not a variant.
+    pub outside_experiments: Option<VariantRow>,
+    /// Per experiment variant, in scenario order.
     pub by_variant: Vec<VariantRow>,
     /// Per user segment.
     pub by_segment: Vec<SegmentRow>,
@@ -129,12 +134,35 @@ fn per(n: f64, d: f64) -> Option<f64> {
 }
 
 impl RunSummary {
+    /// The row of policy slot `slot` as the replay numbers them: 0 for the users
+    /// outside every experiment (`None` when there are none), then each experiment's
+    /// variants in scenario order.
+    #[must_use]
+    pub fn slot_row(&self, slot: usize) -> Option<&VariantRow> {
+        match slot {
+            0 => self.outside_experiments.as_ref(),
+            _ => self.by_variant.get(slot - 1),
+        }
+    }
+
     /// Computes the summary of a finished replay.
     #[must_use]
     pub fn new(scenario: &Scenario, world: &World, outcome: &RunOutcome) -> Self {
         let catalogue = &world.catalogue;
         let basis = ExposureBasis::new(catalogue, &world.warm_up, world.population.len());
         let requests = outcome.overall.requests as f64;
+        // Slot 0 serves the users outside every experiment.
+        let mut variant_rows = outcome
+            .by_variant
+            .iter()
+            .zip(&outcome.variant_exposure)
+            .map(|((key, tally), counts)| VariantRow {
+                experiment_id: key.experiment.clone(),
+                variant: key.variant.clone(),
+                policy: key.policy.clone(),
+                engagement: Engagement::of(tally),
+                exposure: Exposure::of(counts, &basis),
+            });
         Self {
             format_version: SUMMARY_FORMAT_VERSION,
             scenario: scenario.name().to_owned(),
@@ -154,18 +182,10 @@ impl RunSummary {
             active_users: outcome.n_active_users,
             overall: Engagement::of(&outcome.overall),
             exposure: Exposure::of(&outcome.exposure, &basis),
-            by_variant: outcome
-                .by_variant
-                .iter()
-                .zip(&outcome.variant_exposure)
-                .map(|((key, tally), counts)| VariantRow {
-                    experiment_id: key.experiment.clone(),
-                    variant: key.variant.clone(),
-                    policy: key.policy.clone(),
-                    engagement: Engagement::of(tally),
-                    exposure: Exposure::of(counts, &basis),
-                })
-                .collect(),
+            outside_experiments: variant_rows
+                .next()
+                .filter(|row| row.engagement.requests > 0),
+            by_variant: variant_rows.collect(),
             by_segment: outcome
                 .by_segment
                 .iter()
@@ -209,6 +229,8 @@ pub struct Finished {
     pub offline: Option<OfflineTable>,
     /// Regret per policy slot, with `report.regret: true`.
     pub regret: Option<Vec<SlotRegretSummary>>,
+    /// The experiments' analyses (`None` without experiments).
+    pub experiments: Option<crate::experiment::ExperimentsReport>,
 }
 
 /// Stages of a run, for progress display.
@@ -323,6 +345,7 @@ pub fn run_with(
     };
     on_stage(Stage::Report);
     let summary = RunSummary::new(scenario, &world, &outcome);
+    let experiments = crate::experiment::analyse(scenario, &world, &outcome);
     report::write_run(
         &dir,
         &report::analytics::RunView {
@@ -331,6 +354,7 @@ pub fn run_with(
             summary: &summary,
             outcome: &outcome,
             offline: offline.as_ref(),
+            experiments: experiments.as_ref(),
         },
     )?;
     let report_dir = dir.commit()?;
@@ -344,5 +368,6 @@ pub fn run_with(
         summary,
         offline,
         regret,
+        experiments,
     })
 }

@@ -246,7 +246,7 @@ impl OnlineBreakdown {
                 .map(|((key, tally), sessions)| {
                     let group = match &key.experiment {
                         Some(e) => format!("{e}/{}", key.variant),
-                        None => key.variant.clone(),
+                        None => "(outside experiments)".to_owned(),
                     };
                     row(group, tally, sessions)
                 })

@@ -2,6 +2,7 @@
 //! `plots/NAME.svg` and `plots/NAME.png`.
 
 use crate::bandit::ContextKeys;
+use crate::experiment::ExperimentsReport;
 use crate::scenario::spec::ContextFeature;
 use crate::sim::RunOutcome;
 
@@ -84,6 +85,7 @@ pub fn run_plots(
     outcome: &RunOutcome,
     ts: &Timeseries,
     analytics: &Analytics,
+    experiments: Option<&ExperimentsReport>,
 ) -> Vec<Plot> {
     let mut plots = vec![Plot {
         name: "lorenz",
@@ -234,25 +236,32 @@ pub fn run_plots(
             Some((0.0, 1.0)),
         ),
     });
-    if let Some(e) = analytics.experiments.experiments.first() {
+    if let Some(e) = experiments.and_then(|r| r.experiments.first()) {
+        // The user-level comparisons of the experiment statistics, with the interval
+        // each verdict reads (src/experiment/compare.rs).
         let items = e
-            .lifts
+            .metrics
             .iter()
-            .filter_map(|l| {
-                let relative = l.relative?;
+            .filter_map(|c| {
+                let chosen = c.chosen();
+                let relative = chosen.relative_lift?;
                 Some((
-                    format!("{} · {}", l.variant, l.metric),
+                    format!("{} · {}", c.treatment, c.metric.name()),
                     100.0 * relative,
-                    l.interval.map(|i| (100.0 * i.lower, 100.0 * i.upper)),
+                    chosen
+                        .relative_interval
+                        .map(|[lo, hi]| (100.0 * lo, 100.0 * hi)),
                 ))
             })
             .collect();
+        let control = e.variants.first().map_or("", |v| v.name.as_str());
         plots.push(Plot {
             name: "experiment_lift",
             chart: Chart::Intervals(IntervalChart {
                 title: format!(
-                    "{scenario}: experiment {}, lift over {} (95% interval where tested)",
-                    e.id, e.control
+                    "{scenario}: experiment {}, lift over {control} ({:.0}% interval, per user)",
+                    e.id,
+                    100.0 * (1.0 - e.alpha)
                 ),
                 x_label: "relative lift over the control (%)".into(),
                 items,

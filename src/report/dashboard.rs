@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use crate::run::RunSummary;
 
+use crate::experiment::{ExperimentsReport, Status};
+
 use super::analytics::{Analytics, Estimate};
 use super::charts::Plot;
 
@@ -18,19 +20,78 @@ pub struct ScorecardRow {
     pub target: String,
     /// The measured value, formatted; `None` when the run cannot measure it.
     pub measured: Option<String>,
-    /// Whether the point estimate meets the target.
+    /// Whether it meets the target: `Some(true)` met, `Some(false)` not met, `None`
+    /// not measured or inconclusive (see `inconclusive`).
     pub pass: Option<bool>,
+    /// The interval straddles the target.
+    pub inconclusive: bool,
 }
 
-/// The plan's success metrics ("Success Metrics" of the seed plan) as point
-/// estimates: treatment (second variant of the first experiment) against control
-/// (its first variant), or the whole run without an experiment. The A/B statistics
-/// replace these with tested verdicts.
+/// The scorecard section of the dashboard.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DashboardScorecard {
+    /// How the rows were measured.
+    pub caption: String,
+    /// One row per success metric of the plan.
+    pub rows: Vec<ScorecardRow>,
+}
+
+/// The plan's success metrics ("Success Metrics" of the seed plan). With an
+/// experiment, the tested scorecard of the experiment statistics
+/// (src/experiment/scorecard.rs): treatment against control, each target met only when
+/// its whole interval meets it. Without one, point estimates of the whole run.
 #[must_use]
 pub fn plan_scorecard(
     analytics: &Analytics,
     overall_mean_rating: Option<f64>,
-) -> Vec<ScorecardRow> {
+    experiments: Option<&ExperimentsReport>,
+) -> DashboardScorecard {
+    if let Some((e, card)) = experiments
+        .and_then(|r| r.experiments.first())
+        .and_then(|e| e.scorecard.as_ref().map(|c| (e, c)))
+    {
+        let rows = card
+            .rows
+            .iter()
+            .map(|r| ScorecardRow {
+                metric: r.goal.into(),
+                target: r.target.clone(),
+                measured: r.measured.map(|m| match r.interval {
+                    Some([lo, hi]) => format!("{m:.3} [{lo:.3}, {hi:.3}]"),
+                    None => format!("{m:.3}"),
+                }),
+                pass: match r.status {
+                    Status::Pass => Some(true),
+                    Status::Fail => Some(false),
+                    Status::Inconclusive | Status::NotApplicable => None,
+                },
+                inconclusive: r.status == Status::Inconclusive,
+            })
+            .collect();
+        return DashboardScorecard {
+            caption: format!(
+                "Experiment {}: {} against {}, each with its {:.0}% interval; a target is met \
+                 when the whole interval meets it and inconclusive when the interval straddles it \
+                 (experiments.json has how each was measured).",
+                e.id,
+                card.treatment,
+                card.control,
+                100.0 * (1.0 - e.alpha)
+            ),
+            rows,
+        };
+    }
+    DashboardScorecard {
+        caption: "Point estimates of the whole run (the scenario has no experiment); \
+                  not tested for significance."
+            .into(),
+        rows: point_scorecard(analytics, overall_mean_rating),
+    }
+}
+
+/// The plan's success metrics as point estimates: treatment (second variant of the
+/// first experiment) against control, or the whole run without an experiment.
+fn point_scorecard(analytics: &Analytics, overall_mean_rating: Option<f64>) -> Vec<ScorecardRow> {
     let pct = |v: f64| format!("{:.1}%", 100.0 * v);
     let experiment = analytics
         .experiments
@@ -53,6 +114,7 @@ pub fn plan_scorecard(
                 .and_then(|l| l.relative)
                 .map(|r| format!("{:+.1}%", 100.0 * r)),
             pass: l.and_then(|l| l.relative).map(|r| r >= target),
+            inconclusive: false,
         }
     };
     let niche = lift("niche_click_share");
@@ -87,12 +149,14 @@ pub fn plan_scorecard(
                 }
             }),
             pass: niche.and_then(|l| (l.control > 0.0).then(|| l.treatment / l.control >= 3.0)),
+            inconclusive: false,
         },
         ScorecardRow {
             metric: "mean rating of clicked recommendations".into(),
             target: "≥ 4.0".into(),
             measured: rating.map(|r| format!("{r:.3}")),
             pass: rating.map(|r| r >= 4.0),
+            inconclusive: false,
         },
         relative("ctr", 0.20, "+20% over control", "click-through rate"),
         ScorecardRow {
@@ -100,12 +164,14 @@ pub fn plan_scorecard(
             target: "≥ 80%".into(),
             measured: Some(pct(coverage)),
             pass: Some(coverage >= 0.8),
+            inconclusive: false,
         },
         ScorecardRow {
             metric: "clicks on movies dissimilar to the user's history".into(),
             target: "≥ 50%".into(),
             measured: dissimilar.map(pct),
             pass: dissimilar.map(|d| d >= 0.5),
+            inconclusive: false,
         },
     ]
 }
@@ -161,7 +227,7 @@ pub fn dashboard_html(
     summary: &RunSummary,
     analytics: &Analytics,
     plots: &[(Plot, String)],
-    scorecard: &[ScorecardRow],
+    scorecard: &DashboardScorecard,
 ) -> String {
     let line = "writing to a String cannot fail";
     let mut h = String::new();
@@ -220,15 +286,16 @@ pub fn dashboard_html(
     writeln!(
         h,
         "<section id=\"scorecard\"><h2>Scorecard: the plan's success metrics</h2>\
-         <p><small>Point estimates: treatment (second variant of the first experiment) against its control, \
-         or the whole run without an experiment; not yet tested for significance.</small></p>\
-         <table><tr><th>metric</th><th>target</th><th>measured</th><th>verdict</th></tr>"
+         <p><small>{}</small></p>\
+         <table><tr><th>metric</th><th>target</th><th>measured</th><th>verdict</th></tr>",
+        esc(&scorecard.caption)
     )
     .expect(line);
-    for r in scorecard {
+    for r in &scorecard.rows {
         let verdict = match r.pass {
             Some(true) => "<span class=\"pass\">met</span>",
             Some(false) => "<span class=\"fail\">not met</span>",
+            None if r.inconclusive => "inconclusive",
             None => "–",
         };
         writeln!(

@@ -28,6 +28,14 @@ pub fn write_run(dir: &ReportDir, view: &RunView<'_>) -> Result<()> {
         dir.write("offline.json", &to_json(table))?;
         markdown.push_str(&offline_markdown(table));
     }
+    // The experiments come last: a report with an experiment ends with its verdict
+    // and scorecard.
+    if let Some(report) = view.experiments {
+        dir.write("experiments.json", &to_json(report))?;
+        let section = super::experiments_markdown(report);
+        dir.write("experiments.md", section.trim_start().as_bytes())?;
+        markdown.push_str(&section);
+    }
     dir.write("summary.md", markdown.as_bytes())?;
     let calendar = Calendar {
         start_weekday: scenario.spec().horizon.start_weekday,
@@ -38,7 +46,13 @@ pub fn write_run(dir: &ReportDir, view: &RunView<'_>) -> Result<()> {
     super::write_regret(dir, scenario.name(), outcome, bucket_hours)?;
     let analytics = Analytics::of(view);
     analytics.write(dir)?;
-    let plots = run_plots(scenario.name(), outcome, &timeseries, &analytics);
+    let plots = run_plots(
+        scenario.name(),
+        outcome,
+        &timeseries,
+        &analytics,
+        view.experiments,
+    );
     std::fs::create_dir_all(dir.path(PLOTS_DIR)).map_err(|e| dir.io_error(PLOTS_DIR, e))?;
     let mut drawn = Vec::with_capacity(plots.len());
     for plot in plots {
@@ -50,7 +64,11 @@ pub fn write_run(dir: &ReportDir, view: &RunView<'_>) -> Result<()> {
             .map_err(|e| dir.io_error(&png, e))?;
         drawn.push((plot, svg));
     }
-    let scorecard = plan_scorecard(&analytics, view.summary.overall.mean_rating);
+    let scorecard = plan_scorecard(
+        &analytics,
+        view.summary.overall.mean_rating,
+        view.experiments,
+    );
     dir.write(
         DASHBOARD_FILE,
         dashboard_html(view.summary, &analytics, &drawn, &scorecard).as_bytes(),

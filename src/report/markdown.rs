@@ -96,15 +96,23 @@ pub fn summary_markdown(s: &RunSummary) -> String {
     writeln!(w, "\n## By variant\n").expect(line);
     writeln!(w, "| experiment | variant | policy | {ENGAGEMENT_HEADER} |").expect(line);
     writeln!(w, "| --- | --- | --- |{}", " ---: |".repeat(7)).expect(line);
-    // A variant nobody was assigned to (e.g. the default stack when one experiment
-    // takes all traffic) stays in summary.json but would be a row of dashes here.
-    let served = || s.by_variant.iter().filter(|v| v.engagement.requests > 0);
+    // A variant nobody was assigned to stays in summary.json but would be a row of
+    // dashes here. Users outside every experiment are no variant: their row says so.
+    let served = || {
+        s.by_variant
+            .iter()
+            .filter(|v| v.engagement.requests > 0)
+            .chain(s.outside_experiments.as_ref())
+    };
+    let names = |v: &crate::run::VariantRow| match &v.experiment_id {
+        Some(e) => (e.clone(), v.variant.clone()),
+        None => ("(outside experiments)".to_owned(), "–".to_owned()),
+    };
     for v in served() {
-        let experiment = v.experiment_id.as_deref().unwrap_or("–");
+        let (experiment, variant) = names(v);
         writeln!(
             w,
-            "| {experiment} | {} | {} | {} |",
-            v.variant,
+            "| {experiment} | {variant} | {} | {} |",
             v.policy,
             engagement_cells(&v.engagement)
         )
@@ -118,11 +126,10 @@ pub fn summary_markdown(s: &RunSummary) -> String {
     .expect(line);
     writeln!(w, "| --- | --- |{}", " ---: |".repeat(6)).expect(line);
     for v in served() {
+        let (experiment, variant) = names(v);
         writeln!(
             w,
-            "| {} | {} | {} | {} | {:.4} | {} | {} | {} |",
-            v.experiment_id.as_deref().unwrap_or("–"),
-            v.variant,
+            "| {experiment} | {variant} | {} | {} | {:.4} | {} | {} | {} |",
             pct(v.engagement.ctr),
             pct(v.engagement.expected_ctr),
             v.exposure.gini,

@@ -13,7 +13,10 @@
 //! | `eval/eval.json`, `eval/eval.md` | `recolab eval`: [`OfflineEvaluation`](crate::eval::OfflineEvaluation) per arm, mean and 95% interval over folds |
 //! | `events.jsonl` | with `report.event_log: true`: a header line, then one `RecommendationEvent` per line |
 //! | `regret.json`, `regret.md`, `regret.csv`, `regret.svg` | with `report.regret: true`: exact regret per policy slot, per context and over time |
+//! | `aa.json`, `aa.md` | `recolab aa`: [`AaReport`](crate::sweep::AaReport), false-positive rates of an A/A series |
+//! | `power.json`, `power.md` | `recolab power`: [`PowerReport`](crate::sweep::PowerReport), power, bias and coverage against the truth |
 //! | `bandit_state.json` | when a policy learns: its posteriors ([`crate::bandit::state`]) |
+//! | `experiments.json`, `experiments.md` | with experiments: [`ExperimentsReport`](crate::experiment::ExperimentsReport) — sample ratio, verdicts, every metric with intervals, truth, stopping rule, guardrails, power, breakdowns, scorecard (also the end of `summary.md`) |
 //!
 //! Files are written to a temporary sibling folder that is renamed into place at the
 //! end ([`ReportDir`]), so a failed run never leaves a half-written report.
@@ -25,19 +28,22 @@ mod dashboard;
 mod dir;
 mod eval;
 mod events;
+mod experiments;
 mod files;
 mod markdown;
 pub mod plot;
 mod regret;
 mod sweep;
 mod timeseries;
+mod trials;
 
 pub use charts::{PLOTS_DIR, Plot, lorenz, run_plots};
 pub use compare::{compare_markdown, write_compare};
-pub use dashboard::{ScorecardRow, dashboard_html, plan_scorecard};
+pub use dashboard::{DashboardScorecard, ScorecardRow, dashboard_html, plan_scorecard};
 pub use dir::{ReportDir, write_file_atomically};
 pub use eval::{HEADLINE_METRICS, eval_markdown, interval_cell, write_eval};
 pub use events::EventLog;
+pub use experiments::{experiments_markdown, sig};
 pub use files::write_run;
 pub use regret::write_regret;
 pub use sweep::{sweep_markdown, write_shard, write_sweep};
@@ -45,6 +51,7 @@ pub use timeseries::{TimeRow, Timeseries};
 
 /// Name of the dashboard file.
 pub const DASHBOARD_FILE: &str = "index.html";
+pub use trials::{aa_markdown, power_markdown, write_aa, write_power};
 
 /// Name of the event-log file.
 pub const EVENTS_FILE: &str = "events.jsonl";

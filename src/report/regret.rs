@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::bandit::state::BanditStateFile;
 use crate::error::Result;
-use crate::sim::{RegretLedger, RunOutcome, SlotRegretSummary};
+use crate::sim::{RunOutcome, SlotRegret, SlotRegretSummary};
 
 use super::ReportDir;
 use super::plot::{Series, line_chart_svg};
@@ -31,17 +31,23 @@ pub fn write_regret(
         return Ok(());
     };
     let keys: Vec<_> = outcome.by_variant.iter().map(|(k, _)| k.clone()).collect();
-    let summary = SlotRegretSummary::all(ledger, &keys, &arm_names);
+    // Slots that served nobody (the stack when experiments take every user) would
+    // read as regret 0: they are left out.
+    let (slots, summary): (Vec<&SlotRegret>, Vec<SlotRegretSummary>) = ledger
+        .slots
+        .iter()
+        .zip(SlotRegretSummary::all(ledger, &keys, &arm_names))
+        .filter(|(_, s)| s.overall.requests > 0)
+        .unzip();
     let mut json = serde_json::to_vec_pretty(&summary).expect("regret always serialises");
     json.push(b'\n');
     dir.write("regret.json", &json)?;
     dir.write(
         "regret.csv",
-        regret_csv(ledger, &summary, &arm_names, bucket_hours).as_bytes(),
+        regret_csv(&slots, &summary, &arm_names, bucket_hours).as_bytes(),
     )?;
     dir.write("regret.md", regret_markdown(&summary).as_bytes())?;
-    let series: Vec<Series> = ledger
-        .slots
+    let series: Vec<Series> = slots
         .iter()
         .zip(&summary)
         .map(|(slot, s)| {
@@ -77,7 +83,7 @@ pub fn write_regret(
 fn label(s: &SlotRegretSummary) -> String {
     match &s.experiment {
         Some(e) => format!("{e}/{} ({})", s.variant, s.policy),
-        None => format!("{} ({})", s.variant, s.policy),
+        None => format!("outside experiments ({})", s.policy),
     }
 }
 
@@ -86,7 +92,7 @@ fn cell(v: Option<f64>) -> String {
 }
 
 fn regret_csv(
-    ledger: &RegretLedger,
+    slots: &[&SlotRegret],
     summary: &[SlotRegretSummary],
     arm_names: &[&str],
     bucket_hours: u32,
@@ -99,7 +105,7 @@ fn regret_csv(
         write!(out, ",lead_share_{arm}").expect(line);
     }
     out.push('\n');
-    for (slot, s) in ledger.slots.iter().zip(summary) {
+    for (slot, s) in slots.iter().zip(summary) {
         let mut cumulative = 0.0;
         for (i, c) in slot.timeseries.iter().enumerate() {
             cumulative += c.regret;

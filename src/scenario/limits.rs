@@ -169,6 +169,16 @@ pub const FINGERPRINT: IntegerLimit =
 pub const MAX_SEEDS: IntegerLimit = IntegerLimit::at_least(1, "liked movies the walks start from");
 /// `max_votes` of the long-tail arm.
 pub const ARM_MAX_VOTES: IntegerLimit = IntegerLimit::at_least(1, "a vote count");
+/// `min_users_per_variant` of an experiment.
+pub const MIN_USERS_PER_VARIANT: IntegerLimit =
+    IntegerLimit::new(2, U32, "a variance needs two users; user ids are 32-bit");
+/// `looks` of an experiment's stopping rule: each look keeps a snapshot of every
+/// member's counts (64 bytes a user), so 100 looks of 20,000 users hold about 130 MB.
+pub const LOOKS: IntegerLimit = IntegerLimit::new(
+    1,
+    100,
+    "each look keeps a snapshot of every member's counts, 64 bytes a user",
+);
 /// `report.timeseries_bucket_hours`.
 pub const BUCKET_HOURS: IntegerLimit = IntegerLimit::new(1, U32, "hours per row");
 /// `report.offline_users`.
@@ -226,6 +236,9 @@ const INTEGER_FIELDS: &[(&str, IntegerLimit)] = &[
     ("LongTail.max_votes", ARM_MAX_VOTES),
     ("Serendipity.factors", ARM_FACTORS),
     ("Serendipity.epochs", EPOCHS),
+    ("min_users_per_variant", MIN_USERS_PER_VARIANT),
+    ("GroupSequential.looks", LOOKS),
+    ("Msprt.looks", LOOKS),
     ("report.timeseries_bucket_hours", BUCKET_HOURS),
     ("report.offline_users", OFFLINE_USERS),
     ("evaluation.k", EVAL_K),
@@ -285,6 +298,9 @@ pub const MAX_ARRIVAL_WEIGHT: f64 = 1e6;
 /// Largest relative weight of a policy arm or an experiment variant (the weights are
 /// normalised by their sum, which must stay finite).
 pub const MAX_RELATIVE_WEIGHT: f64 = 1e6;
+/// Largest planned lift, prior spread or mixture spread of an experiment, relative to
+/// the control (10 = +1000%).
+pub const MAX_RELATIVE_EFFECT: f64 = 10.0;
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 
 mod error;
 mod evaluation;
+mod experiment;
 mod genre_defaults;
 pub mod limits;
 mod load;

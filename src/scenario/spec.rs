@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use crate::data::SegmentThresholds;
 
 pub use super::evaluation::{EvaluationSpec, ProtocolSpec};
+pub use super::experiment::{
+    Design, ExperimentSpec, GuardrailSpec, Metric, ScorecardSpec, StoppingRule, VariantSpec,
+};
 
 /// A whole scenario file. Every field is optional; an empty `()` is the default world.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1412,39 +1415,6 @@ impl PolicySpec {
             pooling: default_pooling(),
         }
     }
-}
-
-/// An A/B experiment.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExperimentSpec {
-    /// Identifier, recorded on every event (the plan's `experiment_id`).
-    pub id: String,
-    /// Share of all users enrolled; experiments do not overlap, so shares sum to ≤ 1.
-    pub traffic: f64,
-    /// Variants with relative weights; the first is the control.
-    pub variants: Vec<VariantSpec>,
-}
-
-/// A variant of an experiment.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VariantSpec {
-    /// Name, recorded on every event (the plan's `variant`), e.g. "control".
-    pub name: String,
-    /// Relative share of the experiment's users. Default 1.
-    #[serde(default = "one")]
-    pub weight: f64,
-    /// The variant's policy; default: the stack's policy.
-    #[serde(default)]
-    pub policy: Option<PolicySpec>,
-    /// The variant's diversity post-processing; default: the stack's.
-    #[serde(default)]
-    pub diversity: Option<DiversitySpec>,
-}
-
-fn one() -> f64 {
-    1.0
 }
 
 /// The retraining schedule.

@@ -56,6 +56,7 @@ pub const STARTER_SCENARIO: &str = r#"// recolab scenario — every field is opt
     ),
 
     // Half the users see only the popularity arm; events record experiment and variant.
+    // The report ends with the verdict and the plan's scorecard (docs/AB_TESTING_GUIDE.md).
     experiments: [
         (
             id: "popularity_only",
@@ -64,6 +65,9 @@ pub const STARTER_SCENARIO: &str = r#"// recolab scenario — every field is opt
                 (name: "control"),
                 (name: "treatment", policy: StaticWeights(weights: {"popularity": 1.0})),
             ],
+            primary_metric: Ctr,                 // or UserCtr, ClickedUsers, MeanRating, …
+            guardrails: [(metric: MeanRating, margin: 0.02)],
+            stopping: GroupSequential(looks: 5, spending: ObrienFleming),
         ),
     ],
 )

@@ -1082,6 +1082,7 @@ impl ScenarioSpec {
                     self.check_diversity(c, &format!("{vfield}.diversity"), diversity);
                 }
             }
+            c.problems.extend(exp.analysis_problems(&field));
         }
         let total = round_for_display(total);
         if total > 1.0 + SHARE_TOLERANCE {

@@ -78,6 +78,9 @@ pub struct RunOutcome {
     /// What the report's analytics and time series need beyond the tallies.
     #[serde(skip)]
     pub signals: ReportSignals,
+    /// Per-user aggregates of the users in experiments (`None` without experiments).
+    #[serde(skip)]
+    pub experiments: Option<crate::experiment::ExperimentLog>,
     #[serde(skip)]
     active: Vec<bool>,
     #[serde(skip)]
@@ -134,6 +137,7 @@ impl RunOutcome {
                 n_buckets,
                 spec.evaluation.serendipity_min_dissimilarity,
             ),
+            experiments: None,
             active: vec![false; spec.population.n_users],
             tracker: Some(SessionTracker::new(
                 spec.population.n_users,

@@ -13,7 +13,10 @@ use std::collections::BinaryHeap;
 use rand::RngExt;
 
 use crate::bandit::{Feedback, RewardRule};
-use crate::experiment::Assigner;
+use crate::experiment::{
+    Assigner, CONTROL_TEAM, ExperimentRecorder, Interleaver, RequestRecord, TREATMENT_TEAM,
+    team_feedback, with_partner,
+};
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
 use crate::pipeline::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
@@ -185,6 +188,10 @@ struct Replay<'w> {
     /// The policy slot of each user.
     user_slot: Vec<usize>,
     slots: Vec<Slot>,
+    /// Per-user aggregates of the experiments (src/experiment).
+    experiment_recorder: Option<ExperimentRecorder>,
+    /// Team-draft interleaving pairs of slots.
+    interleaver: Interleaver,
     /// (time, user, session position) of every pending request; a user has at most
     /// one.
     queue: BinaryHeap<Reverse<(SimSecs, u32, u32)>>,
@@ -200,6 +207,7 @@ struct Replay<'w> {
     day_reported: u32,
     // Buffers reused across requests.
     slate: Vec<BlendedItem>,
+    partner_slate: Vec<BlendedItem>,
     scratch: Scratch,
     lists: Vec<Vec<Scored>>,
     arm_rewards: Vec<f64>,
@@ -242,12 +250,14 @@ impl<'w> Replay<'w> {
                 }
             }
         };
-        let user_slot = world
+        let user_slot: Vec<usize> = world
             .population
             .users
             .iter()
             .map(|u| slot_of(u.id))
             .collect();
+        let experiment_recorder = ExperimentRecorder::new(scenario, world, &user_slot);
+        let interleaver = Interleaver::new(scenario, seeds, user_slot.len());
 
         let n_genres = catalogue.genre_names.len();
         let mut users: Vec<UserState> = world
@@ -311,6 +321,8 @@ impl<'w> Replay<'w> {
             users,
             user_slot,
             slots,
+            experiment_recorder,
+            interleaver,
             queue,
             coverage: CoverageTracker::new(catalogue.len()),
             slate_builder: SlateBuilder::new(spec.stack.blend, list_len, Vec::new()),
@@ -322,6 +334,7 @@ impl<'w> Replay<'w> {
             request_id: 0,
             day_reported: 0,
             slate: Vec::with_capacity(spec.stack.slate_size),
+            partner_slate: Vec::with_capacity(spec.stack.slate_size),
             scratch: Scratch::default(),
             lists: vec![Vec::new(); arm_names.len()],
             arm_rewards: vec![0.0; arm_names.len()],
@@ -458,7 +471,11 @@ impl<'w> Replay<'w> {
         }
         let context = state.context(&self.calendar, now, position, segment);
         let slot_index = self.user_slot[u];
-        let slot = &mut self.slots[slot_index];
+        let (slot, mut partner) = with_partner(
+            &mut self.slots,
+            slot_index,
+            self.interleaver.partner(slot_index),
+        );
         let taste = &world.tastes[u];
 
         let prepared = prepared.map(|done| {
@@ -478,21 +495,23 @@ impl<'w> Replay<'w> {
             .select_arms(&context, spec.stack.arms_per_request, &mut slot.rng);
         let greedy = slot.policy.greedy_arm(&context);
         let weights: Vec<(ArmId, f64)> = choices.iter().map(|c| (c.arm, c.confidence)).collect();
+        // Team-draft interleaving (src/experiment/interleave.rs): the partner stack
+        // chooses its own arms and builds its own slate, merged with this one.
+        let partner_choices = partner.as_mut().map(|p| {
+            p.policy
+                .select_arms(&context, spec.stack.arms_per_request, &mut p.rng)
+        });
+        let partner_weights: Vec<(ArmId, f64)> = partner_choices
+            .iter()
+            .flatten()
+            .map(|c| (c.arm, c.confidence))
+            .collect();
         let post = PostProcess {
             diversity: &slot.diversity,
             coverage: &self.coverage,
         };
-        if let Some(prepared) = prepared {
-            self.slate_builder.blend_from(
-                &prepared.lists,
-                &weights,
-                post,
-                slate_size,
-                &mut self.slate,
-            );
-            if let Some(ahead) = ahead {
-                ahead.recycle(prepared);
-            }
+        let lists = if let Some(prepared) = &prepared {
+            &prepared.lists
         } else {
             let request = Request {
                 user,
@@ -502,7 +521,14 @@ impl<'w> Replay<'w> {
                 session_position: position,
                 recent_genre_counts: &state.recent_genre_counts,
             };
-            for &(arm, _) in &weights {
+            let mut listed: Vec<ArmId> = weights
+                .iter()
+                .chain(&partner_weights)
+                .map(|&(arm, _)| arm)
+                .collect();
+            listed.sort_unstable();
+            listed.dedup();
+            for arm in listed {
                 shared.candidates.list(
                     shared.arms,
                     arm,
@@ -517,8 +543,27 @@ impl<'w> Replay<'w> {
                     &mut self.lists[arm.index()],
                 );
             }
-            self.slate_builder
-                .blend_from(&self.lists, &weights, post, slate_size, &mut self.slate);
+            &self.lists
+        };
+        self.slate_builder
+            .blend_from(lists, &weights, post, slate_size, &mut self.slate);
+        if let Some(p) = &partner {
+            let post = PostProcess {
+                diversity: &p.diversity,
+                coverage: &self.coverage,
+            };
+            self.slate_builder.blend_from(
+                lists,
+                &partner_weights,
+                post,
+                slate_size,
+                &mut self.partner_slate,
+            );
+            self.interleaver
+                .merge(u, &mut self.slate, &self.partner_slate);
+        }
+        if let (Some(prepared), Some(ahead)) = (prepared, ahead) {
+            ahead.recycle(prepared);
         }
         let slate = &self.slate;
         self.coverage.record(slate);
@@ -569,7 +614,18 @@ impl<'w> Replay<'w> {
             rating: response.rating,
             thumbs: response.thumbs,
         };
-        slot.policy.update(&context, &choices, &feedback);
+        // Interleaving: each team's policy learns from the clicks credited to it.
+        let credit = partner_choices
+            .as_ref()
+            .and_then(|_| self.interleaver.credit(response.click.map(|(k, _)| k)));
+        if let (Some(p), Some(theirs)) = (partner.as_mut(), &partner_choices) {
+            let mine = team_feedback(&feedback, credit, CONTROL_TEAM);
+            slot.policy.update(&context, &choices, &mine);
+            let theirs_feedback = team_feedback(&feedback, credit, TREATMENT_TEAM);
+            p.policy.update(&context, theirs, &theirs_feedback);
+        } else {
+            slot.policy.update(&context, &choices, &feedback);
+        }
         let bucket_secs = i64::from(spec.report.timeseries_bucket_hours) * 3_600;
         let bucket = usize::try_from(now / bucket_secs).expect("non-negative time");
         if let (Some(ledger), Some(lead)) = (&mut self.outcome.regret, choices.first()) {
@@ -651,6 +707,20 @@ impl<'w> Replay<'w> {
         );
         self.outcome
             .record_online(u, now, position, &context, &choices, slot_index, &tally);
+        if let Some(recorder) = &mut self.experiment_recorder {
+            recorder.record(&RequestRecord {
+                user: u,
+                slot: slot_index,
+                time_secs: now,
+                session_position: position,
+                daypart: context.daypart,
+                slate: &movies,
+                click: response.click.map(|(_, m)| m),
+                rating: response.rating,
+                expected_click,
+                credit,
+            });
+        }
         self.outcome.observe(&Observation {
             user: u,
             bucket,
@@ -731,6 +801,7 @@ impl<'w> Replay<'w> {
         let warm_up = self.world.warm_up.len();
         self.outcome
             .finish(self.model_updates, &self.log[warm_up..]);
+        self.outcome.experiments = self.experiment_recorder.map(ExperimentRecorder::finish);
         self.outcome.final_policies = self
             .slots
             .iter()

@@ -630,7 +630,10 @@ fn bases() -> Vec<ScenarioSpec> {
         catalogue: (n_movies: 300, n_people: 100, n_keywords: 40),
         context: (daypart_novelty: [(daypart: night, shift: 1.0)]),
         experiments: [(id: "e", traffic: 0.5, variants: [(name: "a"),
-            (name: "b", weight: 1.0, policy: Uniform, diversity: ())])],
+            (name: "b", weight: 1.0, policy: Uniform, diversity: ())],
+            guardrails: [(metric: MeanRating, margin: 0.02)]),
+            (id: "m", traffic: 0.3, variants: [(name: "a"), (name: "b")],
+            stopping: Msprt(looks: 30, tau: 0.05))],
         checks: [(metric: "gini", min: 0.1), (metric: "coverage", max: 0.9)],"#;
     let arms = "arms: [Popularity, Random, Svd(), ItemCf(), Embeddings(), Graph(), LongTail(), \
                 Serendipity(), Oracle(selectable: true)], arms_per_request: 1";

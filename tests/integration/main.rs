@@ -6,6 +6,7 @@ mod bandit_determinism;
 mod cli;
 mod determinism;
 mod evaluation;
+mod experiments;
 mod fit;
 mod fixtures;
 mod harness;

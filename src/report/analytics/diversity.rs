@@ -115,13 +115,18 @@ pub fn diversity_metrics(view: &RunView<'_>) -> DiversityMetrics {
             niche_click_share: s.overall.niche_click_share,
             impressions: overall.impressions,
         },
-        online_by_variant: s
+        online_by_variant: view
+            .outcome
             .by_variant
             .iter()
-            .zip(&view.outcome.by_variant)
+            .enumerate()
             .zip(&signals.unexpectedness)
-            .filter(|((v, _), _)| v.engagement.requests > 0)
-            .map(|((v, (key, _)), u)| VariantDiversity {
+            .filter_map(|((slot, (key, _)), u)| {
+                let v = s.slot_row(slot)?;
+                Some((v, key, u))
+            })
+            .filter(|(v, _, _)| v.engagement.requests > 0)
+            .map(|(v, key, u)| VariantDiversity {
                 group: group_name(key),
                 experiment_id: v.experiment_id.clone(),
                 variant: v.variant.clone(),

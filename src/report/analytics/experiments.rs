@@ -2,14 +2,15 @@
 //! lift of each variant over the control.
 //!
 //! This document is built in one place, [`experiments`], from what the replay
-//! measured per variant. Lifts here are ratios of point estimates: the A/B statistics
-//! (user-level tests, p-values, intervals, sample-ratio mismatch, stopping decisions;
-//! `src/experiment/`, `src/stats/`) extend [`experiments`] and fill
-//! [`Lift::interval`], [`Lift::p_value`] and [`ExperimentResult::decision`].
+//! measured per variant. Lifts here are ratios of point estimates over all slates,
+//! including exposure metrics (Gini, coverage) that have no per-user test; the
+//! user-level statistics (intervals, p-values, sample-ratio mismatch, stopping rules,
+//! guardrails; `src/experiment/`, `src/stats/`) are in the report's `experiments.json`,
+//! and each treatment's verdict from them is repeated here ([`VerdictRow`]).
 
 use serde::Serialize;
 
-use super::{Estimate, Header, RunView};
+use super::{Header, RunView};
 
 /// One variant's results.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -63,11 +64,18 @@ pub struct Lift {
     pub absolute: f64,
     /// (treatment − control) / control; `None` when the control is 0.
     pub relative: Option<f64>,
-    /// 95% interval of the relative lift, from the experiment statistics; `None` until
-    /// they are computed for this metric.
-    pub interval: Option<Estimate>,
-    /// p-value of the difference, from the experiment statistics; `None` until then.
-    pub p_value: Option<f64>,
+}
+
+/// The verdict of the experiment statistics on one treatment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VerdictRow {
+    /// The treatment variant.
+    pub treatment: String,
+    /// `ship`, `treatment_worse`, `no_significant_difference`, `guardrail_failed`,
+    /// `too_few_users` or `sample_ratio_mismatch`.
+    pub verdict: String,
+    /// One sentence for people.
+    pub summary: String,
 }
 
 /// One experiment.
@@ -83,8 +91,8 @@ pub struct ExperimentResult {
     pub variants: Vec<VariantResult>,
     /// Every non-control variant against the control, metric by metric.
     pub lifts: Vec<Lift>,
-    /// The statistics' verdict; `None` until they are computed.
-    pub decision: Option<String>,
+    /// The statistics' verdict on each treatment (`experiments.json` has the details).
+    pub verdicts: Vec<VerdictRow>,
 }
 
 /// Users outside every experiment.
@@ -139,7 +147,7 @@ pub fn experiments(view: &RunView<'_>) -> Experiments {
                 .variants
                 .iter()
                 .map(|v| {
-                    let row = &summary.by_variant[slot];
+                    let row = &summary.by_variant[slot - 1];
                     let result = VariantResult {
                         name: v.name.clone(),
                         policy: row.policy.clone(),
@@ -175,8 +183,6 @@ pub fn experiments(view: &RunView<'_>) -> Experiments {
                             treatment: t,
                             absolute: t - c,
                             relative: (c != 0.0).then(|| (t - c) / c),
-                            interval: None,
-                            p_value: None,
                         })
                     })
                 })
@@ -187,7 +193,7 @@ pub fn experiments(view: &RunView<'_>) -> Experiments {
                 control: control.name.clone(),
                 variants,
                 lifts,
-                decision: None,
+                verdicts: verdicts(view, &e.id),
             }
         })
         .collect();
@@ -196,7 +202,28 @@ pub fn experiments(view: &RunView<'_>) -> Experiments {
         experiments,
         outside_experiments: Outside {
             active_users: signals.active_users[0],
-            requests: summary.by_variant[0].engagement.requests,
+            requests: summary
+                .outside_experiments
+                .as_ref()
+                .map_or(0, |row| row.engagement.requests),
         },
     }
+}
+
+/// The verdicts of experiment `id` from the run's experiment analysis.
+fn verdicts(view: &RunView<'_>, id: &str) -> Vec<VerdictRow> {
+    view.experiments
+        .iter()
+        .flat_map(|r| &r.experiments)
+        .filter(|e| e.id == id)
+        .flat_map(|e| &e.verdicts)
+        .map(|v| VerdictRow {
+            treatment: v.treatment.clone(),
+            verdict: serde_json::to_value(&v.verdict)
+                .ok()
+                .and_then(|j| j.get("verdict").and_then(|t| t.as_str().map(str::to_owned)))
+                .unwrap_or_default(),
+            summary: v.summary.clone(),
+        })
+        .collect()
 }

@@ -75,6 +75,8 @@ pub struct RunView<'a> {
     pub outcome: &'a RunOutcome,
     /// The offline table, unless `report.offline_users` is 0.
     pub offline: Option<&'a OfflineTable>,
+    /// The experiments' analysis, when the scenario declares experiments.
+    pub experiments: Option<&'a crate::experiment::ExperimentsReport>,
 }
 
 /// The header every document starts with.
