@@ -1,5 +1,7 @@
 //! Benchmarks of the arms layer: one SVD epoch on 1M ratings, each arm's candidate
-//! list, and one full request (3 arms blended, diversity on, K = 10, 5,000 movies).
+//! list, the diversity pass alone, the exact regret of one request (the truth scores
+//! every arm's slate) and one full request (3 arms blended, diversity on, K = 10,
+//! 5,000 movies). docs/PERFORMANCE.md lists the medians.
 //!
 //! Run: `cargo bench --bench arms`. Inputs are built outside the timed closures.
 
@@ -18,9 +20,10 @@ use recolab::recommend::{
 use recolab::rng::{Purpose, SeedTree, stream};
 use recolab::scenario::ScenarioSpec;
 use recolab::scenario::spec::{ArmSpec, DiversitySpec};
-use recolab::world::World;
+use recolab::sim::{Candidates, RegretInputs, Scratch};
 use recolab::world::context::{DayType, Daypart, Saturation, SessionPhase};
 use recolab::world::{Context, Segment};
+use recolab::world::{Situation, World};
 
 fn svd_epoch(c: &mut Criterion) {
     let (n_users, n_movies, n_ratings) = (20_000u32, 5_000u32, 1_000_000usize);
@@ -177,6 +180,85 @@ fn requests(c: &mut Criterion) {
         .map(|a| seeds.stream(Purpose::Arm, a as u64))
         .collect();
     let mut builder = SlateBuilder::new(BlendNormalisation::Rank, list_len, rngs);
+
+    // The diversity pass alone: a blended pool of 50 re-ranked into 10.
+    let mut pool_builder = SlateBuilder::new(
+        BlendNormalisation::Rank,
+        list_len,
+        (0..specs.len())
+            .map(|a| seeds.stream(Purpose::Arm, a as u64))
+            .collect(),
+    );
+    let mut pool = Vec::with_capacity(list_len);
+    pool_builder.contextual_recommendations(
+        &arms,
+        &request,
+        &weights,
+        PostProcess {
+            diversity: &off,
+            coverage: &coverage,
+        },
+        list_len,
+        &mut pool,
+    );
+    let mut group = c.benchmark_group("diversity");
+    let mut work = pool.clone();
+    let mut reranked = Vec::with_capacity(k);
+    group.bench_function(
+        BenchmarkId::new("all_five_steps", format!("pool={}/k={k}", pool.len())),
+        |b| {
+            b.iter(|| {
+                work.copy_from_slice(&pool);
+                on.rerank(black_box(&mut work), &coverage, k, &mut reranked);
+            });
+        },
+    );
+    group.finish();
+
+    // Exact regret of one request: the truth scores the top K of every arm's list.
+    let lists: Vec<Vec<recolab::recommend::Scored>> = specs
+        .iter()
+        .enumerate()
+        .map(|(a, _)| {
+            let mut rng = stream(42, Purpose::Arm, 0, a as u64);
+            let mut out = Vec::new();
+            arms.get(ArmId(a as u16))
+                .recommend(&request, list_len, &mut rng, &mut out);
+            out
+        })
+        .collect();
+    let situation = Situation {
+        daypart: context.daypart,
+        day_type: context.day_type,
+        session_position: 1,
+        recent_genre_counts: &recent,
+        fatigue_window: 10,
+    };
+    let inputs = RegretInputs {
+        world: &world,
+        taste: &world.tastes[user.index()],
+        situation: &situation,
+        reward: &scenario.spec().stack.reward,
+        slate_size: k,
+    };
+    let mut scratch = Scratch::default();
+    let mut rewards = Vec::with_capacity(lists.len());
+    let mut group = c.benchmark_group("regret");
+    group.bench_function(
+        BenchmarkId::new("expected_rewards", format!("arms={}/k={k}", lists.len())),
+        |b| {
+            b.iter(|| {
+                Candidates::expected_rewards(
+                    black_box(&lists),
+                    &inputs,
+                    &mut scratch,
+                    &mut rewards,
+                );
+            });
+        },
+    );
+    group.finish();
+
     let mut slate = Vec::with_capacity(k);
     let mut group = c.benchmark_group("request");
     for (label, diversity) in [("on", &on), ("off", &off)] {

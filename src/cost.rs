@@ -20,6 +20,7 @@
 //!              embeddings: 24·dims·users;
 //!              graph: 16·(people + keywords per movie)·movies + 24·nodes
 //!                     (nodes = movies + genres + n_people + n_keywords + users)
+//! lists      = min(users · stack arms · (slate_size · POOL_FACTOR + MARGIN) · LIST_ITEM, 256 MB)
 //! events     = requests · PER_EVENT                  (with report.event_log)
 //! total      = BASE + the parts
 //! ```
@@ -27,9 +28,10 @@
 //! Requests are `users · visits per day · days · E[session length]`, the session
 //! length bounded with the larger of the two continuation probabilities (so it is an
 //! upper bound: `max_requests` when that probability is 1). The memory constants were
-//! measured on 2026-12-03 (release build, 2-core machine, peak resident memory of
-//! `recolab run` by `/usr/bin/time -f %M`): the default scenario, and the same with
-//! twice the users or twice the movies — see docs/SCENARIOS.md.
+//! measured on 2026-12-07 (release build, 2-core machine, peak resident memory of
+//! `recolab run` by `/usr/bin/time -f %M`): the default scenario (the whole stack), and
+//! the same for 7 days with 100,000 users or 50,000 movies (`benches/scale/run.sh`) —
+//! see docs/SCENARIOS.md.
 //!
 //! Time, on 2 cores (arms train in parallel, so training counts half):
 //!
@@ -40,13 +42,15 @@
 //! replay   = requests · stack arms · REQUEST_PER_ARM
 //! walks    = fingerprints · walks_per_movie · (1 − α)/α · WALK_STEP / 2
 //!            fingerprints = movies per graph arm at fit (stack and offline table)
-//!                         + min(movies · updates, requests) per stack graph arm (rebuilt at updates)
+//!                         + min(movies · updates, requests · LIKES_PER_REQUEST) per stack graph
+//!                           arm (rebuilt at updates)
 //! ```
 //!
-//! The SGD and walk constants were measured on 2026-12-07 (release build, the shared
-//! 2-core machine): the default world for 2 days with an `Svd` arm of 20 and 100
-//! epochs and of 32 and 128 factors, and with a `Graph` arm of 2,000 and 20,000 walks
-//! and α = 0.15 and 0.05.
+//! The time constants were measured on 2026-12-07 (release build, the 2-core machine
+//! with other work paused): the default world for 2 days with popularity and one extra
+//! arm — `Random`, `Svd` of 20 and 100 epochs and of 32 and 128 factors, `Graph` of
+//! 2,000 walks with α = 0.15 and 0.05 — and the default scenario itself (the replay's
+//! constant, the likes per request).
 
 use serde::Serialize;
 
@@ -55,28 +59,33 @@ use crate::scenario::spec::{ActivitySpec, ArmSpec, PopulationSpec};
 use crate::world::population::Activity;
 
 /// Memory a run holds whatever its size (binary, thread stacks, buffers).
-pub const BASE_BYTES: f64 = 100e6;
+pub const BASE_BYTES: f64 = 150e6;
 /// Per movie beyond its vectors: title, genres, votes, indexes in every arm.
-pub const PER_MOVIE_BYTES: f64 = 3_000.0;
+pub const PER_MOVIE_BYTES: f64 = 11_000.0;
 /// Per user beyond their factors: public record, replay state, tallies.
-pub const PER_USER_BYTES: f64 = 600.0;
+pub const PER_USER_BYTES: f64 = 4_000.0;
 /// Per warm-up rating: the log, its training copies and every arm's indexes.
 pub const PER_RATING_BYTES: f64 = 160.0;
 /// Per request with `report.event_log`: one event in memory.
 pub const PER_EVENT_BYTES: f64 = 250.0;
 /// Seconds per utility evaluation while generating the warm-up history, per core.
-pub const UTILITY_SECS: f64 = 60e-9;
+pub const UTILITY_SECS: f64 = 80e-9;
 /// Seconds per warm-up rating per arm trained (stack and offline table).
-pub const TRAIN_SECS_PER_RATING: f64 = 1.2e-6;
+pub const TRAIN_SECS_PER_RATING: f64 = 0.3e-6;
 /// Seconds per request replayed, per arm in the stack.
-pub const REQUEST_SECS_PER_ARM: f64 = 8e-6;
+pub const REQUEST_SECS_PER_ARM: f64 = 4e-6;
 /// Seconds per rating per epoch of an SGD-trained arm (SVD, serendipity), before
 /// the factors' share.
-pub const SGD_SECS_BASE: f64 = 0.4e-6;
+pub const SGD_SECS_BASE: f64 = 50e-9;
 /// Seconds per rating per epoch per latent factor of an SGD-trained arm.
-pub const SGD_SECS_PER_FACTOR: f64 = 4e-9;
+pub const SGD_SECS_PER_FACTOR: f64 = 2e-9;
 /// Seconds per step of the graph arm's random walks.
-pub const WALK_STEP_SECS: f64 = 0.3e-6;
+pub const WALK_STEP_SECS: f64 = 30e-9;
+/// Liked movies (clicks rated at or above the success rating) per request: the graph
+/// arm rebuilds the fingerprints of the movies that gained one at each update.
+pub const LIKES_PER_REQUEST: f64 = 0.12;
+/// Bytes per candidate a user's kept list holds (movie id and score).
+pub const LIST_ITEM_BYTES: f64 = 8.0;
 /// Bytes per node of the knowledge graph (its adjacency list's header).
 pub const GRAPH_NODE_BYTES: f64 = 24.0;
 
@@ -288,6 +297,15 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
                      catalogue.n_people, catalogue.n_keywords",
         },
         MemoryPart {
+            part: "replay's kept candidate lists",
+            bytes: (users
+                * spec.stack.arms.len() as f64
+                * (spec.stack.slate_size * crate::sim::POOL_FACTOR + crate::sim::MARGIN) as f64
+                * LIST_ITEM_BYTES)
+                .min(crate::sim::CROSS_SESSION_BUDGET_BYTES as f64),
+            fields: "population.n_users, stack.arms, stack.slate_size",
+        },
+        MemoryPart {
             part: "event log",
             bytes: if spec.report.event_log {
                 requests * PER_EVENT_BYTES
@@ -307,7 +325,7 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     } else {
         0.0
     };
-    let rebuilt = (movies * updates).min(requests);
+    let rebuilt = (movies * updates).min(requests * LIKES_PER_REQUEST);
     let walks: f64 = spec
         .stack
         .arms
@@ -430,12 +448,12 @@ mod tests {
         };
         // 100,000 more walks of (1 − 0.2)/0.2 = 4 steps on average from each of the 300
         // movies at fit, on 2 cores; with 40 updates of ten days, also for up to
-        // min(300 · 40, requests) rebuilt fingerprints.
+        // min(300 · 40, requests · LIKES_PER_REQUEST) rebuilt fingerprints.
         let (few, many) = (graph(1_000, 0.0), graph(101_000, 0.0));
         let extra = 300.0 * 100_000.0 * 4.0 * WALK_STEP_SECS / 2.0;
         assert!((many.seconds - few.seconds - extra).abs() < 1e-9 * many.seconds);
         let (few, many) = (graph(1_000, 6.0), graph(101_000, 6.0));
-        let rebuilt = (300.0 * 40.0f64).min(few.requests);
+        let rebuilt = (300.0 * 40.0f64).min(few.requests * LIKES_PER_REQUEST);
         let extra = (300.0 + rebuilt) * 100_000.0 * 4.0 * WALK_STEP_SECS / 2.0;
         assert!((many.seconds - few.seconds - extra).abs() < 1e-9 * many.seconds);
     }

@@ -38,7 +38,7 @@ pub const MARGIN: usize = 10;
 /// Lists kept across sessions may take at most this much memory in a run (an
 /// estimate from the population size); beyond it they are kept within a session
 /// only. Results are the same either way.
-const CROSS_SESSION_BUDGET_BYTES: usize = 256 << 20;
+pub const CROSS_SESSION_BUDGET_BYTES: usize = 256 << 20;
 
 /// A user's kept lists, one slot per arm.
 #[derive(Clone, Debug, Default)]
@@ -243,7 +243,7 @@ impl Candidates {
     /// Arms' slates share movies, so each distinct movie's utility and success
     /// probability is computed once per request, then every slate is scored from
     /// them: the same operations in the same order as scoring each slate alone
-    /// ([`RegretInputs::expected_reward`]), so the same bits.
+    /// (`ResponseModel::expected_reward` on the slate), so the same bits.
     pub fn expected_rewards(
         lists: &[Vec<Scored>],
         regret: &RegretInputs<'_>,
@@ -328,7 +328,7 @@ pub struct RegretInputs<'a> {
     pub slate_size: usize,
 }
 
-/// Buffers of [`fill_utilities`] and the response model.
+/// Buffers of `fill_utilities` and the response model.
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
     /// Decision utilities, in slate order.

@@ -15,6 +15,7 @@ mod user_state;
 
 pub use ahead::MAX_AHEAD;
 pub use arrivals::ArrivalProfile;
+pub use candidates::{CROSS_SESSION_BUDGET_BYTES, Candidates, MARGIN, RegretInputs, Scratch};
 pub use event::{EVENT_LOG_VERSION, EventSink, RecommendationEvent};
 pub use outcome::{RunOutcome, TimeBucket, VariantKey};
 pub use regret::{

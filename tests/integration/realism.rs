@@ -147,14 +147,15 @@ fn arms_rank_as_real_systems_do_online_and_offline() {
 }
 
 #[test]
-fn default_stack_sees_a_realistic_click_through_rate() {
-    // The default scenario's stack: static weights over popularity and random.
+fn popularity_and_random_stack_sees_a_realistic_click_through_rate() {
+    // The stack of scenarios/popularity_and_random.ron (the default before the whole
+    // stack): static weights over popularity and random.
     let (summary, _) = run_small(
         "stack: (arms: [Popularity, Random],
                  policy: StaticWeights(weights: {\"popularity\": 0.5, \"random\": 0.5}),
                  arms_per_request: 2, slate_size: 10)",
     );
     let ctr = summary["overall"]["ctr"].as_f64().unwrap();
-    eprintln!("default stack CTR {ctr:.4}");
+    eprintln!("popularity and random stack CTR {ctr:.4}");
     within("per-request CTR", ctr, 0.05, 0.25);
 }
