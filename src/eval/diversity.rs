@@ -81,13 +81,21 @@ pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
 /// Mean Jaccard index over all unordered pairs of users' lists: 0 when no two users
 /// share an item, 1 when everyone gets the same set. `None` for fewer than two lists.
 ///
-/// Cost is `O(u² · L)` for `u` lists of length `L` (each list is sorted once, then
-/// pairs are merged), so pass a fixed, deterministically chosen subset of users for
-/// large populations.
+/// Only pairs that share an item have a non-zero Jaccard index, so the pairs are
+/// found through an inverted index (item → lists holding it): the cost is
+/// `Σ_i n_i²` over items held by `n_i` lists, not `u²`. Pass a fixed, deterministically
+/// chosen subset of users for large populations all the same: when every list holds
+/// the same items, that is `u² · L`.
 ///
 /// ```text
 /// H = 2 / (u (u − 1)) · Σ_{v < w} J(L_v, L_w)
 /// ```
+///
+/// # Determinism
+///
+/// The sum visits pairs in the order (v, then w > v) of a plain double loop, and
+/// leaves out only the pairs whose index is exactly 0 (adding 0.0 changes no sum), so
+/// it is bit-identical to that loop.
 ///
 /// # References
 ///
@@ -100,11 +108,41 @@ pub fn homogenisation(lists: &[Vec<u32>]) -> Option<f64> {
         return None;
     }
     let sets: Vec<Vec<u32>> = lists.iter().map(|list| sorted_set(list)).collect();
-    let mut sum = 0.0;
-    for (v, first) in sets.iter().enumerate() {
-        for second in &sets[v + 1..] {
-            sum += jaccard_of_sorted_sets(first, second);
+    let n_items = sets
+        .iter()
+        .filter_map(|s| s.last())
+        .max()
+        .map_or(0, |&m| m as usize + 1);
+    // holders[i]: the lists holding item i, ascending.
+    let mut holders: Vec<Vec<u32>> = vec![Vec::new(); n_items];
+    for (v, set) in sets.iter().enumerate() {
+        for &item in set {
+            holders[item as usize].push(v as u32);
         }
+    }
+    let mut common = vec![0u32; sets.len()];
+    let mut touched: Vec<u32> = Vec::new();
+    let mut sum = 0.0;
+    for (v, set) in sets.iter().enumerate() {
+        for &item in set {
+            let list = &holders[item as usize];
+            // Lists after v only: each unordered pair once.
+            let from = list.partition_point(|&w| w as usize <= v);
+            for &w in &list[from..] {
+                if common[w as usize] == 0 {
+                    touched.push(w);
+                }
+                common[w as usize] += 1;
+            }
+        }
+        touched.sort_unstable();
+        for &w in &touched {
+            let n_common = common[w as usize] as usize;
+            let n_union = set.len() + sets[w as usize].len() - n_common;
+            sum += n_common as f64 / n_union as f64;
+            common[w as usize] = 0;
+        }
+        touched.clear();
     }
     let n_pairs = sets.len() * (sets.len() - 1) / 2;
     Some(sum / n_pairs as f64)
@@ -117,7 +155,9 @@ fn sorted_set(ids: &[u32]) -> Vec<u32> {
     set
 }
 
-fn jaccard_of_sorted_sets(a: &[u32], b: &[u32]) -> f64 {
+/// [`jaccard`] of two sets given sorted ascending without repeats (no allocation).
+#[must_use]
+pub(crate) fn jaccard_of_sorted_sets(a: &[u32], b: &[u32]) -> f64 {
     let (mut i, mut j, mut n_common) = (0, 0, 0_usize);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -218,6 +258,28 @@ mod tests {
         assert_close(homogenisation(&lists).unwrap(), 5.0 / 9.0);
         assert_eq!(homogenisation(&[vec![1], vec![1]]), Some(1.0));
         assert_eq!(homogenisation(&[vec![1], vec![2]]), Some(0.0));
+    }
+
+    #[test]
+    fn homogenisation_equals_the_plain_double_loop_bit_for_bit() {
+        // Lists of 0–6 items from 0..30 (some repeated, some shared, some empty): the
+        // inverted index must give the double loop's sum exactly.
+        let lists: Vec<Vec<u32>> = (0..60u32)
+            .map(|v| (0..(v % 7)).map(|j| (v * 7 + j * 13) % 30).collect())
+            .collect();
+        let sets: Vec<Vec<u32>> = lists.iter().map(|l| sorted_set(l)).collect();
+        let mut sum = 0.0;
+        for (v, first) in sets.iter().enumerate() {
+            for second in &sets[v + 1..] {
+                sum += jaccard_of_sorted_sets(first, second);
+            }
+        }
+        let expected = sum / (60.0 * 59.0 / 2.0);
+        assert_eq!(
+            homogenisation(&lists).unwrap().to_bits(),
+            expected.to_bits()
+        );
+        assert!(expected > 0.0);
     }
 
     #[test]
