@@ -524,6 +524,15 @@ impl<'a> PreparedFold<'a> {
         arm.fit(&self.data());
         let mut rng = SeedTree::new(seed).stream(Purpose::EvaluationArm, unit);
         let mut scratch: Vec<Scored> = Vec::with_capacity(spec.k);
+        // Every test rating's prediction at once (arms share per-movie work).
+        let pairs: Vec<(UserId, MovieId)> = self
+            .template
+            .iter()
+            .flat_map(|case| self.tests[&case.user].iter().map(|r| (r.user, r.movie)))
+            .collect();
+        let mut predicted = Vec::with_capacity(pairs.len());
+        arm.predict_ratings(&pairs, &mut predicted);
+        let mut predicted = predicted.into_iter();
         let cases: Vec<UserCase> = self
             .template
             .iter()
@@ -531,10 +540,8 @@ impl<'a> PreparedFold<'a> {
                 self.recommend(case.user, arm.as_ref(), spec.k, &mut rng, &mut scratch);
                 let predictions = self.tests[&case.user]
                     .iter()
-                    .filter_map(|r| {
-                        arm.predict_rating(r.user, r.movie)
-                            .map(|p| (p, f64::from(r.value)))
-                    })
+                    .zip(predicted.by_ref())
+                    .filter_map(|(r, p)| p.map(|p| (p, f64::from(r.value))))
                     .collect();
                 UserCase {
                     list: scratch.iter().map(|s| s.movie.0).collect(),

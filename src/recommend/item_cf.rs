@@ -33,15 +33,18 @@
 //! recommendation algorithms", WWW; Deshpande & Karypis (2004), "Item-based top-N
 //! recommendation algorithms", ACM TOIS 22(1).
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use crate::ids::{MovieId, UserId};
-use crate::interaction::Interaction;
+use crate::interaction::{Interaction, InteractionKind};
 use crate::rng::ChaCha8Rng;
 use crate::scenario::spec::SimilarityKind;
 
 use super::accumulator::Accumulator;
-use super::history::Histories;
+use super::history::{Histories, HistoryEntry};
+use super::item_similarity::{RowSums, SimilarityInputs, knn_prediction};
 use super::topn::TopN;
 use super::{ListReuse, Recommender, Request, Scored, TrainingData};
 
@@ -65,6 +68,10 @@ pub struct ItemCf {
     /// `neighbours[offsets[m]..offsets[m + 1]]`: one array, read in sequence.
     offsets: Vec<usize>,
     neighbours: Vec<(MovieId, f32)>,
+    /// The columns and rows similarities are computed from (shared by clones).
+    inputs: Arc<SimilarityInputs>,
+    /// Mean training rating: the prediction without a neighbour.
+    mean_rating: f64,
 }
 
 impl ItemCf {
@@ -76,6 +83,8 @@ impl ItemCf {
             histories: Histories::default(),
             offsets: vec![0],
             neighbours: Vec::new(),
+            inputs: Arc::default(),
+            mean_rating: 3.0,
         }
     }
 
@@ -94,7 +103,18 @@ impl ItemCf {
     /// Rebuilds histories and similarity lists from a log.
     pub fn fit_log(&mut self, n_users: usize, n_movies: usize, log: &[Interaction]) {
         self.histories = Histories::from_log(n_users, log);
-        let lists = self.similarities(n_movies);
+        self.inputs = Arc::new(SimilarityInputs::new(
+            &self.histories,
+            n_movies,
+            self.params.similarity,
+            self.params.shrinkage,
+        ));
+        let (sum, n) = log
+            .iter()
+            .filter(|i| i.kind == InteractionKind::Rating)
+            .fold((0f64, 0usize), |(s, n), i| (s + f64::from(i.value), n + 1));
+        self.mean_rating = if n > 0 { sum / n as f64 } else { 3.0 };
+        let lists = self.similarities();
         self.offsets = Vec::with_capacity(n_movies + 1);
         self.offsets.push(0);
         self.neighbours = Vec::with_capacity(lists.iter().map(Vec::len).sum());
@@ -104,72 +124,45 @@ impl ItemCf {
         }
     }
 
-    fn similarities(&self, n_movies: usize) -> Vec<Vec<(MovieId, f32)>> {
-        let adjusted = self.params.similarity == SimilarityKind::AdjustedCosine;
-        // Per user: (movie, centred or raw value).
-        let rows: Vec<Vec<(u32, f32)>> = (0..self.histories.n_users())
-            .map(|u| {
-                let h = self.histories.of(UserId(u as u32));
-                let mean = if adjusted && !h.is_empty() {
-                    h.iter().map(|e| e.value()).sum::<f32>() / h.len() as f32
-                } else {
-                    0.0
-                };
-                h.iter().map(|e| (e.movie.0, e.value() - mean)).collect()
-            })
-            .collect();
-        let mut columns: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_movies];
-        for (u, row) in rows.iter().enumerate() {
-            for &(m, v) in row {
-                columns[m as usize].push((u as u32, v));
-            }
-        }
-        let norms: Vec<f32> = columns
-            .iter()
-            .map(|c| c.iter().map(|(_, v)| v * v).sum::<f32>().sqrt())
-            .collect();
-        let shrinkage = self.params.shrinkage as f32;
+    /// Each movie's `neighbours` most similar movies with positive similarity, most
+    /// similar first.
+    fn similarities(&self) -> Vec<Vec<(MovieId, f32)>> {
+        let inputs = &self.inputs;
         let k = self.params.neighbours;
-        (0..n_movies)
+        (0..inputs.n_movies())
             .into_par_iter()
-            .map_init(
-                || (vec![0f32; n_movies], vec![0u32; n_movies], Vec::new()),
-                |(dot, common, touched), i| {
-                    for &(u, vi) in &columns[i] {
-                        for &(j, vj) in &rows[u as usize] {
-                            let j = j as usize;
-                            if j == i {
-                                continue;
-                            }
-                            if common[j] == 0 {
-                                touched.push(j);
-                            }
-                            common[j] += 1;
-                            dot[j] += vi * vj;
-                        }
+            .map_init(RowSums::default, |sums, i| {
+                let mut top = TopN::new(k);
+                inputs.row(i, sums, |j, sim| {
+                    if sim > 0.0 {
+                        top.push(MovieId(j as u32), f64::from(sim));
                     }
-                    let mut top = TopN::new(k);
-                    for &j in touched.iter() {
-                        let denom = norms[i] * norms[j];
-                        if denom > 0.0 {
-                            let n = common[j] as f32;
-                            let sim = dot[j] / denom * n / (n + shrinkage);
-                            if sim > 0.0 {
-                                top.push(MovieId(j as u32), f64::from(sim));
-                            }
-                        }
-                        dot[j] = 0.0;
-                        common[j] = 0;
-                    }
-                    touched.clear();
-                    let mut list = Vec::new();
-                    top.finish(&mut list);
-                    list.into_iter()
-                        .map(|s| (s.movie, s.score as f32))
-                        .collect()
-                },
-            )
+                });
+                let mut list = Vec::new();
+                top.finish(&mut list);
+                list.into_iter()
+                    .map(|s| (s.movie, s.score as f32))
+                    .collect()
+            })
             .collect()
+    }
+
+    /// The predicted rating of `movie` for the user whose history is `history`, from
+    /// similarities `sim_of(j)` (see [`knn_prediction`]).
+    fn predict_from(
+        &self,
+        history: &[HistoryEntry],
+        sim_of: impl Fn(usize) -> Option<f32>,
+        candidates: &mut Vec<(f32, MovieId, f32)>,
+    ) -> f64 {
+        candidates.clear();
+        candidates.extend(
+            history
+                .iter()
+                .filter(|e| e.explicit)
+                .filter_map(|e| sim_of(e.movie.index()).map(|sim| (sim, e.movie, e.value()))),
+        );
+        knn_prediction(candidates, self.params.neighbours, self.mean_rating)
     }
 
     /// Scores of every candidate movie by a dense scan (the exactness test's reference).
@@ -238,6 +231,58 @@ impl Recommender for ItemCf {
             top.finish(out);
         });
     }
+
+    fn predict_rating(&self, user: UserId, movie: MovieId) -> Option<f64> {
+        let mut candidates = Vec::new();
+        let i = movie.index();
+        Some(if i < self.inputs.n_movies() {
+            self.predict_from(
+                self.histories.of(user),
+                |j| self.inputs.similarity(i, j),
+                &mut candidates,
+            )
+        } else {
+            self.mean_rating.clamp(1.0, 5.0)
+        })
+    }
+
+    fn predict_ratings(&self, pairs: &[(UserId, MovieId)], out: &mut Vec<Option<f64>>) {
+        // One similarity row per target movie, shared by its pairs; the values are
+        // `predict_rating`'s bit for bit (see `item_similarity`).
+        out.clear();
+        out.resize(pairs.len(), None);
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        order.sort_by_key(|&p| pairs[p].1);
+        let n_movies = self.inputs.n_movies();
+        let mut sims: Vec<Option<f32>> = vec![None; n_movies];
+        let mut touched: Vec<usize> = Vec::new();
+        let mut sums = RowSums::default();
+        let mut candidates = Vec::new();
+        for group in order.chunk_by(|&a, &b| pairs[a].1 == pairs[b].1) {
+            let i = pairs[group[0]].1.index();
+            if i >= n_movies {
+                for &p in group {
+                    out[p] = self.predict_rating(pairs[p].0, pairs[p].1);
+                }
+                continue;
+            }
+            self.inputs.row(i, &mut sums, |j, sim| {
+                sims[j] = Some(sim);
+                touched.push(j);
+            });
+            for &p in group {
+                out[p] = Some(self.predict_from(
+                    self.histories.of(pairs[p].0),
+                    |j| sims[j],
+                    &mut candidates,
+                ));
+            }
+            for &j in &touched {
+                sims[j] = None;
+            }
+            touched.clear();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -293,6 +338,55 @@ mod tests {
             assert!((sim - 1.0).abs() < 1e-5, "{kind:?}: {sim}");
             assert_eq!(cf.neighbours_of(MovieId(6))[0].0, MovieId(2));
         }
+    }
+
+    #[test]
+    fn batched_predictions_equal_single_ones_and_vote_by_similarity() {
+        for kind in [
+            SimilarityKind::Cosine,
+            SimilarityKind::AdjustedCosine,
+            SimilarityKind::CosineCommon,
+        ] {
+            let mut cf = ItemCf::new(params(kind));
+            cf.fit_log(8, 7, &log());
+            let pairs: Vec<(UserId, MovieId)> = (0..8u32)
+                .flat_map(|u| (0..7u32).map(move |m| (UserId(u), MovieId(m))))
+                .collect();
+            let mut batch = Vec::new();
+            cf.predict_ratings(&pairs, &mut batch);
+            for (&(u, m), b) in pairs.iter().zip(&batch) {
+                let one = cf.predict_rating(u, m).unwrap();
+                assert_eq!(
+                    b.map(f64::to_bits),
+                    Some(one.to_bits()),
+                    "{kind:?} {u:?} {m:?}"
+                );
+                assert!((1.0..=5.0).contains(&one));
+            }
+        }
+        // Movie 6 copies movie 2: with k = 1 its nearest rated neighbour for a user
+        // who rated movie 2 is movie 2 itself (similarity 1), so the prediction is
+        // that rating exactly.
+        let data = log();
+        let rated_2 = data.iter().find(|i| i.movie == MovieId(2)).unwrap();
+        let mut partial = ItemCf::new(ItemCfParams {
+            neighbours: 1,
+            ..params(SimilarityKind::Cosine)
+        });
+        let without_own: Vec<Interaction> = log()
+            .into_iter()
+            .filter(|i| !(i.user == rated_2.user && i.movie == MovieId(6)))
+            .collect();
+        partial.fit_log(8, 7, &without_own);
+        assert_eq!(
+            partial.predict_rating(rated_2.user, MovieId(6)),
+            Some(f64::from(rated_2.value))
+        );
+        // A movie nobody rated: no neighbour, the mean training rating.
+        let mean = log().iter().map(|i| f64::from(i.value)).sum::<f64>() / log().len() as f64;
+        let mut wide = ItemCf::new(params(SimilarityKind::Cosine));
+        wide.fit_log(8, 8, &log());
+        assert!((wide.predict_rating(UserId(0), MovieId(7)).unwrap() - mean).abs() < 1e-9);
     }
 
     #[test]

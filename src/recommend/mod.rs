@@ -28,6 +28,7 @@ mod factor_blocks;
 mod graph;
 pub mod history;
 mod item_cf;
+mod item_similarity;
 mod long_tail;
 mod oracle;
 mod popularity;
@@ -153,6 +154,15 @@ pub trait Recommender: Send + Sync {
     /// The arm's predicted star rating, for arms that predict ratings (RMSE offline).
     fn predict_rating(&self, _user: UserId, _movie: MovieId) -> Option<f64> {
         None
+    }
+
+    /// [`Recommender::predict_rating`] for many (user, movie) pairs at once into `out`
+    /// (`out[i]` for `pairs[i]`). Arms whose prediction needs a per-movie computation
+    /// override it to share that work among the pairs of one movie; the values are
+    /// the same.
+    fn predict_ratings(&self, pairs: &[(UserId, MovieId)], out: &mut Vec<Option<f64>>) {
+        out.clear();
+        out.extend(pairs.iter().map(|&(u, m)| self.predict_rating(u, m)));
     }
 
     /// Whether the arm reads the hidden truth (only the oracle).

@@ -1101,6 +1101,9 @@ pub enum SimilarityKind {
     /// Cosine after subtracting each user's mean value (Sarwar et al. 2001).
     #[default]
     AdjustedCosine,
+    /// Cosine of the raw values with norms over the users who rated both movies only
+    /// (Surprise's `cosine`): two movies with one common user are similar by 1.
+    CosineCommon,
 }
 
 /// Which simulated content view an embeddings arm reads.
