@@ -15,6 +15,7 @@
 //! | `graph` | [`GraphArm`] | liked movies become user–movie edges | local random walks |
 //! | `long_tail` | [`LongTail`] | liked movies → genre affinities | threshold walk |
 //! | `serendipity` | [`Serendipity`] | ratings (predictor) + liked movies (profile) | full scan |
+//! | `pure_svd` | [`PureSvd`] | all kinds as preference values (unknown = 0) | bounded block scan (exact) |
 //! | `oracle` | [`Oracle`] | the hidden truth | full scan |
 //!
 //! [`SlateBuilder::contextual_recommendations`] blends chosen arms and applies the
@@ -32,8 +33,10 @@ mod item_similarity;
 mod long_tail;
 mod oracle;
 mod popularity;
+mod pure_svd;
 mod random;
 mod serendipity;
+mod subspace;
 mod svd;
 mod topn;
 mod vectors;
@@ -48,6 +51,7 @@ pub use item_cf::{ItemCf, ItemCfParams};
 pub use long_tail::{LongTail, LongTailParams};
 pub use oracle::{Oracle, Truth};
 pub use popularity::Popularity;
+pub use pure_svd::{PureSvd, PureSvdParams};
 pub use random::RandomArm;
 pub use serendipity::{Serendipity, SerendipityParams};
 pub use svd::{Svd, SvdParams};
@@ -376,6 +380,17 @@ impl<'a> ArmFactory<'a> {
                     min_distance,
                     factors,
                     epochs,
+                },
+                catalogue,
+                rng(),
+            )),
+            &ArmSpec::PureSvd {
+                factors,
+                iterations,
+            } => Box::new(PureSvd::new(
+                PureSvdParams {
+                    factors,
+                    iterations,
                 },
                 catalogue,
                 rng(),

@@ -1081,6 +1081,17 @@ pub enum ArmSpec {
         #[serde(default = "arm_defaults::serendipity_epochs")]
         epochs: usize,
     },
+    /// PureSVD: the leading singular vectors of the user × movie preference matrix
+    /// (unknown cells 0), users folded in through their own row; a ranking model for
+    /// top-N lists, which predicts no ratings.
+    PureSvd {
+        /// Singular vectors kept. Default 20.
+        #[serde(default = "arm_defaults::pure_svd_factors")]
+        factors: usize,
+        /// Subspace iterations of the randomised SVD. Default 4.
+        #[serde(default = "arm_defaults::pure_svd_iterations")]
+        iterations: usize,
+    },
     /// Ranks by true expected utility: an upper bound only a simulator can have.
     /// Never selectable by a production-like policy unless `selectable: true`.
     Oracle {
@@ -1175,6 +1186,12 @@ mod arm_defaults {
     pub fn serendipity_epochs() -> usize {
         10
     }
+    pub fn pure_svd_factors() -> usize {
+        20
+    }
+    pub fn pure_svd_iterations() -> usize {
+        4
+    }
 }
 
 impl ArmSpec {
@@ -1190,6 +1207,7 @@ impl ArmSpec {
             Self::Graph { .. } => "graph",
             Self::LongTail { .. } => "long_tail",
             Self::Serendipity { .. } => "serendipity",
+            Self::PureSvd { .. } => "pure_svd",
             Self::Oracle { .. } => "oracle",
         }
     }
@@ -1223,6 +1241,7 @@ impl ArmSpec {
             "Graph()",
             "LongTail()",
             "Serendipity()",
+            "PureSvd()",
             "Oracle()",
         ]
         .into_iter()

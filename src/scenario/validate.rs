@@ -265,6 +265,13 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
             c.integer(&f("factors"), *factors, limits::ARM_FACTORS);
             c.integer(&f("epochs"), *epochs, limits::EPOCHS);
         }
+        ArmSpec::PureSvd {
+            factors,
+            iterations,
+        } => {
+            c.integer(&f("factors"), *factors, limits::ARM_FACTORS);
+            c.integer(&f("iterations"), *iterations, limits::SUBSPACE_ITERATIONS);
+        }
     }
 }
 
