@@ -56,6 +56,10 @@ pub enum Purpose {
     /// Fingerprint walks of the graph arm; unit = arm unit · 2^32 + movie, position =
     /// the build (fit 0, then one per update).
     GraphWalks = 15,
+    /// Start block of the randomised SVD that learns item vectors from the ratings
+    /// (embeddings and serendipity arms with `view: learned`); unit = the arm's
+    /// training unit.
+    LearnedVectors = 16,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.

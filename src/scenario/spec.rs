@@ -1027,7 +1027,8 @@ pub enum ArmSpec {
     /// Content similarity: cosine between a user's profile (rating-weighted mean of
     /// liked items) and each movie's vector.
     Embeddings {
-        /// Which content view to use. Default `both` (text and image concatenated).
+        /// Which item vectors to use. Default `auto`: both simulated views in a
+        /// generated world, vectors learned from the data on a real log.
         #[serde(default)]
         view: ContentView,
         /// A CSV or `.npy` file of item vectors (`id, v1, …, vd` rows; `.npy`: a 2-D
@@ -1080,6 +1081,10 @@ pub enum ArmSpec {
         /// Epochs of the internal rating predictor. Default 10.
         #[serde(default = "arm_defaults::serendipity_epochs")]
         epochs: usize,
+        /// Item vectors the distance is measured in, as the embeddings arm's `view`.
+        /// Default `auto`.
+        #[serde(default)]
+        view: ContentView,
     },
     /// PureSVD: the leading singular vectors of the user × movie preference matrix
     /// (unknown cells 0), users folded in through their own row; a ranking model for
@@ -1117,17 +1122,38 @@ pub enum SimilarityKind {
     CosineCommon,
 }
 
-/// Which simulated content view an embeddings arm reads.
+/// Which item vectors a content arm (embeddings, serendipity) reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContentView {
-    /// The text view (a stand-in for BERT vectors of plot and metadata).
+    /// The simulated text view (a stand-in for BERT vectors of plot and metadata).
     Text,
-    /// The image view (a stand-in for ResNet vectors of posters).
+    /// The simulated image view (a stand-in for ResNet vectors of posters).
     Image,
-    /// Both views, each normalised, concatenated.
-    #[default]
+    /// Both simulated views, each normalised, concatenated.
     Both,
+    /// Vectors learned at each fit from what the data holds: the rating matrix's
+    /// leading singular vectors, genres, release year and tags
+    /// (docs/EVALUATION_FRAMEWORK.md, "Content arms on real logs").
+    Learned,
+    /// `both` where the world has simulated views (a generated world), else
+    /// `learned` (a real rating log).
+    #[default]
+    Auto,
+}
+
+impl ContentView {
+    /// The name as in scenarios.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Image => "image",
+            Self::Both => "both",
+            Self::Learned => "learned",
+            Self::Auto => "auto",
+        }
+    }
 }
 
 /// Defaults of arm parameters (serde needs functions).
