@@ -20,7 +20,7 @@ use recolab::data::{
     Dataset, LogShape, Quantiles, SegmentThresholds, log_shape, read_items, read_movies,
     read_qrels, read_ratings, read_run,
 };
-use recolab::eval::{ExternalSettings, Gain, evaluate_external};
+use recolab::eval::{EvalProgress, ExternalSettings, Gain, evaluate_external};
 use recolab::eval_run::{EvalSource, default_scenario, ratings_name, run_evaluation};
 use recolab::fit::{Fit, FitTarget, MAX_ROUNDS, Tolerance, fit};
 use recolab::report::{HEADLINE_METRICS, interval_cell, write_file_atomically};
@@ -238,12 +238,19 @@ enum Command {
         /// The movies file of the log (titles, genres).
         #[arg(long, requires = "ratings")]
         movies: Option<PathBuf>,
+        /// A tag file of the log (MovieLens tags.csv, tags.dat, or CSV item_id,tag):
+        /// the content arms' learned item vectors and the graph arm use the tags.
+        #[arg(long, requires = "ratings")]
+        tags: Option<PathBuf>,
         /// Report folder [default: reports/<name>/eval].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
+        /// No progress on stderr.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Score recommendation lists made elsewhere against judgements; JSON on stdout.
     ///
@@ -455,14 +462,20 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             scenario,
             ratings,
             movies,
+            tags,
             out,
             seed,
+            quiet,
         } => eval_command(
             scenario.as_deref(),
-            ratings.as_deref(),
-            movies.as_deref(),
+            EvalFiles {
+                ratings: ratings.as_deref(),
+                movies: movies.as_deref(),
+                tags: tags.as_deref(),
+            },
             out,
             seed,
+            quiet,
         ),
         Command::Metrics {
             run,
@@ -1064,13 +1077,25 @@ enum GainArg {
     Exponential,
 }
 
+/// The data files of `recolab eval`.
+struct EvalFiles<'a> {
+    ratings: Option<&'a Path>,
+    movies: Option<&'a Path>,
+    tags: Option<&'a Path>,
+}
+
 fn eval_command(
     scenario_path: Option<&Path>,
-    ratings: Option<&Path>,
-    movies: Option<&Path>,
+    files: EvalFiles<'_>,
     out: Option<PathBuf>,
     seed: Option<u64>,
+    quiet: bool,
 ) -> anyhow::Result<ExitCode> {
+    let EvalFiles {
+        ratings,
+        movies,
+        tags,
+    } = files;
     let mut scenario = match (scenario_path, ratings) {
         (Some(path), _) => Scenario::from_file(path)?,
         (None, Some(ratings)) => default_scenario(&ratings_name(ratings)),
@@ -1092,7 +1117,11 @@ fn eval_command(
     };
     let out = out.unwrap_or_else(|| Path::new("reports").join(&name).join("eval"));
     let source = match ratings {
-        Some(ratings) => EvalSource::Ratings { ratings, movies },
+        Some(ratings) => EvalSource::Ratings {
+            ratings,
+            movies,
+            tags,
+        },
         None => EvalSource::World,
     };
     let started = Instant::now();
@@ -1100,9 +1129,17 @@ fn eval_command(
         || format!("the world of {}", scenario.name()),
         |r| r.display().to_string(),
     );
-    eprintln!("recolab: evaluating every arm on {what} …");
-    let (evaluation, dir) =
-        run_evaluation(&scenario, source, &out).with_context(|| format!("evaluating {what}"))?;
+    if !quiet {
+        eprintln!("recolab: evaluating every arm on {what} …");
+    }
+    let bar = progress_bar(0, "arm × fold", quiet);
+    let progress = |event: EvalProgress| match event {
+        EvalProgress::Prepared { n_jobs } => bar.set_length(n_jobs as u64),
+        EvalProgress::ArmDone => bar.inc(1),
+    };
+    let evaluated = run_evaluation(&scenario, source, &out, &progress);
+    bar.finish_and_clear();
+    let (evaluation, dir) = evaluated.with_context(|| format!("evaluating {what}"))?;
     let e = &evaluation;
     outln!(
         "{}: {} users, {} items, {} ratings; {} fold(s), K = {}",
@@ -1163,7 +1200,9 @@ fn eval_command(
         outln!("{:<14} RMSE {}", "noise floor", interval_cell(Some(floor)));
     }
     outln!("report        {}", dir.display());
-    eprintln!("recolab: finished in {:.1?}", started.elapsed());
+    if !quiet {
+        eprintln!("recolab: finished in {:.1?}", started.elapsed());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -72,7 +72,14 @@ pub struct ItemCf {
     inputs: Arc<SimilarityInputs>,
     /// Mean training rating: the prediction without a neighbour.
     mean_rating: f64,
+    /// Every similarity, `n × n` row-major (NaN where undefined), kept by `fit` for
+    /// catalogues of at most [`DENSE_MAX_MOVIES`] movies: predictions then read it
+    /// instead of recomputing rows (shared by clones).
+    dense: Option<Arc<Vec<f32>>>,
 }
+
+/// Largest catalogue whose whole similarity matrix `fit` keeps (4,096² f32 = 64 MiB).
+pub const DENSE_MAX_MOVIES: usize = 4_096;
 
 impl ItemCf {
     /// An untrained arm.
@@ -85,6 +92,7 @@ impl ItemCf {
             neighbours: Vec::new(),
             inputs: Arc::default(),
             mean_rating: 3.0,
+            dense: None,
         }
     }
 
@@ -114,7 +122,8 @@ impl ItemCf {
             .filter(|i| i.kind == InteractionKind::Rating)
             .fold((0f64, 0usize), |(s, n), i| (s + f64::from(i.value), n + 1));
         self.mean_rating = if n > 0 { sum / n as f64 } else { 3.0 };
-        let lists = self.similarities();
+        let (lists, dense) = self.similarities();
+        self.dense = dense.map(Arc::new);
         self.offsets = Vec::with_capacity(n_movies + 1);
         self.offsets.push(0);
         self.neighbours = Vec::with_capacity(lists.iter().map(Vec::len).sum());
@@ -125,26 +134,55 @@ impl ItemCf {
     }
 
     /// Each movie's `neighbours` most similar movies with positive similarity, most
-    /// similar first.
-    fn similarities(&self) -> Vec<Vec<(MovieId, f32)>> {
+    /// similar first; with a catalogue of at most [`DENSE_MAX_MOVIES`] movies also
+    /// every similarity, for rating predictions.
+    fn similarities(&self) -> (Vec<Vec<(MovieId, f32)>>, Option<Vec<f32>>) {
         let inputs = &self.inputs;
         let k = self.params.neighbours;
-        (0..inputs.n_movies())
+        let n = inputs.n_movies();
+        let dense = n <= DENSE_MAX_MOVIES;
+        let rows: Vec<(Vec<(MovieId, f32)>, Vec<f32>)> = (0..n)
             .into_par_iter()
             .map_init(RowSums::default, |sums, i| {
                 let mut top = TopN::new(k);
+                let mut row = if dense { vec![f32::NAN; n] } else { Vec::new() };
                 inputs.row(i, sums, |j, sim| {
+                    if dense {
+                        row[j] = sim;
+                    }
                     if sim > 0.0 {
                         top.push(MovieId(j as u32), f64::from(sim));
                     }
                 });
                 let mut list = Vec::new();
                 top.finish(&mut list);
-                list.into_iter()
+                let list = list
+                    .into_iter()
                     .map(|s| (s.movie, s.score as f32))
-                    .collect()
+                    .collect();
+                (list, row)
             })
-            .collect()
+            .collect();
+        let mut lists = Vec::with_capacity(n);
+        let mut matrix = if dense {
+            Vec::with_capacity(n * n)
+        } else {
+            Vec::new()
+        };
+        for (list, row) in rows {
+            lists.push(list);
+            matrix.extend(row);
+        }
+        (lists, dense.then_some(matrix))
+    }
+
+    /// `sim(i, j)`: from the dense matrix where there is one (NaN: undefined), else
+    /// merged from the columns — the same bits either way.
+    fn similarity(&self, i: usize, j: usize) -> Option<f32> {
+        match &self.dense {
+            Some(m) => Some(m[i * self.inputs.n_movies() + j]).filter(|s| !s.is_nan()),
+            None => self.inputs.similarity(i, j),
+        }
     }
 
     /// The predicted rating of `movie` for the user whose history is `history`, from
@@ -238,7 +276,7 @@ impl Recommender for ItemCf {
         Some(if i < self.inputs.n_movies() {
             self.predict_from(
                 self.histories.of(user),
-                |j| self.inputs.similarity(i, j),
+                |j| self.similarity(i, j),
                 &mut candidates,
             )
         } else {
@@ -249,6 +287,11 @@ impl Recommender for ItemCf {
     fn predict_ratings(&self, pairs: &[(UserId, MovieId)], out: &mut Vec<Option<f64>>) {
         // One similarity row per target movie, shared by its pairs; the values are
         // `predict_rating`'s bit for bit (see `item_similarity`).
+        if self.dense.is_some() {
+            out.clear();
+            out.extend(pairs.iter().map(|&(u, m)| self.predict_rating(u, m)));
+            return;
+        }
         out.clear();
         out.resize(pairs.len(), None);
         let mut order: Vec<usize> = (0..pairs.len()).collect();
