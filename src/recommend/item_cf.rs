@@ -78,6 +78,9 @@ pub struct ItemCf {
     dense: Option<Arc<Vec<f32>>>,
 }
 
+/// One movie's (neighbour, similarity) pairs, most similar first.
+type NeighbourList = Vec<(MovieId, f32)>;
+
 /// Largest catalogue whose whole similarity matrix `fit` keeps (4,096² f32 = 64 MiB).
 pub const DENSE_MAX_MOVIES: usize = 4_096;
 
@@ -136,12 +139,12 @@ impl ItemCf {
     /// Each movie's `neighbours` most similar movies with positive similarity, most
     /// similar first; with a catalogue of at most [`DENSE_MAX_MOVIES`] movies also
     /// every similarity, for rating predictions.
-    fn similarities(&self) -> (Vec<Vec<(MovieId, f32)>>, Option<Vec<f32>>) {
+    fn similarities(&self) -> (Vec<NeighbourList>, Option<Vec<f32>>) {
         let inputs = &self.inputs;
         let k = self.params.neighbours;
         let n = inputs.n_movies();
         let dense = n <= DENSE_MAX_MOVIES;
-        let rows: Vec<(Vec<(MovieId, f32)>, Vec<f32>)> = (0..n)
+        let rows: Vec<(NeighbourList, Vec<f32>)> = (0..n)
             .into_par_iter()
             .map_init(RowSums::default, |sums, i| {
                 let mut top = TopN::new(k);
