@@ -90,6 +90,10 @@ Exit status: 0 success, 1 a failed check, 2 an error (bad scenario, I/O).";
 #[derive(Debug, Parser)]
 #[command(name = "recolab", version, about, after_help = EXAMPLES)]
 struct Cli {
+    /// No progress or timing on stderr, for every command (errors, warnings and
+    /// results still print).
+    #[arg(long, short, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -107,9 +111,6 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// No progress on stderr.
-        #[arg(long, short)]
-        quiet: bool,
         /// Start the policies from this saved bandit state (`bandit_state.json`).
         #[arg(long, value_name = "FILE")]
         resume_bandit: Option<PathBuf>,
@@ -162,9 +163,6 @@ enum Command {
         /// Output folder [default: reports/<scenario name>-sweep, or …-shard-I-of-N].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// No progress on stderr.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Combine the slices of a sharded sweep into the whole sweep's files.
     #[command(after_help = EXAMPLES)]
@@ -248,9 +246,6 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// No progress on stderr.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Score recommendation lists made elsewhere against judgements; JSON on stdout.
     ///
@@ -304,9 +299,6 @@ enum Command {
         /// Also write the statistics as JSON to FILE.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
-        /// No progress on stderr.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Write a scenario's generated world as MovieLens-style files.
     ///
@@ -323,9 +315,6 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// No progress on stderr.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Fit a world to a real rating log and write it as a scenario.
     ///
@@ -348,9 +337,6 @@ enum Command {
         /// Seed of the fitted world.
         #[arg(long, default_value_t = 42)]
         seed: u64,
-        /// No progress on stderr.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Write a commented starter scenario to NAME.ron.
     Init {
@@ -390,12 +376,12 @@ fn error_text(err: &anyhow::Error) -> String {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let quiet = cli.quiet;
     match cli.command {
         Command::Run {
             scenario,
             out,
             seed,
-            quiet,
             resume_bandit,
             max_memory,
             update_baseline,
@@ -418,14 +404,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             policies,
             seeds,
             out,
-        } => compare_command(&scenario, &policies, seeds, out),
+        } => compare_command(&scenario, &policies, seeds, out, quiet),
         Command::Sweep {
             scenario,
             sets,
             seeds,
             shard,
             out,
-            quiet,
         } => sweep_command(&scenario, &sets, seeds, shard.as_deref(), out, quiet),
         Command::Merge { shards, out } => merge_command(&shards, &out),
         Command::Serve { report, port, bind } => serve_command(&report, bind, port),
@@ -436,21 +421,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             scenario,
             out,
             seed,
-            quiet,
         } => world_command(&scenario, &out, seed, quiet),
         Command::Fit {
             ratings,
             movies,
             out,
             seed,
-            quiet,
         } => fit_command(&ratings, movies.as_deref(), &out, seed, quiet),
         Command::Stats {
             ratings,
             movies,
             against,
             json,
-            quiet,
         } => stats_command(
             &ratings,
             movies.as_deref(),
@@ -465,7 +447,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             tags,
             out,
             seed,
-            quiet,
         } => eval_command(
             scenario.as_deref(),
             EvalFiles {
@@ -719,6 +700,7 @@ fn compare_command(
     policies: &[String],
     seeds: usize,
     out: Option<PathBuf>,
+    quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::from_file(path)?;
     if !(1..=MAX_COMPARE_SEEDS).contains(&seeds) {
@@ -756,7 +738,9 @@ fn compare_command(
     let dir = write_compare(&report, &out)?;
     out!("{}", compare_markdown(&report));
     outln!("\nreport: {}", dir.display());
-    eprintln!("recolab: compared in {:.1?}", started.elapsed());
+    if !quiet {
+        eprintln!("recolab: compared in {:.1?}", started.elapsed());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -19,7 +19,14 @@
 //!
 //! Only movies in the neighbour lists of the user's history can score non-zero, so a
 //! request touches `|history| × neighbours` entries instead of the catalogue; this is
-//! exact (tested against a dense scan).
+//! exact (tested against a dense scan). Lists are always full: when fewer than n
+//! movies score above 0 (a short history, or one of disliked movies only), the
+//! movies scoring exactly 0 follow in popularity order, then the negative scores.
+//!
+//! # Rating prediction
+//!
+//! Surprise's `KNNBasic`, item-based, with `neighbours` as k
+//! ([`item_similarity`](super::item_similarity)).
 //!
 //! # Updates
 //!
@@ -46,7 +53,7 @@ use super::accumulator::Accumulator;
 use super::history::{Histories, HistoryEntry};
 use super::item_similarity::{RowSums, SimilarityInputs, knn_prediction};
 use super::topn::TopN;
-use super::{ListReuse, Recommender, Request, Scored, TrainingData};
+use super::{ListReuse, Recommender, Request, Scored, TrainingData, popularity_order};
 
 /// Settings of item-based CF.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -76,6 +83,8 @@ pub struct ItemCf {
     /// catalogues of at most [`DENSE_MAX_MOVIES`] movies: predictions then read it
     /// instead of recomputing rows (shared by clones).
     dense: Option<Arc<Vec<f32>>>,
+    /// The catalogue by popularity at the last `fit`: the order of zero scores.
+    fallback: Vec<MovieId>,
 }
 
 /// One movie's (neighbour, similarity) pairs, most similar first.
@@ -96,6 +105,7 @@ impl ItemCf {
             inputs: Arc::default(),
             mean_rating: 3.0,
             dense: None,
+            fallback: Vec::new(),
         }
     }
 
@@ -179,6 +189,47 @@ impl ItemCf {
         (lists, dense.then_some(matrix))
     }
 
+    /// Completes a list shorter than `n` (a user whose history reaches few movies,
+    /// or only disliked ones): movies scoring exactly 0 — untouched by the history's
+    /// neighbour lists — in popularity order, then the negative scores, highest first.
+    /// The order stays a fixed total order over movies (score, then popularity rank
+    /// among zeros, then id), so a longer list with some movies dropped is the
+    /// shorter list.
+    fn fill(
+        &self,
+        request: &Request<'_>,
+        n: usize,
+        mut touched_rest: Vec<(MovieId, f32)>,
+        out: &mut Vec<Scored>,
+    ) {
+        let mut touched: Vec<MovieId> = touched_rest
+            .iter()
+            .filter(|(_, s)| *s != 0.0)
+            .map(|(m, _)| *m)
+            .chain(out.iter().map(|s| s.movie))
+            .collect();
+        touched.sort_unstable();
+        for &movie in &self.fallback {
+            if out.len() >= n {
+                return;
+            }
+            if !request.has_seen(movie) && touched.binary_search(&movie).is_err() {
+                out.push(Scored { movie, score: 0.0 });
+            }
+        }
+        touched_rest.retain(|(_, s)| *s < 0.0);
+        touched_rest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.extend(
+            touched_rest
+                .into_iter()
+                .take(n.saturating_sub(out.len()))
+                .map(|(movie, score)| Scored {
+                    movie,
+                    score: f64::from(score),
+                }),
+        );
+    }
+
     /// `sim(i, j)`: from the dense matrix where there is one (NaN: undefined), else
     /// merged from the columns — the same bits either way.
     fn similarity(&self, i: usize, j: usize) -> Option<f32> {
@@ -231,6 +282,7 @@ impl Recommender for ItemCf {
     }
 
     fn fit(&mut self, data: &TrainingData<'_>) {
+        self.fallback = popularity_order(data.catalogue);
         self.fit_log(
             data.population.len(),
             data.catalogue.len(),
@@ -264,12 +316,18 @@ impl Recommender for ItemCf {
                 }
             }
             let mut top = TopN::reusing(n, std::mem::take(out));
+            let mut touched_rest: Vec<(MovieId, f32)> = Vec::new();
             acc.drain(request.seen, |movie, score| {
                 if score > 0.0 {
                     top.push(movie, f64::from(score));
+                } else {
+                    touched_rest.push((movie, score));
                 }
             });
             top.finish(out);
+            if out.len() < n {
+                self.fill(request, n, touched_rest, out);
+            }
         });
     }
 
@@ -453,7 +511,8 @@ mod tests {
         let mut data = log();
         data.push(rating(9, 2, 5.0));
         data.push(rating(9, 0, 2.0));
-        cf.fit_log(10, 7, &data);
+        let catalogue = testing::catalogue(7);
+        cf.fit(&testing::data(&catalogue, 10, &data));
         let context = testing::context();
         let seen = [MovieId(0), MovieId(2)];
         let request = testing::request(UserId(9), &context, &seen);
@@ -468,7 +527,10 @@ mod tests {
         expected.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let got: Vec<u32> = out.iter().map(|s| s.movie.0).collect();
         let want: Vec<u32> = expected.iter().map(|e| e.0).collect();
-        assert_eq!(got, want);
-        assert!(!got.is_empty());
+        // The positive scores first, as the dense scan ranks them; the list is then
+        // completed (zeros, then negatives) up to every unseen movie.
+        assert_eq!(got[..want.len()], want[..]);
+        assert!(!want.is_empty());
+        assert_eq!(got.len(), 5);
     }
 }
