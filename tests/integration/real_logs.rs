@@ -7,7 +7,7 @@ use std::path::Path;
 use recolab::data::{Dataset, read_tags};
 use recolab::eval_run::{EvalSource, default_scenario, evaluate_source};
 use recolab::ids::{MovieId, UserId};
-use recolab::recommend::{ArmFactory, Recommender, Request, Scored, TrainingData};
+use recolab::recommend::{ArmFactory, Request, Scored, TrainingData};
 use recolab::rng::{Purpose, SeedTree};
 use recolab::scenario::Scenario;
 use recolab::world::context::{Saturation, SessionPhase};
