@@ -171,14 +171,20 @@ fn simulated_content_views_asked_of_a_log_are_refused_with_the_fix() {
     );
 }
 
-/// The same checks on real MovieLens 100k, where it is on the machine:
-/// `RECOLAB_ML100K=path/to/ml-100k cargo test --release --test integration -- --ignored movielens_100k`.
+/// The same checks on real MovieLens 100k, where it is on the machine (the variables
+/// of the other MovieLens tests): `RECOLAB_ML100K=path/u.data
+/// RECOLAB_ML100K_ITEMS=path/u.item cargo test --release --test integration --
+/// --ignored movielens_100k_every_arm`.
 #[test]
-#[ignore = "needs MovieLens 100k (RECOLAB_ML100K=folder)"]
+#[ignore = "reads MovieLens 100k from RECOLAB_ML100K=/path/u.data, RECOLAB_ML100K_ITEMS=/path/u.item"]
 fn movielens_100k_every_arm_returns_full_lists() {
-    let folder = std::env::var("RECOLAB_ML100K").expect("RECOLAB_ML100K names the ml-100k folder");
-    let folder = Path::new(&folder);
-    let dataset = load_log(&folder.join("u.data"), &folder.join("u.item"));
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("set {name} to the MovieLens file (it may not be redistributed)")
+        })
+    };
+    let (ratings, items) = (var("RECOLAB_ML100K"), var("RECOLAB_ML100K_ITEMS"));
+    let dataset = load_log(Path::new(&ratings), Path::new(&items));
     for (name, per_user) in lists_of_every_arm(&dataset) {
         for (u, list) in per_user.iter().enumerate() {
             assert_eq!(list.len(), K, "arm {name}, user {u}");
