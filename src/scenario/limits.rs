@@ -229,6 +229,8 @@ const INTEGER_FIELDS: &[(&str, IntegerLimit)] = &[
     ("LongTail.max_votes", ARM_MAX_VOTES),
     ("Serendipity.factors", ARM_FACTORS),
     ("Serendipity.epochs", EPOCHS),
+    ("PureSvd.factors", ARM_FACTORS),
+    ("PureSvd.iterations", SUBSPACE_ITERATIONS),
     ("report.timeseries_bucket_hours", BUCKET_HOURS),
     ("report.offline_users", OFFLINE_USERS),
     ("evaluation.k", EVAL_K),

@@ -633,7 +633,7 @@ fn bases() -> Vec<ScenarioSpec> {
             (name: "b", weight: 1.0, policy: Uniform, diversity: ())])],
         checks: [(metric: "gini", min: 0.1), (metric: "coverage", max: 0.9)],"#;
     let arms = "arms: [Popularity, Random, Svd(), ItemCf(), Embeddings(), Graph(), LongTail(), \
-                Serendipity(), Oracle(selectable: true)], arms_per_request: 1";
+                Serendipity(), PureSvd(), Oracle(selectable: true)], arms_per_request: 1";
     [
         format!(
             r#"({common} population: (n_users: 300, activity: Segments),
