@@ -93,7 +93,8 @@ impl Embeddings {
     }
 
     /// An arm whose vectors are learned from the training data at each `fit`
-    /// ([`learned_vectors`](super::learned_vectors)), the SVD drawing from `rng`.
+    /// (ratings, genres, year and tags: [`LearnedSources`](super::LearnedSources)), the
+    /// SVD drawing from `rng`.
     #[must_use]
     pub fn learned(catalogue: &Catalogue, rng: ChaCha8Rng) -> Self {
         Self {

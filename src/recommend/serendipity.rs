@@ -86,7 +86,7 @@ impl Serendipity {
     }
 
     /// An untrained arm measuring distance in item vectors learned from the training
-    /// data at each `fit` ([`learned_vectors`](super::learned_vectors), drawing from
+    /// data at each `fit` ([`LearnedSources`](super::LearnedSources), drawing from
     /// `learn`); the predictor trains from `rng`.
     #[must_use]
     pub fn learned(
