@@ -20,7 +20,7 @@ use recolab::data::{
     Dataset, LogShape, Quantiles, SegmentThresholds, log_shape, read_items, read_movies,
     read_qrels, read_ratings, read_run,
 };
-use recolab::eval::{ExternalSettings, Gain, evaluate_external};
+use recolab::eval::{EvalProgress, ExternalSettings, Gain, evaluate_external};
 use recolab::eval_run::{EvalSource, default_scenario, ratings_name, run_evaluation};
 use recolab::fit::{Fit, FitTarget, MAX_ROUNDS, Tolerance, fit};
 use recolab::report::{HEADLINE_METRICS, interval_cell, write_file_atomically};
@@ -93,6 +93,10 @@ Exit status: 0 success, 1 a failed check, 2 an error (bad scenario, I/O).";
 #[derive(Debug, Parser)]
 #[command(name = "recolab", version, about, after_help = EXAMPLES)]
 struct Cli {
+    /// No progress or timing on stderr, for every command (errors, warnings and
+    /// results still print).
+    #[arg(long, short, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -110,9 +114,6 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// No progress on stderr.
-        #[arg(long, short)]
-        quiet: bool,
         /// Start the policies from this saved bandit state (`bandit_state.json`).
         #[arg(long, value_name = "FILE")]
         resume_bandit: Option<PathBuf>,
@@ -165,9 +166,6 @@ enum Command {
         /// Output folder [default: reports/<scenario name>-sweep, or …-shard-I-of-N].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// No progress on stderr.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Combine the slices of a sharded sweep into the whole sweep's files.
     #[command(after_help = EXAMPLES)]
@@ -279,6 +277,10 @@ enum Command {
         /// The movies file of the log (titles, genres).
         #[arg(long, requires = "ratings")]
         movies: Option<PathBuf>,
+        /// A tag file of the log (MovieLens tags.csv, tags.dat, or CSV item_id,tag):
+        /// the content arms' learned item vectors and the graph arm use the tags.
+        #[arg(long, requires = "ratings")]
+        tags: Option<PathBuf>,
         /// Report folder [default: reports/<name>/eval].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -338,9 +340,6 @@ enum Command {
         /// Also write the statistics as JSON to FILE.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
-        /// No progress on stderr.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Write a scenario's generated world as MovieLens-style files.
     ///
@@ -357,9 +356,6 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// No progress on stderr.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Fit a world to a real rating log and write it as a scenario.
     ///
@@ -382,9 +378,6 @@ enum Command {
         /// Seed of the fitted world.
         #[arg(long, default_value_t = 42)]
         seed: u64,
-        /// No progress on stderr.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Write a commented starter scenario to NAME.ron.
     Init {
@@ -424,12 +417,12 @@ fn error_text(err: &anyhow::Error) -> String {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let quiet = cli.quiet;
     match cli.command {
         Command::Run {
             scenario,
             out,
             seed,
-            quiet,
             resume_bandit,
             max_memory,
             update_baseline,
@@ -452,14 +445,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             policies,
             seeds,
             out,
-        } => compare_command(&scenario, &policies, seeds, out),
+        } => compare_command(&scenario, &policies, seeds, out, quiet),
         Command::Sweep {
             scenario,
             sets,
             seeds,
             shard,
             out,
-            quiet,
         } => sweep_command(&scenario, &sets, seeds, shard.as_deref(), out, quiet),
         Command::Merge { shards, out } => merge_command(&shards, &out),
         Command::Serve { report, port, bind } => serve_command(&report, bind, port),
@@ -482,21 +474,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             scenario,
             out,
             seed,
-            quiet,
         } => world_command(&scenario, &out, seed, quiet),
         Command::Fit {
             ratings,
             movies,
             out,
             seed,
-            quiet,
         } => fit_command(&ratings, movies.as_deref(), &out, seed, quiet),
         Command::Stats {
             ratings,
             movies,
             against,
             json,
-            quiet,
         } => stats_command(
             &ratings,
             movies.as_deref(),
@@ -508,14 +497,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             scenario,
             ratings,
             movies,
+            tags,
             out,
             seed,
         } => eval_command(
             scenario.as_deref(),
-            ratings.as_deref(),
-            movies.as_deref(),
+            EvalFiles {
+                ratings: ratings.as_deref(),
+                movies: movies.as_deref(),
+                tags: tags.as_deref(),
+            },
             out,
             seed,
+            quiet,
         ),
         Command::Metrics {
             run,
@@ -781,6 +775,7 @@ fn compare_command(
     policies: &[String],
     seeds: usize,
     out: Option<PathBuf>,
+    quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::from_file(path)?;
     if !(1..=MAX_COMPARE_SEEDS).contains(&seeds) {
@@ -818,7 +813,9 @@ fn compare_command(
     let dir = write_compare(&report, &out)?;
     out!("{}", compare_markdown(&report));
     outln!("\nreport: {}", dir.display());
-    eprintln!("recolab: compared in {:.1?}", started.elapsed());
+    if !quiet {
+        eprintln!("recolab: compared in {:.1?}", started.elapsed());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1192,13 +1189,25 @@ enum GainArg {
     Exponential,
 }
 
+/// The data files of `recolab eval`.
+struct EvalFiles<'a> {
+    ratings: Option<&'a Path>,
+    movies: Option<&'a Path>,
+    tags: Option<&'a Path>,
+}
+
 fn eval_command(
     scenario_path: Option<&Path>,
-    ratings: Option<&Path>,
-    movies: Option<&Path>,
+    files: EvalFiles<'_>,
     out: Option<PathBuf>,
     seed: Option<u64>,
+    quiet: bool,
 ) -> anyhow::Result<ExitCode> {
+    let EvalFiles {
+        ratings,
+        movies,
+        tags,
+    } = files;
     let mut scenario = match (scenario_path, ratings) {
         (Some(path), _) => Scenario::from_file(path)?,
         (None, Some(ratings)) => default_scenario(&ratings_name(ratings)),
@@ -1220,7 +1229,11 @@ fn eval_command(
     };
     let out = out.unwrap_or_else(|| Path::new("reports").join(&name).join("eval"));
     let source = match ratings {
-        Some(ratings) => EvalSource::Ratings { ratings, movies },
+        Some(ratings) => EvalSource::Ratings {
+            ratings,
+            movies,
+            tags,
+        },
         None => EvalSource::World,
     };
     let started = Instant::now();
@@ -1228,9 +1241,17 @@ fn eval_command(
         || format!("the world of {}", scenario.name()),
         |r| r.display().to_string(),
     );
-    eprintln!("recolab: evaluating every arm on {what} …");
-    let (evaluation, dir) =
-        run_evaluation(&scenario, source, &out).with_context(|| format!("evaluating {what}"))?;
+    if !quiet {
+        eprintln!("recolab: evaluating every arm on {what} …");
+    }
+    let bar = progress_bar(0, "arm × fold", quiet);
+    let progress = |event: EvalProgress| match event {
+        EvalProgress::Prepared { n_jobs } => bar.set_length(n_jobs as u64),
+        EvalProgress::ArmDone => bar.inc(1),
+    };
+    let evaluated = run_evaluation(&scenario, source, &out, &progress);
+    bar.finish_and_clear();
+    let (evaluation, dir) = evaluated.with_context(|| format!("evaluating {what}"))?;
     let e = &evaluation;
     outln!(
         "{}: {} users, {} items, {} ratings; {} fold(s), K = {}",
@@ -1291,7 +1312,9 @@ fn eval_command(
         outln!("{:<14} RMSE {}", "noise floor", interval_cell(Some(floor)));
     }
     outln!("report        {}", dir.display());
-    eprintln!("recolab: finished in {:.1?}", started.elapsed());
+    if !quiet {
+        eprintln!("recolab: finished in {:.1?}", started.elapsed());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

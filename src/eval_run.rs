@@ -3,11 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::data::{Dataset, read_movies, read_ratings};
+use crate::data::{Dataset, read_movies, read_ratings, read_tags};
 use crate::error::Result;
-use crate::eval::{OfflineEvaluation, RatingTruth, evaluate};
+use crate::eval::{EvalProgress, OfflineEvaluation, RatingTruth, evaluate_with_progress};
 use crate::report::{ReportDir, write_eval};
 use crate::rng::SeedTree;
+use crate::scenario::spec::ArmSpec;
 use crate::scenario::{Scenario, ScenarioSpec};
 use crate::world::World;
 
@@ -22,6 +23,8 @@ pub enum EvalSource<'a> {
         ratings: &'a Path,
         /// The movies file.
         movies: Option<&'a Path>,
+        /// A tag file (item tags, e.g. MovieLens `tags.csv`).
+        tags: Option<&'a Path>,
     },
 }
 
@@ -55,18 +58,23 @@ pub fn ratings_name(ratings: &Path) -> String {
         .collect()
 }
 
-/// The scenario used when `recolab eval --ratings` is given none: the default stack
-/// and evaluation settings.
+/// The scenario used when `recolab eval --ratings` is given none: every arm kind
+/// that needs no hidden truth, with default parameters (content arms learn their
+/// item vectors from the log), and the default evaluation settings.
 ///
 /// # Panics
 ///
 /// Never: the default scenario is valid (a unit test checks it).
 #[must_use]
 pub fn default_scenario(name: &str) -> Scenario {
-    let spec = ScenarioSpec {
+    let mut spec = ScenarioSpec {
         name: Some(name.to_owned()),
         ..ScenarioSpec::default()
     };
+    spec.stack.arms = ArmSpec::all_defaults()
+        .into_iter()
+        .filter(|a| !a.reads_truth())
+        .collect();
     spec.validate(Path::new("<default>"), name)
         .expect("the default scenario is valid")
 }
@@ -78,31 +86,60 @@ pub fn default_scenario(name: &str) -> Scenario {
 ///
 /// [`crate::Error::Data`] when a rating or movies file cannot be read or is malformed.
 pub fn evaluate_source(scenario: &Scenario, source: EvalSource<'_>) -> Result<OfflineEvaluation> {
+    evaluate_source_with_progress(scenario, source, &|_| {})
+}
+
+/// [`evaluate_source`], telling `progress` how the folds advance (see
+/// [`evaluate_with_progress`]).
+///
+/// # Errors
+///
+/// As [`evaluate_source`].
+pub fn evaluate_source_with_progress(
+    scenario: &Scenario,
+    source: EvalSource<'_>,
+    progress: &(dyn Fn(EvalProgress) + Sync),
+) -> Result<OfflineEvaluation> {
     let spec = scenario.spec();
     let seed = spec.seed;
     Ok(match source {
         EvalSource::World => {
             let world = World::generate(scenario, &SeedTree::new(seed));
             let dataset = Dataset::from_world(scenario.name(), &world);
-            evaluate(
+            evaluate_with_progress(
                 &dataset,
                 &spec.stack.arms,
                 &spec.evaluation,
                 seed,
                 Some(RatingTruth::new(&world)),
+                progress,
             )?
         }
-        EvalSource::Ratings { ratings, movies } => {
+        EvalSource::Ratings {
+            ratings,
+            movies,
+            tags,
+        } => {
             let rows = read_ratings(ratings)?;
             let movie_rows = movies.map(read_movies).transpose()?;
-            let dataset = Dataset::from_rows(
+            let mut dataset = Dataset::from_rows(
                 scenario.name(),
                 &rows,
                 movie_rows.as_deref(),
                 ratings,
                 spec.evaluation.segments,
             )?;
-            evaluate(&dataset, &spec.stack.arms, &spec.evaluation, seed, None)?
+            if let Some(path) = tags {
+                dataset.add_tags(&read_tags(path)?, path)?;
+            }
+            evaluate_with_progress(
+                &dataset,
+                &spec.stack.arms,
+                &spec.evaluation,
+                seed,
+                None,
+                progress,
+            )?
         }
     })
 }
@@ -117,8 +154,9 @@ pub fn run_evaluation(
     scenario: &Scenario,
     source: EvalSource<'_>,
     out_dir: &Path,
+    progress: &(dyn Fn(EvalProgress) + Sync),
 ) -> Result<(OfflineEvaluation, PathBuf)> {
-    let evaluation = evaluate_source(scenario, source)?;
+    let evaluation = evaluate_source_with_progress(scenario, source, progress)?;
     let dir = ReportDir::create(out_dir)?;
     dir.write("scenario.ron", scenario.to_ron().as_bytes())?;
     write_eval(&dir, &evaluation)?;
@@ -133,6 +171,20 @@ mod tests {
     #[test]
     fn default_scenario_is_valid_and_named() {
         assert_eq!(default_scenario("ml-100k").name(), "ml-100k");
+    }
+
+    #[test]
+    fn default_scenario_of_a_log_has_every_arm_but_the_oracle() {
+        let names: Vec<&str> = default_scenario("x")
+            .spec()
+            .stack
+            .arms
+            .iter()
+            .map(ArmSpec::name)
+            .collect();
+        let all: Vec<&str> = ArmSpec::all_defaults().iter().map(ArmSpec::name).collect();
+        assert_eq!(names, all[..all.len() - 1]);
+        assert!(!names.contains(&"oracle") && names.contains(&"pure_svd"));
     }
 
     #[test]

@@ -61,6 +61,10 @@ pub enum Purpose {
     /// Assignment salts of the runs of `recolab aa` and `recolab power`; unit =
     /// experiment index, replicate = run.
     ExperimentSalt = 17,
+    /// Start block of the randomised SVD that learns item vectors from the ratings
+    /// (embeddings and serendipity arms with `view: learned`); unit = the arm's
+    /// training unit.
+    LearnedVectors = 18,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.

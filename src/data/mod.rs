@@ -12,6 +12,7 @@ mod log_shape;
 mod movielens;
 mod ratings;
 mod records;
+mod tags;
 mod trec;
 
 pub use dataset::{Dataset, SHORT_HEAD_SHARE, SegmentThresholds, short_head_min_votes};
@@ -21,6 +22,7 @@ pub use log_shape::{
 };
 pub use movielens::{ML100K_GENRES, MOVIES_CSV_COLUMNS, MovieRow, read_movies};
 pub use ratings::{MAX_RATING, RatingRow, read_ratings};
+pub use tags::{TagRow, read_tags};
 pub use trec::{ItemRow, QrelRow, RunRow, read_items, read_qrels, read_run};
 
 /// A temporary file holding `bytes`, for the readers' tests.

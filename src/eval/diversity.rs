@@ -81,13 +81,21 @@ pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
 /// Mean Jaccard index over all unordered pairs of users' lists: 0 when no two users
 /// share an item, 1 when everyone gets the same set. `None` for fewer than two lists.
 ///
-/// Cost is `O(u² · L)` for `u` lists of length `L` (each list is sorted once, then
-/// pairs are merged), so pass a fixed, deterministically chosen subset of users for
-/// large populations.
+/// Lists with the same set of items are counted once with their multiplicity (`m`
+/// copies of a non-empty set make `m (m − 1) / 2` pairs of index 1), and only distinct
+/// sets that share an item have a non-zero index, found through an inverted index
+/// (item → sets holding it). The cost is `Σ_i s_i²` over items held by `s_i` distinct
+/// sets, not `u² · L`; pass a fixed, deterministically chosen subset of users for
+/// large populations all the same.
 ///
 /// ```text
 /// H = 2 / (u (u − 1)) · Σ_{v < w} J(L_v, L_w)
 /// ```
+///
+/// # Determinism
+///
+/// Distinct sets are ordered by their items, and the sum runs over them in that order
+/// on one thread; the result does not depend on the order of `lists`.
 ///
 /// # References
 ///
@@ -99,14 +107,58 @@ pub fn homogenisation(lists: &[Vec<u32>]) -> Option<f64> {
     if lists.len() < 2 {
         return None;
     }
-    let sets: Vec<Vec<u32>> = lists.iter().map(|list| sorted_set(list)).collect();
-    let mut sum = 0.0;
-    for (v, first) in sets.iter().enumerate() {
-        for second in &sets[v + 1..] {
-            sum += jaccard_of_sorted_sets(first, second);
+    // Distinct sets with their multiplicities, in set order.
+    let mut sets: Vec<Vec<u32>> = lists.iter().map(|list| sorted_set(list)).collect();
+    sets.sort_unstable();
+    let mut distinct: Vec<(&[u32], u64)> = Vec::new();
+    for set in &sets {
+        match distinct.last_mut() {
+            Some((last, m)) if *last == set.as_slice() => *m += 1,
+            _ => distinct.push((set, 1)),
         }
     }
-    let n_pairs = sets.len() * (sets.len() - 1) / 2;
+    let n_items = distinct
+        .iter()
+        .filter_map(|(s, _)| s.last())
+        .max()
+        .map_or(0, |&m| m as usize + 1);
+    // holders[i]: the distinct sets holding item i, ascending.
+    let mut holders: Vec<Vec<u32>> = vec![Vec::new(); n_items];
+    for (v, (set, _)) in distinct.iter().enumerate() {
+        for &item in *set {
+            holders[item as usize].push(v as u32);
+        }
+    }
+    let mut common = vec![0u32; distinct.len()];
+    let mut touched: Vec<u32> = Vec::new();
+    let mut sum = 0.0;
+    for (v, &(set, m_v)) in distinct.iter().enumerate() {
+        if !set.is_empty() {
+            // Pairs of identical lists.
+            sum += (m_v * (m_v - 1) / 2) as f64;
+        }
+        for &item in set {
+            let list = &holders[item as usize];
+            // Sets after v only: each unordered pair once.
+            let from = list.partition_point(|&w| w as usize <= v);
+            for &w in &list[from..] {
+                if common[w as usize] == 0 {
+                    touched.push(w);
+                }
+                common[w as usize] += 1;
+            }
+        }
+        touched.sort_unstable();
+        for &w in &touched {
+            let (other, m_w) = distinct[w as usize];
+            let n_common = common[w as usize] as usize;
+            let n_union = set.len() + other.len() - n_common;
+            sum += (m_v * m_w) as f64 * (n_common as f64 / n_union as f64);
+            common[w as usize] = 0;
+        }
+        touched.clear();
+    }
+    let n_pairs = lists.len() * (lists.len() - 1) / 2;
     Some(sum / n_pairs as f64)
 }
 
@@ -117,7 +169,9 @@ fn sorted_set(ids: &[u32]) -> Vec<u32> {
     set
 }
 
-fn jaccard_of_sorted_sets(a: &[u32], b: &[u32]) -> f64 {
+/// [`jaccard`] of two sets given sorted ascending without repeats (no allocation).
+#[must_use]
+pub(crate) fn jaccard_of_sorted_sets(a: &[u32], b: &[u32]) -> f64 {
     let (mut i, mut j, mut n_common) = (0, 0, 0_usize);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -218,6 +272,37 @@ mod tests {
         assert_close(homogenisation(&lists).unwrap(), 5.0 / 9.0);
         assert_eq!(homogenisation(&[vec![1], vec![1]]), Some(1.0));
         assert_eq!(homogenisation(&[vec![1], vec![2]]), Some(0.0));
+    }
+
+    #[test]
+    fn homogenisation_equals_the_plain_double_loop() {
+        // Lists of 0–6 items from 0..30 (some repeated, some identical, some shared,
+        // some empty): the inverted index over distinct sets must give the double
+        // loop's mean up to rounding.
+        let mut lists: Vec<Vec<u32>> = (0..50u32)
+            .map(|v| (0..(v % 7)).map(|j| (v * 7 + j * 13) % 30).collect())
+            .collect();
+        let copies: Vec<Vec<u32>> = lists[..10]
+            .iter()
+            .map(|l| l.iter().rev().copied().collect())
+            .collect();
+        lists.extend(copies);
+        let sets: Vec<Vec<u32>> = lists.iter().map(|l| sorted_set(l)).collect();
+        let mut sum = 0.0;
+        for (v, first) in sets.iter().enumerate() {
+            for second in &sets[v + 1..] {
+                sum += jaccard_of_sorted_sets(first, second);
+            }
+        }
+        let expected = sum / (60.0 * 59.0 / 2.0);
+        assert_close(homogenisation(&lists).unwrap(), expected);
+        assert!(expected > 0.0);
+        // Everyone the same list: 1; the same list and one empty list: pairs with the
+        // empty one count 0.
+        assert_eq!(homogenisation(&vec![vec![3, 1, 2]; 50]), Some(1.0));
+        let mut with_empty = vec![vec![1, 2]; 3];
+        with_empty.push(Vec::new());
+        assert_close(homogenisation(&with_empty).unwrap(), 3.0 / 6.0);
     }
 
     #[test]

@@ -9,14 +9,14 @@ use serde::ser::SerializeMap;
 
 use crate::data::Dataset;
 use crate::ids::{MovieId, UserId};
-use crate::interaction::Interaction;
+use crate::interaction::{Interaction, SimSecs};
 use crate::recommend::{
     ArmBuildError, ArmFactory, Popularity, Recommender, Request, Scored, TrainingData,
 };
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::spec::{ArmSpec, EvaluationSpec};
 use crate::world::context::{Saturation, SessionPhase};
-use crate::world::{Catalogue, Context, DayType, Daypart, Segment};
+use crate::world::{Catalogue, Context, DayType, Daypart, Population, Segment};
 
 use super::interval::MeanInterval;
 use super::metric_set::{
@@ -162,13 +162,15 @@ pub struct OfflineEvaluation {
 /// RMSE and MAE of one predictor on one fold.
 type ErrorPair = (Option<f64>, Option<f64>);
 
-/// What one fold produced.
+/// What one fold produced apart from the arms: sizes and reference predictors.
 struct FoldOutcome {
     stats: FoldStats,
-    arms: Vec<(MetricSet, Vec<(Segment, MetricSet)>)>,
     references: Vec<ErrorPair>,
     noise_floor: Option<f64>,
 }
+
+/// One arm's metric sets on one fold: all users, then each segment present.
+type ArmFoldResult = (MetricSet, Vec<(Segment, MetricSet)>);
 
 /// Evaluates every arm of `arms` on `dataset` under `spec`.
 ///
@@ -183,16 +185,47 @@ struct FoldOutcome {
 ///
 /// # Determinism
 ///
-/// Folds come from [`folds`]; each fold is evaluated on its own (in parallel with
-/// rayon), arm `a` of fold `f` drawing from stream `(seed, EvaluationArm, 0)` unit
-/// `f · 2^16 + a` over users in id order. Fold results are collected in fold order
-/// and summed on one thread, so the result does not depend on the number of threads.
+/// Folds come from [`folds`]; each (fold, arm) pair is evaluated on its own (in
+/// parallel with rayon), arm `a` of fold `f` drawing from stream `(seed,
+/// EvaluationArm, 0)` unit `f · 2^16 + a` over users in id order. Results are
+/// collected in (fold, arm) order and summed on one thread, so the result does not
+/// depend on the number of threads.
 pub fn evaluate(
     dataset: &Dataset,
     arms: &[ArmSpec],
     spec: &EvaluationSpec,
     seed: u64,
     truth: Option<RatingTruth<'_>>,
+) -> Result<OfflineEvaluation, ArmBuildError> {
+    evaluate_with_progress(dataset, arms, spec, seed, truth, &|_| {})
+}
+
+/// Progress of an offline evaluation, for a display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvalProgress {
+    /// The folds are split and prepared: `n_jobs` (fold, arm) pairs follow.
+    Prepared {
+        /// Folds × arms.
+        n_jobs: usize,
+    },
+    /// One arm finished on one fold.
+    ArmDone,
+}
+
+/// [`evaluate`], telling `progress` when the folds are prepared and as each (fold,
+/// arm) pair finishes (from worker threads, in any order; the result does not depend
+/// on it).
+///
+/// # Errors
+///
+/// As [`evaluate`].
+pub fn evaluate_with_progress(
+    dataset: &Dataset,
+    arms: &[ArmSpec],
+    spec: &EvaluationSpec,
+    seed: u64,
+    truth: Option<RatingTruth<'_>>,
+    progress: &(dyn Fn(EvalProgress) + Sync),
 ) -> Result<OfflineEvaluation, ArmBuildError> {
     let arms: Vec<ArmSpec> = arms.iter().filter(|a| !a.reads_truth()).cloned().collect();
     let arms = &arms[..];
@@ -201,24 +234,43 @@ pub fn evaluate(
         factory.build(arm, a as u64)?;
     }
     let folds = folds(&spec.protocol, &dataset.ratings, seed);
-    let outcomes: Vec<FoldOutcome> = folds
+    let prepared: Vec<PreparedFold> = folds
         .par_iter()
         .enumerate()
-        .map(|(index, fold)| evaluate_fold(dataset, fold, index, arms, spec, seed, truth))
+        .map(|(index, fold)| PreparedFold::new(dataset, fold, index, spec, seed))
         .collect();
+    progress(EvalProgress::Prepared {
+        n_jobs: prepared.len() * arms.len(),
+    });
+    let jobs: Vec<(usize, usize)> = (0..prepared.len())
+        .flat_map(|f| (0..arms.len()).map(move |a| (f, a)))
+        .collect();
+    let results: Vec<ArmFoldResult> = jobs
+        .par_iter()
+        .map(|&(f, a)| {
+            let result = prepared[f].evaluate_arm(&arms[a], a, spec, seed);
+            progress(EvalProgress::ArmDone);
+            result
+        })
+        .collect();
+    let outcomes: Vec<FoldOutcome> = prepared
+        .par_iter()
+        .map(|p| p.references(dataset, truth))
+        .collect();
+    let result_of = |f: usize, a: usize| &results[f * arms.len() + a];
 
     let arm_results = arms
         .iter()
         .enumerate()
         .map(|(a, arm)| {
-            let overall: Vec<&MetricSet> = outcomes.iter().map(|o| &o.arms[a].0).collect();
+            let overall: Vec<&MetricSet> =
+                (0..outcomes.len()).map(|f| &result_of(f, a).0).collect();
             let by_segment = Segment::ALL
                 .iter()
                 .filter_map(|&segment| {
-                    let sets: Vec<&MetricSet> = outcomes
-                        .iter()
-                        .filter_map(|o| {
-                            o.arms[a]
+                    let sets: Vec<&MetricSet> = (0..outcomes.len())
+                        .filter_map(|f| {
+                            result_of(f, a)
                                 .1
                                 .iter()
                                 .find(|(s, _)| *s == segment)
@@ -315,192 +367,235 @@ fn features_of(dataset: &Dataset, catalogue: &Catalogue, train: &[Interaction]) 
     )
 }
 
-fn evaluate_fold(
-    dataset: &Dataset,
-    fold: &Fold,
+/// One fold made ready for its arms: training data, each tested user's case without
+/// a list, and what the metrics need.
+struct PreparedFold<'a> {
     index: usize,
-    arms: &[ArmSpec],
-    spec: &EvaluationSpec,
-    seed: u64,
-    truth: Option<RatingTruth<'_>>,
-) -> FoldOutcome {
-    let train: Vec<Interaction> = fold.train.iter().map(|&i| dataset.ratings[i]).collect();
-    let fold_catalogue = dataset.catalogue_for(&train);
-    let catalogue: &Catalogue = &fold_catalogue;
-    let data = TrainingData {
-        catalogue,
-        population: &dataset.population,
-        interactions: &train,
-    };
-    // Per user: training items (sorted: the arms' `seen`) and test ratings.
-    let mut seen: BTreeMap<u32, Vec<MovieId>> = BTreeMap::new();
-    for r in &train {
-        seen.entry(r.user.0).or_default().push(r.movie);
+    n_validation: usize,
+    train: Vec<Interaction>,
+    catalogue: std::borrow::Cow<'a, Catalogue>,
+    population: &'a Population,
+    /// Per user: training items, sorted (the arms' `seen`).
+    seen: BTreeMap<u32, Vec<MovieId>>,
+    /// Per user with a test rating: the test ratings.
+    tests: BTreeMap<u32, Vec<Interaction>>,
+    /// One case per tested user, in id order, with an empty list.
+    template: Vec<UserCase>,
+    features: ItemFeatures,
+    settings: MetricSettings,
+    now: SimSecs,
+}
+
+/// The neutral context of offline requests: a weekday evening, first in a session.
+fn context_of(segment: Segment) -> Context {
+    Context {
+        daypart: Daypart::Evening,
+        day_type: DayType::Weekday,
+        segment,
+        saturation: Saturation::Low,
+        session_phase: SessionPhase::Early,
     }
-    for items in seen.values_mut() {
-        items.sort_unstable();
-        items.dedup();
+}
+
+impl<'a> PreparedFold<'a> {
+    fn new(
+        dataset: &'a Dataset,
+        fold: &Fold,
+        index: usize,
+        spec: &EvaluationSpec,
+        seed: u64,
+    ) -> Self {
+        let train: Vec<Interaction> = fold.train.iter().map(|&i| dataset.ratings[i]).collect();
+        let catalogue = dataset.catalogue_for(&train);
+        let mut seen: BTreeMap<u32, Vec<MovieId>> = BTreeMap::new();
+        for r in &train {
+            seen.entry(r.user.0).or_default().push(r.movie);
+        }
+        for items in seen.values_mut() {
+            items.sort_unstable();
+            items.dedup();
+        }
+        let mut tests: BTreeMap<u32, Vec<Interaction>> = BTreeMap::new();
+        for &i in &fold.test {
+            let r = dataset.ratings[i];
+            tests.entry(r.user.0).or_default().push(r);
+        }
+        let now = train.last().map_or(0, |r| r.time_secs + 1);
+        let k = spec.k;
+        let features = features_of(dataset, &catalogue, &train);
+        let mut prepared = Self {
+            index,
+            n_validation: fold.validation.len(),
+            catalogue,
+            population: &dataset.population,
+            seen,
+            tests,
+            template: Vec::new(),
+            features,
+            settings: MetricSettings {
+                k,
+                gain: spec.gain,
+                serendipity_min_dissimilarity: spec.serendipity_min_dissimilarity,
+                homogenisation_users: spec.homogenisation_users,
+                calibration_alpha: DEFAULT_CALIBRATION_ALPHA,
+            },
+            now,
+            train,
+        };
+        // The popularity baseline's lists: the "expected" items of serendipity.
+        let mut baseline = Popularity::new(&prepared.catalogue);
+        baseline.fit(&prepared.data());
+        // Popularity never draws, so any stream will do.
+        let mut rng = SeedTree::new(seed).stream(Purpose::EvaluationArm, u64::MAX);
+        let mut scratch: Vec<Scored> = Vec::with_capacity(k);
+        let mut template: Vec<UserCase> = Vec::with_capacity(prepared.tests.len());
+        for (&user, ratings) in &prepared.tests {
+            prepared.recommend(user, &baseline, k, &mut rng, &mut scratch);
+            let mut expected: Vec<u32> = scratch.iter().map(|s| s.movie.0).collect();
+            expected.sort_unstable();
+            let grades: BTreeMap<u32, f64> = ratings
+                .iter()
+                .map(|r| (r.movie.0, f64::from(r.value)))
+                .collect();
+            template.push(UserCase {
+                user,
+                segment: Some(prepared.segment(user)),
+                list: Vec::new(),
+                relevance: Relevance::new(grades, spec.relevance_threshold)
+                    .expect("validation: threshold > 0, ratings finite"),
+                profile: prepared.seen_of(user).iter().map(|m| m.0).collect(),
+                expected,
+                predictions: Vec::new(),
+            });
+        }
+        prepared.template = template;
+        prepared
     }
-    let mut tests: BTreeMap<u32, Vec<&Interaction>> = BTreeMap::new();
-    for &i in &fold.test {
-        let r = &dataset.ratings[i];
-        tests.entry(r.user.0).or_default().push(r);
+
+    fn data(&self) -> TrainingData<'_> {
+        TrainingData {
+            catalogue: &self.catalogue,
+            population: self.population,
+            interactions: &self.train,
+        }
     }
-    let now = train.last().map_or(0, |r| r.time_secs + 1);
-    let no_recent = vec![0u16; catalogue.genre_names.len()];
-    let k = spec.k;
-    let request_of = |user: u32,
-                      context: &Context,
-                      seen_items: &[MovieId],
-                      out: &mut Vec<Scored>,
-                      arm: &dyn Recommender,
-                      rng: &mut crate::rng::ChaCha8Rng| {
+
+    fn segment(&self, user: u32) -> Segment {
+        self.population.users[user as usize].segment
+    }
+
+    fn seen_of(&self, user: u32) -> &[MovieId] {
+        self.seen.get(&user).map_or(&[], Vec::as_slice)
+    }
+
+    fn recommend(
+        &self,
+        user: u32,
+        arm: &dyn Recommender,
+        k: usize,
+        rng: &mut crate::rng::ChaCha8Rng,
+        out: &mut Vec<Scored>,
+    ) {
+        let no_recent = vec![0u16; self.catalogue.genre_names.len()];
+        let context = context_of(self.segment(user));
         let request = Request {
             user: UserId(user),
-            context,
-            seen: seen_items,
-            time_secs: now,
+            context: &context,
+            seen: self.seen_of(user),
+            time_secs: self.now,
             session_position: 1,
             recent_genre_counts: &no_recent,
         };
         arm.recommend(&request, k, rng, out);
-    };
-    let context_of = |user: u32| Context {
-        daypart: Daypart::Evening,
-        day_type: DayType::Weekday,
-        segment: dataset.population.users[user as usize].segment,
-        saturation: Saturation::Low,
-        session_phase: SessionPhase::Early,
-    };
-
-    // The popularity baseline's lists: the "expected" items of serendipity.
-    let mut baseline = Popularity::new(catalogue);
-    baseline.fit(&data);
-    let seeds = SeedTree::new(seed);
-    let mut scratch: Vec<Scored> = Vec::with_capacity(k);
-    let empty: Vec<MovieId> = Vec::new();
-    let mut template: Vec<UserCase> = Vec::with_capacity(tests.len());
-    for (&user, ratings) in &tests {
-        let seen_items = seen.get(&user).unwrap_or(&empty);
-        let context = context_of(user);
-        // Popularity never draws, so any stream will do.
-        let mut rng = seeds.stream(Purpose::EvaluationArm, u64::MAX);
-        request_of(
-            user,
-            &context,
-            seen_items,
-            &mut scratch,
-            &baseline,
-            &mut rng,
-        );
-        let mut expected: Vec<u32> = scratch.iter().map(|s| s.movie.0).collect();
-        expected.sort_unstable();
-        let grades: BTreeMap<u32, f64> = ratings
-            .iter()
-            .map(|r| (r.movie.0, f64::from(r.value)))
-            .collect();
-        template.push(UserCase {
-            user,
-            segment: Some(context.segment),
-            list: Vec::new(),
-            relevance: Relevance::new(grades, spec.relevance_threshold)
-                .expect("validation: threshold > 0, ratings finite"),
-            profile: seen_items.iter().map(|m| m.0).collect(),
-            expected,
-            predictions: Vec::new(),
-        });
     }
-    let features = features_of(dataset, catalogue, &train);
-    let settings = MetricSettings {
-        k,
-        gain: spec.gain,
-        serendipity_min_dissimilarity: spec.serendipity_min_dissimilarity,
-        homogenisation_users: spec.homogenisation_users,
-        calibration_alpha: DEFAULT_CALIBRATION_ALPHA,
-    };
 
-    let arm_results = arms
-        .iter()
-        .enumerate()
-        .map(|(a, arm_spec)| {
-            let unit = ((index as u64) << 16) | a as u64;
-            let mut arm = ArmFactory::for_catalogue(catalogue, SeedTree::new(seed))
-                .build(arm_spec, unit)
-                .expect("every arm was built once before the folds");
-            arm.fit(&data);
-            let mut rng = seeds.stream(Purpose::EvaluationArm, ((index as u64) << 16) | a as u64);
-            let cases: Vec<UserCase> = template
-                .iter()
-                .map(|case| {
-                    let seen_items = seen.get(&case.user).unwrap_or(&empty);
-                    let context = context_of(case.user);
-                    request_of(
-                        case.user,
-                        &context,
-                        seen_items,
-                        &mut scratch,
-                        arm.as_ref(),
-                        &mut rng,
-                    );
-                    let predictions = tests[&case.user]
-                        .iter()
-                        .filter_map(|r| {
-                            arm.predict_rating(r.user, r.movie)
-                                .map(|p| (p, f64::from(r.value)))
-                        })
-                        .collect();
-                    UserCase {
-                        list: scratch.iter().map(|s| s.movie.0).collect(),
-                        predictions,
-                        ..case.clone()
-                    }
-                })
-                .collect();
-            metric_sets_by_segment(&cases, &features, &settings)
-        })
-        .collect();
+    /// Trains arm `a` of the stack on this fold and scores its lists and predictions.
+    fn evaluate_arm(
+        &self,
+        arm_spec: &ArmSpec,
+        a: usize,
+        spec: &EvaluationSpec,
+        seed: u64,
+    ) -> ArmFoldResult {
+        let unit = ((self.index as u64) << 16) | a as u64;
+        let mut arm = ArmFactory::for_catalogue(&self.catalogue, SeedTree::new(seed))
+            .build(arm_spec, unit)
+            .expect("every arm was built once before the folds");
+        arm.fit(&self.data());
+        let mut rng = SeedTree::new(seed).stream(Purpose::EvaluationArm, unit);
+        let mut scratch: Vec<Scored> = Vec::with_capacity(spec.k);
+        // Every test rating's prediction at once (arms share per-movie work).
+        let pairs: Vec<(UserId, MovieId)> = self
+            .template
+            .iter()
+            .flat_map(|case| self.tests[&case.user].iter().map(|r| (r.user, r.movie)))
+            .collect();
+        let mut predicted = Vec::with_capacity(pairs.len());
+        arm.predict_ratings(&pairs, &mut predicted);
+        let mut predicted = predicted.into_iter();
+        let cases: Vec<UserCase> = self
+            .template
+            .iter()
+            .map(|case| {
+                self.recommend(case.user, arm.as_ref(), spec.k, &mut rng, &mut scratch);
+                let predictions = self.tests[&case.user]
+                    .iter()
+                    .zip(predicted.by_ref())
+                    .filter_map(|(r, p)| p.map(|p| (p, f64::from(r.value))))
+                    .collect();
+                UserCase {
+                    list: scratch.iter().map(|s| s.movie.0).collect(),
+                    predictions,
+                    ..case.clone()
+                }
+            })
+            .collect();
+        metric_sets_by_segment(&cases, &self.features, &self.settings)
+    }
 
-    let bias = BiasBaseline::fit(&train, dataset.population.len(), catalogue.len());
-    let tested: Vec<&Interaction> = tests.values().flatten().copied().collect();
-    let pairs = |predict: &dyn Fn(&Interaction) -> f64| -> ErrorPair {
-        let pairs: Vec<(f64, f64)> = tested
-            .iter()
-            .map(|r| (predict(r), f64::from(r.value)))
-            .collect();
-        (rmse(&pairs), mae(&pairs))
-    };
-    let mut references = vec![
-        pairs(&|_| bias.mean()),
-        pairs(&|r| bias.predict(r.user, r.movie)),
-    ];
-    let mut noise_floor = None;
-    if let Some(truth) = truth {
-        let moments: Vec<(f64, f64)> = tested
-            .iter()
-            .map(|r| truth.moments(r.user, r.movie))
-            .collect();
-        references.push({
-            let pairs: Vec<(f64, f64)> = moments
+    /// The fold's sizes and the reference predictors' errors.
+    fn references(&self, dataset: &Dataset, truth: Option<RatingTruth<'_>>) -> FoldOutcome {
+        let bias = BiasBaseline::fit(&self.train, dataset.population.len(), self.catalogue.len());
+        let tested: Vec<&Interaction> = self.tests.values().flatten().collect();
+        let pairs = |predict: &dyn Fn(&Interaction) -> f64| -> ErrorPair {
+            let pairs: Vec<(f64, f64)> = tested
                 .iter()
-                .zip(&tested)
-                .map(|(&(mean, _), r)| (mean, f64::from(r.value)))
+                .map(|r| (predict(r), f64::from(r.value)))
                 .collect();
             (rmse(&pairs), mae(&pairs))
-        });
-        noise_floor = (!moments.is_empty()).then(|| {
-            (moments.iter().map(|&(_, var)| var).sum::<f64>() / moments.len() as f64).sqrt()
-        });
-    }
-    FoldOutcome {
-        stats: FoldStats {
-            index,
-            n_train: fold.train.len(),
-            n_validation: fold.validation.len(),
-            n_test: fold.test.len(),
-            n_test_users: tests.len(),
-        },
-        arms: arm_results,
-        references,
-        noise_floor,
+        };
+        let mut references = vec![
+            pairs(&|_| bias.mean()),
+            pairs(&|r| bias.predict(r.user, r.movie)),
+        ];
+        let mut noise_floor = None;
+        if let Some(truth) = truth {
+            let moments: Vec<(f64, f64)> = tested
+                .iter()
+                .map(|r| truth.moments(r.user, r.movie))
+                .collect();
+            references.push({
+                let pairs: Vec<(f64, f64)> = moments
+                    .iter()
+                    .zip(&tested)
+                    .map(|(&(mean, _), r)| (mean, f64::from(r.value)))
+                    .collect();
+                (rmse(&pairs), mae(&pairs))
+            });
+            noise_floor = (!moments.is_empty()).then(|| {
+                (moments.iter().map(|&(_, var)| var).sum::<f64>() / moments.len() as f64).sqrt()
+            });
+        }
+        FoldOutcome {
+            stats: FoldStats {
+                index: self.index,
+                n_train: self.train.len(),
+                n_validation: self.n_validation,
+                n_test: tested.len(),
+                n_test_users: self.tests.len(),
+            },
+            references,
+            noise_floor,
+        }
     }
 }

@@ -4,11 +4,12 @@
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
+use super::diversity::jaccard_of_sorted_sets;
 use super::{
     Gain, Relevance, aplt, arp, average_precision_at_k, calibration_kl, cosine_similarity,
     coverage, genre_distribution, gini, hit_rate_at_k, homogenisation, intra_list_diversity,
-    jaccard, long_tail_share, mae, mean_popularity_rank, mean_self_information, ndcg_at_k,
-    popularity_ranks, precision_at_k, recall_at_k, reciprocal_rank_at_k, rmse, serendipity_at_k,
+    long_tail_share, mae, mean_popularity_rank, mean_self_information, ndcg_at_k, popularity_ranks,
+    precision_at_k, recall_at_k, reciprocal_rank_at_k, rmse, serendipity_at_k,
 };
 use crate::world::Segment;
 
@@ -24,7 +25,7 @@ pub struct ItemFeatures {
     pub user_share: Option<Vec<f64>>,
     /// Whether each item is long-tail.
     pub is_long_tail: Vec<bool>,
-    /// Each item's genres, sorted ascending.
+    /// Each item's genres, sorted ascending, without repeats.
     pub genres: Vec<Vec<u32>>,
     /// Number of genres; 0 disables the genre metrics.
     pub n_genres: usize,
@@ -84,7 +85,8 @@ impl ItemFeatures {
     /// `1 − jaccard` of the two items' genre sets.
     #[must_use]
     pub fn genre_dissimilarity(&self, a: u32, b: u32) -> f64 {
-        1.0 - jaccard(&self.genres[a as usize], &self.genres[b as usize])
+        // Genre sets are sorted and deduplicated in `new`.
+        1.0 - jaccard_of_sorted_sets(&self.genres[a as usize], &self.genres[b as usize])
     }
 
     /// `1 − cosine` of the two items' content vectors, if there are any.

@@ -63,8 +63,8 @@ pub use unexpectedness::profile_dissimilarity;
 pub use batch::{RankingMeans, ranking_means};
 pub use external::{ExternalReport, ExternalSettings, evaluate_external};
 pub use folds::{
-    ArmEvaluation, EVAL_FORMAT_VERSION, FoldStats, OfflineEvaluation, SegmentSummary, SummaryRow,
-    evaluate,
+    ArmEvaluation, EVAL_FORMAT_VERSION, EvalProgress, FoldStats, OfflineEvaluation, SegmentSummary,
+    SummaryRow, evaluate, evaluate_with_progress,
 };
 pub use interval::{CONFIDENCE, MeanInterval};
 pub use metric_set::{

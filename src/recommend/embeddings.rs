@@ -26,6 +26,7 @@ use crate::world::Catalogue;
 
 use super::factor_blocks::{ItemFactorBlocks, Scan};
 use super::history::Histories;
+use super::learned_vectors::{LearnedBlocks, learned_vectors};
 use super::topn::TopN;
 use super::vectors::{UnitVectors, UserProfiles};
 use super::{
@@ -41,9 +42,12 @@ pub struct Embeddings {
     histories: Histories,
     profiles: UserProfiles,
     fallback: Vec<MovieId>,
+    /// The stream of learned vectors' SVD, when the vectors are learned at `fit`.
+    learn: Option<ChaCha8Rng>,
 }
 
-/// The unit vectors of a simulated content view.
+/// The unit vectors of a simulated content view (`auto` and `learned` read both
+/// views: callers resolve them first).
 #[must_use]
 pub fn view_vectors(catalogue: &Catalogue, view: ContentView) -> UnitVectors {
     let parts: Vec<Vec<&[f32]>> = catalogue
@@ -52,7 +56,9 @@ pub fn view_vectors(catalogue: &Catalogue, view: ContentView) -> UnitVectors {
         .map(|m| match view {
             ContentView::Text => vec![m.text_view.as_slice()],
             ContentView::Image => vec![m.image_view.as_slice()],
-            ContentView::Both => vec![m.text_view.as_slice(), m.image_view.as_slice()],
+            ContentView::Both | ContentView::Auto | ContentView::Learned => {
+                vec![m.text_view.as_slice(), m.image_view.as_slice()]
+            }
         })
         .collect();
     UnitVectors::from_parts(&parts)
@@ -82,6 +88,18 @@ impl Embeddings {
             histories: Histories::default(),
             profiles: UserProfiles::default(),
             fallback: popularity_order(catalogue),
+            learn: None,
+        }
+    }
+
+    /// An arm whose vectors are learned from the training data at each `fit`
+    /// (ratings, genres, year and tags: [`LearnedSources`](super::LearnedSources)), the
+    /// SVD drawing from `rng`.
+    #[must_use]
+    pub fn learned(catalogue: &Catalogue, rng: ChaCha8Rng) -> Self {
+        Self {
+            learn: Some(rng),
+            ..Self::with_vectors(catalogue, UnitVectors::from_parts(&[]))
         }
     }
 }
@@ -99,6 +117,12 @@ impl Recommender for Embeddings {
 
     fn fit(&mut self, data: &TrainingData<'_>) {
         self.histories = Histories::from_log(data.population.len(), data.interactions);
+        if let Some(rng) = &mut self.learn {
+            self.vectors =
+                learned_vectors(data.catalogue, &self.histories, LearnedBlocks::All, rng);
+            self.blocks = unit_blocks(&self.vectors);
+            self.fallback = popularity_order(data.catalogue);
+        }
         self.profiles = UserProfiles::build(&self.vectors, &self.histories);
     }
 

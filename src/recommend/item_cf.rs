@@ -19,7 +19,14 @@
 //!
 //! Only movies in the neighbour lists of the user's history can score non-zero, so a
 //! request touches `|history| × neighbours` entries instead of the catalogue; this is
-//! exact (tested against a dense scan).
+//! exact (tested against a dense scan). Lists are always full: when fewer than n
+//! movies score above 0 (a short history, or one of disliked movies only), the
+//! movies scoring exactly 0 follow in popularity order, then the negative scores.
+//!
+//! # Rating prediction
+//!
+//! Surprise's `KNNBasic`, item-based, with `neighbours` as k
+//! ([`item_similarity`](super::item_similarity)).
 //!
 //! # Updates
 //!
@@ -33,17 +40,20 @@
 //! recommendation algorithms", WWW; Deshpande & Karypis (2004), "Item-based top-N
 //! recommendation algorithms", ACM TOIS 22(1).
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use crate::ids::{MovieId, UserId};
-use crate::interaction::Interaction;
+use crate::interaction::{Interaction, InteractionKind};
 use crate::rng::ChaCha8Rng;
 use crate::scenario::spec::SimilarityKind;
 
 use super::accumulator::Accumulator;
-use super::history::Histories;
+use super::history::{Histories, HistoryEntry};
+use super::item_similarity::{RowSums, SimilarityInputs, knn_prediction};
 use super::topn::TopN;
-use super::{ListReuse, Recommender, Request, Scored, TrainingData};
+use super::{ListReuse, Recommender, Request, Scored, TrainingData, popularity_order};
 
 /// Settings of item-based CF.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -65,7 +75,23 @@ pub struct ItemCf {
     /// `neighbours[offsets[m]..offsets[m + 1]]`: one array, read in sequence.
     offsets: Vec<usize>,
     neighbours: Vec<(MovieId, f32)>,
+    /// The columns and rows similarities are computed from (shared by clones).
+    inputs: Arc<SimilarityInputs>,
+    /// Mean training rating: the prediction without a neighbour.
+    mean_rating: f64,
+    /// Every similarity, `n × n` row-major (NaN where undefined), kept by `fit` for
+    /// catalogues of at most [`DENSE_MAX_MOVIES`] movies: predictions then read it
+    /// instead of recomputing rows (shared by clones).
+    dense: Option<Arc<Vec<f32>>>,
+    /// The catalogue by popularity at the last `fit`: the order of zero scores.
+    fallback: Vec<MovieId>,
 }
+
+/// One movie's (neighbour, similarity) pairs, most similar first.
+type NeighbourList = Vec<(MovieId, f32)>;
+
+/// Largest catalogue whose whole similarity matrix `fit` keeps (4,096² f32 = 64 MiB).
+pub const DENSE_MAX_MOVIES: usize = 4_096;
 
 impl ItemCf {
     /// An untrained arm.
@@ -76,6 +102,10 @@ impl ItemCf {
             histories: Histories::default(),
             offsets: vec![0],
             neighbours: Vec::new(),
+            inputs: Arc::default(),
+            mean_rating: 3.0,
+            dense: None,
+            fallback: Vec::new(),
         }
     }
 
@@ -94,7 +124,19 @@ impl ItemCf {
     /// Rebuilds histories and similarity lists from a log.
     pub fn fit_log(&mut self, n_users: usize, n_movies: usize, log: &[Interaction]) {
         self.histories = Histories::from_log(n_users, log);
-        let lists = self.similarities(n_movies);
+        self.inputs = Arc::new(SimilarityInputs::new(
+            &self.histories,
+            n_movies,
+            self.params.similarity,
+            self.params.shrinkage,
+        ));
+        let (sum, n) = log
+            .iter()
+            .filter(|i| i.kind == InteractionKind::Rating)
+            .fold((0f64, 0usize), |(s, n), i| (s + f64::from(i.value), n + 1));
+        self.mean_rating = if n > 0 { sum / n as f64 } else { 3.0 };
+        let (lists, dense) = self.similarities();
+        self.dense = dense.map(Arc::new);
         self.offsets = Vec::with_capacity(n_movies + 1);
         self.offsets.push(0);
         self.neighbours = Vec::with_capacity(lists.iter().map(Vec::len).sum());
@@ -104,72 +146,115 @@ impl ItemCf {
         }
     }
 
-    fn similarities(&self, n_movies: usize) -> Vec<Vec<(MovieId, f32)>> {
-        let adjusted = self.params.similarity == SimilarityKind::AdjustedCosine;
-        // Per user: (movie, centred or raw value).
-        let rows: Vec<Vec<(u32, f32)>> = (0..self.histories.n_users())
-            .map(|u| {
-                let h = self.histories.of(UserId(u as u32));
-                let mean = if adjusted && !h.is_empty() {
-                    h.iter().map(|e| e.value()).sum::<f32>() / h.len() as f32
-                } else {
-                    0.0
-                };
-                h.iter().map(|e| (e.movie.0, e.value() - mean)).collect()
+    /// Each movie's `neighbours` most similar movies with positive similarity, most
+    /// similar first; with a catalogue of at most [`DENSE_MAX_MOVIES`] movies also
+    /// every similarity, for rating predictions.
+    fn similarities(&self) -> (Vec<NeighbourList>, Option<Vec<f32>>) {
+        let inputs = &self.inputs;
+        let k = self.params.neighbours;
+        let n = inputs.n_movies();
+        let dense = n <= DENSE_MAX_MOVIES;
+        let rows: Vec<(NeighbourList, Vec<f32>)> = (0..n)
+            .into_par_iter()
+            .map_init(RowSums::default, |sums, i| {
+                let mut top = TopN::new(k);
+                let mut row = if dense { vec![f32::NAN; n] } else { Vec::new() };
+                inputs.row(i, sums, |j, sim| {
+                    if dense {
+                        row[j] = sim;
+                    }
+                    if sim > 0.0 {
+                        top.push(MovieId(j as u32), f64::from(sim));
+                    }
+                });
+                let mut list = Vec::new();
+                top.finish(&mut list);
+                let list = list
+                    .into_iter()
+                    .map(|s| (s.movie, s.score as f32))
+                    .collect();
+                (list, row)
             })
             .collect();
-        let mut columns: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_movies];
-        for (u, row) in rows.iter().enumerate() {
-            for &(m, v) in row {
-                columns[m as usize].push((u as u32, v));
+        let mut lists = Vec::with_capacity(n);
+        let mut matrix = if dense {
+            Vec::with_capacity(n * n)
+        } else {
+            Vec::new()
+        };
+        for (list, row) in rows {
+            lists.push(list);
+            matrix.extend(row);
+        }
+        (lists, dense.then_some(matrix))
+    }
+
+    /// Completes a list shorter than `n` (a user whose history reaches few movies,
+    /// or only disliked ones): movies scoring exactly 0 — untouched by the history's
+    /// neighbour lists — in popularity order, then the negative scores, highest first.
+    /// The order stays a fixed total order over movies (score, then popularity rank
+    /// among zeros, then id), so a longer list with some movies dropped is the
+    /// shorter list.
+    fn fill(
+        &self,
+        request: &Request<'_>,
+        n: usize,
+        mut touched_rest: Vec<(MovieId, f32)>,
+        out: &mut Vec<Scored>,
+    ) {
+        let mut touched: Vec<MovieId> = touched_rest
+            .iter()
+            .filter(|(_, s)| *s != 0.0)
+            .map(|(m, _)| *m)
+            .chain(out.iter().map(|s| s.movie))
+            .collect();
+        touched.sort_unstable();
+        for &movie in &self.fallback {
+            if out.len() >= n {
+                return;
+            }
+            if !request.has_seen(movie) && touched.binary_search(&movie).is_err() {
+                out.push(Scored { movie, score: 0.0 });
             }
         }
-        let norms: Vec<f32> = columns
-            .iter()
-            .map(|c| c.iter().map(|(_, v)| v * v).sum::<f32>().sqrt())
-            .collect();
-        let shrinkage = self.params.shrinkage as f32;
-        let k = self.params.neighbours;
-        (0..n_movies)
-            .into_par_iter()
-            .map_init(
-                || (vec![0f32; n_movies], vec![0u32; n_movies], Vec::new()),
-                |(dot, common, touched), i| {
-                    for &(u, vi) in &columns[i] {
-                        for &(j, vj) in &rows[u as usize] {
-                            let j = j as usize;
-                            if j == i {
-                                continue;
-                            }
-                            if common[j] == 0 {
-                                touched.push(j);
-                            }
-                            common[j] += 1;
-                            dot[j] += vi * vj;
-                        }
-                    }
-                    let mut top = TopN::new(k);
-                    for &j in touched.iter() {
-                        let denom = norms[i] * norms[j];
-                        if denom > 0.0 {
-                            let n = common[j] as f32;
-                            let sim = dot[j] / denom * n / (n + shrinkage);
-                            if sim > 0.0 {
-                                top.push(MovieId(j as u32), f64::from(sim));
-                            }
-                        }
-                        dot[j] = 0.0;
-                        common[j] = 0;
-                    }
-                    touched.clear();
-                    let mut list = Vec::new();
-                    top.finish(&mut list);
-                    list.into_iter()
-                        .map(|s| (s.movie, s.score as f32))
-                        .collect()
-                },
-            )
-            .collect()
+        touched_rest.retain(|(_, s)| *s < 0.0);
+        touched_rest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.extend(
+            touched_rest
+                .into_iter()
+                .take(n.saturating_sub(out.len()))
+                .map(|(movie, score)| Scored {
+                    movie,
+                    score: f64::from(score),
+                }),
+        );
+    }
+
+    /// `sim(i, j)`: from the dense matrix where there is one (NaN: undefined), else
+    /// merged from the columns — the same bits either way.
+    fn similarity(&self, i: usize, j: usize) -> Option<f32> {
+        match &self.dense {
+            Some(m) => Some(m[i * self.inputs.n_movies() + j]).filter(|s| !s.is_nan()),
+            None => self.inputs.similarity(i, j),
+        }
+    }
+
+    /// The predicted rating of `movie` for the user whose history is `history`, from
+    /// similarities `sim_of(j)` (see [`knn_prediction`]).
+    fn predict_from(
+        &self,
+        history: &[HistoryEntry],
+        sim_of: impl Fn(usize) -> Option<f32>,
+        candidates: &mut Vec<(f32, MovieId, f32)>,
+    ) -> f64 {
+        candidates.clear();
+        candidates.extend(
+            history
+                .iter()
+                .filter(|e| e.explicit)
+                .filter_map(|e| sim_of(e.movie.index()).map(|sim| (sim, e.movie, e.value()))),
+        );
+        knn_prediction(candidates, self.params.neighbours, self.mean_rating)
     }
 
     /// Scores of every candidate movie by a dense scan (the exactness test's reference).
@@ -197,6 +282,7 @@ impl Recommender for ItemCf {
     }
 
     fn fit(&mut self, data: &TrainingData<'_>) {
+        self.fallback = popularity_order(data.catalogue);
         self.fit_log(
             data.population.len(),
             data.catalogue.len(),
@@ -230,13 +316,76 @@ impl Recommender for ItemCf {
                 }
             }
             let mut top = TopN::reusing(n, std::mem::take(out));
+            let mut touched_rest: Vec<(MovieId, f32)> = Vec::new();
             acc.drain(request.seen, |movie, score| {
                 if score > 0.0 {
                     top.push(movie, f64::from(score));
+                } else {
+                    touched_rest.push((movie, score));
                 }
             });
             top.finish(out);
+            if out.len() < n {
+                self.fill(request, n, touched_rest, out);
+            }
         });
+    }
+
+    fn predict_rating(&self, user: UserId, movie: MovieId) -> Option<f64> {
+        let mut candidates = Vec::new();
+        let i = movie.index();
+        Some(if i < self.inputs.n_movies() {
+            self.predict_from(
+                self.histories.of(user),
+                |j| self.similarity(i, j),
+                &mut candidates,
+            )
+        } else {
+            self.mean_rating.clamp(1.0, 5.0)
+        })
+    }
+
+    fn predict_ratings(&self, pairs: &[(UserId, MovieId)], out: &mut Vec<Option<f64>>) {
+        // One similarity row per target movie, shared by its pairs; the values are
+        // `predict_rating`'s bit for bit (see `item_similarity`).
+        if self.dense.is_some() {
+            out.clear();
+            out.extend(pairs.iter().map(|&(u, m)| self.predict_rating(u, m)));
+            return;
+        }
+        out.clear();
+        out.resize(pairs.len(), None);
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        order.sort_by_key(|&p| pairs[p].1);
+        let n_movies = self.inputs.n_movies();
+        let mut sims: Vec<Option<f32>> = vec![None; n_movies];
+        let mut touched: Vec<usize> = Vec::new();
+        let mut sums = RowSums::default();
+        let mut candidates = Vec::new();
+        for group in order.chunk_by(|&a, &b| pairs[a].1 == pairs[b].1) {
+            let i = pairs[group[0]].1.index();
+            if i >= n_movies {
+                for &p in group {
+                    out[p] = self.predict_rating(pairs[p].0, pairs[p].1);
+                }
+                continue;
+            }
+            self.inputs.row(i, &mut sums, |j, sim| {
+                sims[j] = Some(sim);
+                touched.push(j);
+            });
+            for &p in group {
+                out[p] = Some(self.predict_from(
+                    self.histories.of(pairs[p].0),
+                    |j| sims[j],
+                    &mut candidates,
+                ));
+            }
+            for &j in &touched {
+                sims[j] = None;
+            }
+            touched.clear();
+        }
     }
 }
 
@@ -296,6 +445,55 @@ mod tests {
     }
 
     #[test]
+    fn batched_predictions_equal_single_ones_and_vote_by_similarity() {
+        for kind in [
+            SimilarityKind::Cosine,
+            SimilarityKind::AdjustedCosine,
+            SimilarityKind::CosineCommon,
+        ] {
+            let mut cf = ItemCf::new(params(kind));
+            cf.fit_log(8, 7, &log());
+            let pairs: Vec<(UserId, MovieId)> = (0..8u32)
+                .flat_map(|u| (0..7u32).map(move |m| (UserId(u), MovieId(m))))
+                .collect();
+            let mut batch = Vec::new();
+            cf.predict_ratings(&pairs, &mut batch);
+            for (&(u, m), b) in pairs.iter().zip(&batch) {
+                let one = cf.predict_rating(u, m).unwrap();
+                assert_eq!(
+                    b.map(f64::to_bits),
+                    Some(one.to_bits()),
+                    "{kind:?} {u:?} {m:?}"
+                );
+                assert!((1.0..=5.0).contains(&one));
+            }
+        }
+        // Movie 6 copies movie 2: with k = 1 its nearest rated neighbour for a user
+        // who rated movie 2 is movie 2 itself (similarity 1), so the prediction is
+        // that rating exactly.
+        let data = log();
+        let rated_2 = data.iter().find(|i| i.movie == MovieId(2)).unwrap();
+        let mut partial = ItemCf::new(ItemCfParams {
+            neighbours: 1,
+            ..params(SimilarityKind::Cosine)
+        });
+        let without_own: Vec<Interaction> = log()
+            .into_iter()
+            .filter(|i| !(i.user == rated_2.user && i.movie == MovieId(6)))
+            .collect();
+        partial.fit_log(8, 7, &without_own);
+        assert_eq!(
+            partial.predict_rating(rated_2.user, MovieId(6)),
+            Some(f64::from(rated_2.value))
+        );
+        // A movie nobody rated: no neighbour, the mean training rating.
+        let mean = log().iter().map(|i| f64::from(i.value)).sum::<f64>() / log().len() as f64;
+        let mut wide = ItemCf::new(params(SimilarityKind::Cosine));
+        wide.fit_log(8, 8, &log());
+        assert!((wide.predict_rating(UserId(0), MovieId(7)).unwrap() - mean).abs() < 1e-9);
+    }
+
+    #[test]
     fn shrinkage_scales_by_common_support() {
         // Copy shares 5 users (u with (u + 2) % 3 != 0 among 0..8): 5 / (5 + 5) = 0.5.
         let mut cf = ItemCf::new(ItemCfParams {
@@ -313,7 +511,8 @@ mod tests {
         let mut data = log();
         data.push(rating(9, 2, 5.0));
         data.push(rating(9, 0, 2.0));
-        cf.fit_log(10, 7, &data);
+        let catalogue = testing::catalogue(7);
+        cf.fit(&testing::data(&catalogue, 10, &data));
         let context = testing::context();
         let seen = [MovieId(0), MovieId(2)];
         let request = testing::request(UserId(9), &context, &seen);
@@ -328,7 +527,10 @@ mod tests {
         expected.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let got: Vec<u32> = out.iter().map(|s| s.movie.0).collect();
         let want: Vec<u32> = expected.iter().map(|e| e.0).collect();
-        assert_eq!(got, want);
-        assert!(!got.is_empty());
+        // The positive scores first, as the dense scan ranks them; the list is then
+        // completed (zeros, then negatives) up to every unseen movie.
+        assert_eq!(got[..want.len()], want[..]);
+        assert!(!want.is_empty());
+        assert_eq!(got.len(), 5);
     }
 }

@@ -15,6 +15,7 @@
 //! | `graph` | [`GraphArm`] | liked movies become user–movie edges | local random walks |
 //! | `long_tail` | [`LongTail`] | liked movies → genre affinities | threshold walk |
 //! | `serendipity` | [`Serendipity`] | ratings (predictor) + liked movies (profile) | full scan |
+//! | `pure_svd` | [`PureSvd`] | all kinds as preference values (unknown = 0) | bounded block scan (exact) |
 //! | `oracle` | [`Oracle`] | the hidden truth | full scan |
 //!
 //! [`SlateBuilder::contextual_recommendations`] blends chosen arms and applies the
@@ -28,11 +29,15 @@ mod factor_blocks;
 mod graph;
 pub mod history;
 mod item_cf;
+mod item_similarity;
+mod learned_vectors;
 mod long_tail;
 mod oracle;
 mod popularity;
+mod pure_svd;
 mod random;
 mod serendipity;
+mod subspace;
 mod svd;
 mod topn;
 mod vectors;
@@ -44,9 +49,11 @@ pub use diversity::{CoverageTracker, Diversity};
 pub use embeddings::{Embeddings, view_vectors};
 pub use graph::{Csr, Graph, GraphArm, GraphParams, WalkStreams, pagerank};
 pub use item_cf::{ItemCf, ItemCfParams};
+pub use learned_vectors::{LearnedSources, has_simulated_views};
 pub use long_tail::{LongTail, LongTailParams};
 pub use oracle::{Oracle, Truth};
 pub use popularity::Popularity;
+pub use pure_svd::{PureSvd, PureSvdParams};
 pub use random::RandomArm;
 pub use serendipity::{Serendipity, SerendipityParams};
 pub use svd::{Svd, SvdParams};
@@ -60,7 +67,7 @@ use rayon::prelude::*;
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, SimSecs};
 use crate::rng::{ChaCha8Rng, Purpose, SeedTree};
-use crate::scenario::spec::ArmSpec;
+use crate::scenario::spec::{ArmSpec, ContentView};
 use crate::world::{Catalogue, Context, Population, World};
 
 /// What an arm may learn from.
@@ -155,6 +162,15 @@ pub trait Recommender: Send + Sync {
         None
     }
 
+    /// [`Recommender::predict_rating`] for many (user, movie) pairs at once into `out`
+    /// (`out[i]` for `pairs[i]`). Arms whose prediction needs a per-movie computation
+    /// override it to share that work among the pairs of one movie; the values are
+    /// the same.
+    fn predict_ratings(&self, pairs: &[(UserId, MovieId)], out: &mut Vec<Option<f64>>) {
+        out.clear();
+        out.extend(pairs.iter().map(|&(u, m)| self.predict_rating(u, m)));
+    }
+
     /// Whether the arm reads the hidden truth (only the oracle).
     fn reads_truth(&self) -> bool {
         false
@@ -229,11 +245,30 @@ pub enum ArmBuildError {
     /// An embeddings arm's vector file cannot be used.
     #[error(transparent)]
     Vectors(#[from] VectorFileError),
+    /// A content arm was asked for simulated views the data does not have.
+    #[error(
+        "arm `{arm}` with `view: {view}` reads the simulated content views of a generated world, and this data has none; fix: `view: learned` or `view: auto` (item vectors learned from the ratings, genres, release years and tags — `recolab eval --tags FILE`){}",
+        if *arm == "embeddings" { ", or `vectors: \"FILE\"` (a CSV or .npy file of item vectors)" } else { "" }
+    )]
+    NoContentViews {
+        /// The arm.
+        arm: &'static str,
+        /// The view asked for.
+        view: &'static str,
+    },
     /// The oracle was asked for where there is no hidden truth (a real rating log).
     #[error(
         "arm `oracle` ranks by the hidden truth of a generated world, and this data has none; fix: remove `Oracle` from `stack.arms`"
     )]
     OracleNeedsTruth,
+}
+
+/// Where a content arm's item vectors come from.
+enum VectorChoice {
+    /// A simulated view of the world.
+    Simulated(ContentView),
+    /// Learned from the data at each fit ([`learned_vectors`]).
+    Learned,
 }
 
 /// Builds arms: owns what arm constructors need (the catalogue, seed streams, and for
@@ -272,6 +307,30 @@ impl<'a> ArmFactory<'a> {
             fatigue_window: 0,
             truth: OnceLock::new(),
         }
+    }
+
+    /// The vectors a content arm with `view` reads on this factory's catalogue.
+    fn vectors_of(
+        &self,
+        arm: &'static str,
+        view: ContentView,
+    ) -> Result<VectorChoice, ArmBuildError> {
+        let simulated = has_simulated_views(self.catalogue);
+        match view {
+            ContentView::Learned => Ok(VectorChoice::Learned),
+            ContentView::Auto if simulated => Ok(VectorChoice::Simulated(ContentView::Both)),
+            ContentView::Auto => Ok(VectorChoice::Learned),
+            view if simulated => Ok(VectorChoice::Simulated(view)),
+            view => Err(ArmBuildError::NoContentViews {
+                arm,
+                view: view.name(),
+            }),
+        }
+    }
+
+    /// The stream of the randomised SVD behind an arm's learned vectors.
+    fn learn_rng(&self, unit: u64) -> ChaCha8Rng {
+        self.seeds.stream(Purpose::LearnedVectors, unit)
     }
 
     /// Builds the arm a spec describes (untrained); `unit` addresses its training
@@ -316,7 +375,10 @@ impl<'a> ArmFactory<'a> {
                 neighbours,
             })),
             ArmSpec::Embeddings { view, vectors } => match vectors {
-                None => Box::new(Embeddings::new(catalogue, *view)),
+                None => Box::new(match self.vectors_of("embeddings", *view)? {
+                    VectorChoice::Simulated(view) => Embeddings::new(catalogue, view),
+                    VectorChoice::Learned => Embeddings::learned(catalogue, self.learn_rng(unit)),
+                }),
                 Some(path) => {
                     let rows = load_item_vectors(Path::new(path), catalogue.len())?;
                     let parts: Vec<Vec<&[f32]>> = rows.iter().map(|r| vec![r.as_slice()]).collect();
@@ -361,11 +423,29 @@ impl<'a> ArmFactory<'a> {
                 min_distance,
                 factors,
                 epochs,
-            } => Box::new(Serendipity::new(
-                SerendipityParams {
+                view,
+            } => {
+                let params = SerendipityParams {
                     min_distance,
                     factors,
                     epochs,
+                };
+                Box::new(match self.vectors_of("serendipity", view)? {
+                    VectorChoice::Simulated(view) => {
+                        Serendipity::new(params, catalogue, view, rng())
+                    }
+                    VectorChoice::Learned => {
+                        Serendipity::learned(params, catalogue, rng(), self.learn_rng(unit))
+                    }
+                })
+            }
+            &ArmSpec::PureSvd {
+                factors,
+                iterations,
+            } => Box::new(PureSvd::new(
+                PureSvdParams {
+                    factors,
+                    iterations,
                 },
                 catalogue,
                 rng(),

@@ -31,6 +31,7 @@ use crate::world::Catalogue;
 
 use super::embeddings::view_vectors;
 use super::history::Histories;
+use super::learned_vectors::{LearnedBlocks, learned_vectors};
 use super::svd::{Svd, SvdParams};
 use super::topn::TopN;
 use super::vectors::{UnitVectors, UserProfiles, dot};
@@ -55,12 +56,20 @@ pub struct Serendipity {
     vectors: UnitVectors,
     histories: Histories,
     profiles: UserProfiles,
+    /// The stream of learned vectors' SVD, when the vectors are learned at `fit`.
+    learn: Option<ChaCha8Rng>,
 }
 
 impl Serendipity {
-    /// An untrained arm whose predictor trains from `rng`.
+    /// An untrained arm measuring distance in the simulated `view`, whose predictor
+    /// trains from `rng`.
     #[must_use]
-    pub fn new(params: SerendipityParams, catalogue: &Catalogue, rng: ChaCha8Rng) -> Self {
+    pub fn new(
+        params: SerendipityParams,
+        catalogue: &Catalogue,
+        view: ContentView,
+        rng: ChaCha8Rng,
+    ) -> Self {
         let svd = SvdParams {
             factors: params.factors,
             epochs: params.epochs,
@@ -69,9 +78,27 @@ impl Serendipity {
         Self {
             min_similarity: (1.0 - params.min_distance) as f32,
             predictor: Svd::new(svd, rng),
-            vectors: view_vectors(catalogue, ContentView::Both),
+            vectors: view_vectors(catalogue, view),
             histories: Histories::default(),
             profiles: UserProfiles::default(),
+            learn: None,
+        }
+    }
+
+    /// An untrained arm measuring distance in item vectors learned from the training
+    /// data at each `fit` ([`LearnedSources`](super::LearnedSources), drawing from
+    /// `learn`); the predictor trains from `rng`.
+    #[must_use]
+    pub fn learned(
+        params: SerendipityParams,
+        catalogue: &Catalogue,
+        rng: ChaCha8Rng,
+        learn: ChaCha8Rng,
+    ) -> Self {
+        Self {
+            learn: Some(learn),
+            vectors: UnitVectors::from_parts(&[]),
+            ..Self::new(params, catalogue, ContentView::Both, rng)
         }
     }
 }
@@ -84,6 +111,14 @@ impl Recommender for Serendipity {
     fn fit(&mut self, data: &TrainingData<'_>) {
         self.predictor.fit(data);
         self.histories = Histories::from_log(data.population.len(), data.interactions);
+        if let Some(rng) = &mut self.learn {
+            self.vectors = learned_vectors(
+                data.catalogue,
+                &self.histories,
+                LearnedBlocks::Metadata,
+                rng,
+            );
+        }
         self.profiles = UserProfiles::build(&self.vectors, &self.histories);
     }
 
@@ -147,6 +182,7 @@ mod tests {
                 epochs: 5,
             },
             &catalogue,
+            ContentView::Both,
             testing::rng(),
         );
         let log: Vec<Interaction> = [0u32, 7, 14]

@@ -181,22 +181,22 @@ impl Svd {
                     shuffle(&mut order[c * CHUNK..end], &mut self.rng);
                 }
             }
-            let visit = chunks.iter().flat_map(|&c| {
+            let visit = chunks.iter().map(|&c| {
                 let end = ((c + 1) * CHUNK).min(order.len());
-                order[c * CHUNK..end].iter().copied()
+                &order[c * CHUNK..end]
             });
-            for (u, m, r) in visit {
-                let (u, m) = (u as usize, m as usize);
-                let pu = &mut self.p[u * k..(u + 1) * k];
-                let qi = &mut self.q[m * k..(m + 1) * k];
-                let e = r - (mu + self.user_bias[u] + self.item_bias[m] + dot(pu, qi));
-                self.user_bias[u] += lr * (e - reg * self.user_bias[u]);
-                self.item_bias[m] += lr * (e - reg * self.item_bias[m]);
-                for (a, b) in pu.iter_mut().zip(qi.iter_mut()) {
-                    let (pa, qb) = (*a, *b);
-                    *a += lr * (e * qb - reg * pa);
-                    *b += lr * (e * pa - reg * qb);
-                }
+            let mut step = SgdStep {
+                k,
+                lr,
+                reg,
+                mu,
+                p: &mut self.p,
+                q: &mut self.q,
+                user_bias: &mut self.user_bias,
+                item_bias: &mut self.item_bias,
+            };
+            for chunk in visit {
+                step.run(chunk);
             }
         }
     }
@@ -301,6 +301,62 @@ impl Svd {
             let s = self.item_bias[m] + self.dot(u, m);
             if s > f32::NEG_INFINITY && !request.has_seen(movie) {
                 top.push(movie, base + f64::from(s));
+            }
+        }
+    }
+}
+
+/// One SGD pass over ratings, borrowing the model's tables.
+///
+/// # Determinism
+///
+/// The pass is compiled twice, for the baseline x86-64 target and, chosen at run time
+/// where the CPU has it, with AVX2 (as [`ItemFactorBlocks`]'s scan): the same code,
+/// wider registers, no FMA, so each factor sees the same IEEE operations in the same
+/// order and both give the same bits.
+struct SgdStep<'a> {
+    k: usize,
+    lr: f32,
+    reg: f32,
+    mu: f32,
+    p: &'a mut [f32],
+    q: &'a mut [f32],
+    user_bias: &'a mut [f32],
+    item_bias: &'a mut [f32],
+}
+
+impl SgdStep<'_> {
+    fn run(&mut self, ratings: &[(u32, u32, f32)]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            unsafe { self.run_avx2(ratings) };
+            return;
+        }
+        self.run_body(ratings);
+    }
+
+    /// [`SgdStep::run`] compiled with AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_avx2(&mut self, ratings: &[(u32, u32, f32)]) {
+        self.run_body(ratings);
+    }
+
+    #[inline(always)]
+    fn run_body(&mut self, ratings: &[(u32, u32, f32)]) {
+        let (k, lr, reg, mu) = (self.k, self.lr, self.reg, self.mu);
+        for &(u, m, r) in ratings {
+            let (u, m) = (u as usize, m as usize);
+            let pu = &mut self.p[u * k..(u + 1) * k];
+            let qi = &mut self.q[m * k..(m + 1) * k];
+            let e = r - (mu + self.user_bias[u] + self.item_bias[m] + dot(pu, qi));
+            self.user_bias[u] += lr * (e - reg * self.user_bias[u]);
+            self.item_bias[m] += lr * (e - reg * self.item_bias[m]);
+            for (a, b) in pu.iter_mut().zip(qi.iter_mut()) {
+                let (pa, qb) = (*a, *b);
+                *a += lr * (e * qb - reg * pa);
+                *b += lr * (e * pa - reg * qb);
             }
         }
     }

@@ -145,7 +145,10 @@ pub const POOL_FACTOR: IntegerLimit =
     IntegerLimit::new(1, 100, "the pool is re-ranked per request");
 /// Vote-count thresholds of the diversity long-tail boost.
 pub const VOTES: IntegerLimit = IntegerLimit::at_least(0, "a vote count");
-/// `factors` of the SVD and serendipity arms.
+/// `iterations` of the PureSVD arm.
+pub const SUBSPACE_ITERATIONS: IntegerLimit =
+    IntegerLimit::new(0, 100, "subspace iterations of the randomised SVD");
+/// `factors` of the SVD, serendipity and PureSVD arms.
 pub const ARM_FACTORS: IntegerLimit = IntegerLimit::new(1, 512, "latent factors");
 /// `epochs` of the SVD and serendipity arms.
 pub const EPOCHS: IntegerLimit =
@@ -239,6 +242,8 @@ const INTEGER_FIELDS: &[(&str, IntegerLimit)] = &[
     ("min_users_per_variant", MIN_USERS_PER_VARIANT),
     ("GroupSequential.looks", LOOKS),
     ("Msprt.looks", LOOKS),
+    ("PureSvd.factors", ARM_FACTORS),
+    ("PureSvd.iterations", SUBSPACE_ITERATIONS),
     ("report.timeseries_bucket_hours", BUCKET_HOURS),
     ("report.offline_users", OFFLINE_USERS),
     ("evaluation.k", EVAL_K),

@@ -1030,7 +1030,8 @@ pub enum ArmSpec {
     /// Content similarity: cosine between a user's profile (rating-weighted mean of
     /// liked items) and each movie's vector.
     Embeddings {
-        /// Which content view to use. Default `both` (text and image concatenated).
+        /// Which item vectors to use. Default `auto`: both simulated views in a
+        /// generated world, vectors learned from the data on a real log.
         #[serde(default)]
         view: ContentView,
         /// A CSV or `.npy` file of item vectors (`id, v1, …, vd` rows; `.npy`: a 2-D
@@ -1083,6 +1084,21 @@ pub enum ArmSpec {
         /// Epochs of the internal rating predictor. Default 10.
         #[serde(default = "arm_defaults::serendipity_epochs")]
         epochs: usize,
+        /// Item vectors the distance is measured in, as the embeddings arm's `view`.
+        /// Default `auto`.
+        #[serde(default)]
+        view: ContentView,
+    },
+    /// PureSVD: the leading singular vectors of the user × movie preference matrix
+    /// (unknown cells 0), users folded in through their own row; a ranking model for
+    /// top-N lists, which predicts no ratings.
+    PureSvd {
+        /// Singular vectors kept. Default 20.
+        #[serde(default = "arm_defaults::pure_svd_factors")]
+        factors: usize,
+        /// Subspace iterations of the randomised SVD. Default 4.
+        #[serde(default = "arm_defaults::pure_svd_iterations")]
+        iterations: usize,
     },
     /// Ranks by true expected utility: an upper bound only a simulator can have.
     /// Never selectable by a production-like policy unless `selectable: true`.
@@ -1104,19 +1120,43 @@ pub enum SimilarityKind {
     /// Cosine after subtracting each user's mean value (Sarwar et al. 2001).
     #[default]
     AdjustedCosine,
+    /// Cosine of the raw values with norms over the users who rated both movies only
+    /// (Surprise's `cosine`): two movies with one common user are similar by 1.
+    CosineCommon,
 }
 
-/// Which simulated content view an embeddings arm reads.
+/// Which item vectors a content arm (embeddings, serendipity) reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContentView {
-    /// The text view (a stand-in for BERT vectors of plot and metadata).
+    /// The simulated text view (a stand-in for BERT vectors of plot and metadata).
     Text,
-    /// The image view (a stand-in for ResNet vectors of posters).
+    /// The simulated image view (a stand-in for ResNet vectors of posters).
     Image,
-    /// Both views, each normalised, concatenated.
-    #[default]
+    /// Both simulated views, each normalised, concatenated.
     Both,
+    /// Vectors learned at each fit from what the data holds: the rating matrix's
+    /// leading singular vectors, genres, release year and tags
+    /// (docs/EVALUATION_FRAMEWORK.md, "Content arms on real logs").
+    Learned,
+    /// `both` where the world has simulated views (a generated world), else
+    /// `learned` (a real rating log).
+    #[default]
+    Auto,
+}
+
+impl ContentView {
+    /// The name as in scenarios.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Image => "image",
+            Self::Both => "both",
+            Self::Learned => "learned",
+            Self::Auto => "auto",
+        }
+    }
 }
 
 /// Defaults of arm parameters (serde needs functions).
@@ -1175,6 +1215,12 @@ mod arm_defaults {
     pub fn serendipity_epochs() -> usize {
         10
     }
+    pub fn pure_svd_factors() -> usize {
+        20
+    }
+    pub fn pure_svd_iterations() -> usize {
+        4
+    }
 }
 
 impl ArmSpec {
@@ -1190,6 +1236,7 @@ impl ArmSpec {
             Self::Graph { .. } => "graph",
             Self::LongTail { .. } => "long_tail",
             Self::Serendipity { .. } => "serendipity",
+            Self::PureSvd { .. } => "pure_svd",
             Self::Oracle { .. } => "oracle",
         }
     }
@@ -1223,6 +1270,7 @@ impl ArmSpec {
             "Graph()",
             "LongTail()",
             "Serendipity()",
+            "PureSvd()",
             "Oracle()",
         ]
         .into_iter()

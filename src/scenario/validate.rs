@@ -254,6 +254,7 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
             min_distance,
             factors,
             epochs,
+            view: _,
         } => {
             if c.finite(&f("min_distance"), *min_distance) && !(0.0..=2.0).contains(min_distance) {
                 c.fail(
@@ -264,6 +265,13 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
             }
             c.integer(&f("factors"), *factors, limits::ARM_FACTORS);
             c.integer(&f("epochs"), *epochs, limits::EPOCHS);
+        }
+        ArmSpec::PureSvd {
+            factors,
+            iterations,
+        } => {
+            c.integer(&f("factors"), *factors, limits::ARM_FACTORS);
+            c.integer(&f("iterations"), *iterations, limits::SUBSPACE_ITERATIONS);
         }
     }
 }

@@ -67,3 +67,57 @@ pub fn write_ml_latest(dir: &Path) -> (PathBuf, PathBuf) {
     .unwrap();
     (ratings, movies)
 }
+
+/// Writes a MovieLens 100k-style log with taste groups into `dir`: `u.data`, `u.item`
+/// and a MovieLens latest-style `tags.csv`. Users and items fall into three groups
+/// (id mod 3); a user rates an item with a probability that falls with the item's id
+/// (a popularity skew) and rises when the groups match, 4–5 stars within the group
+/// and 1–3 outside it. Each item has its group's genre and one more, a release year
+/// in 1950–2019 and, for every other item, a tag of its group. Deterministic (an
+/// integer hash, no generator).
+pub fn write_ml100k_tastes(dir: &Path, n_users: u32, n_items: u32) -> [PathBuf; 3] {
+    let hash = |a: u32, b: u32| -> u32 {
+        let mut x = a.wrapping_mul(0x9E37_79B9) ^ b.wrapping_mul(0x85EB_CA6B);
+        x ^= x >> 15;
+        x = x.wrapping_mul(0x2C1B_3C6D);
+        x ^= x >> 12;
+        x % 1000
+    };
+    let mut data = String::new();
+    for u in 1..=n_users {
+        for i in 1..=n_items {
+            let same = u % 3 == i % 3;
+            let popularity = 600 * 10 / (10 + i);
+            let p = popularity / 2 + if same { 350 } else { 0 };
+            if hash(u, i) >= p {
+                continue;
+            }
+            let rating = if same {
+                4 + hash(i, u) % 2
+            } else {
+                1 + hash(i, u) % 3
+            };
+            let time = 880_000_000 + u64::from(u) * 1_000 + u64::from(i);
+            writeln!(data, "{u}\t{i}\t{rating}\t{time}").unwrap();
+        }
+    }
+    let mut item = String::new();
+    let mut tags = String::from("userId,movieId,tag,timestamp\n");
+    for i in 1..=n_items {
+        let year = 1950 + (i * 7) % 70;
+        write!(item, "{i}|Movie {i} ({year})|01-Jan-{year}||http://x").unwrap();
+        for g in 0..19 {
+            let on = g == 1 + i % 3 || g == 5 + (i * 5) % 14;
+            item.push_str(if on { "|1" } else { "|0" });
+        }
+        item.push('\n');
+        if i % 2 == 0 {
+            writeln!(tags, "1,{i},group {},1", i % 3).unwrap();
+        }
+    }
+    let paths = [dir.join("u.data"), dir.join("u.item"), dir.join("tags.csv")];
+    std::fs::write(&paths[0], data).unwrap();
+    std::fs::write(&paths[1], item).unwrap();
+    std::fs::write(&paths[2], tags).unwrap();
+    paths
+}

@@ -636,7 +636,7 @@ fn bases() -> Vec<ScenarioSpec> {
             stopping: Msprt(looks: 30, tau: 0.05))],
         checks: [(metric: "gini", min: 0.1), (metric: "coverage", max: 0.9)],"#;
     let arms = "arms: [Popularity, Random, Svd(), ItemCf(), Embeddings(), Graph(), LongTail(), \
-                Serendipity(), Oracle(selectable: true)], arms_per_request: 1";
+                Serendipity(), PureSvd(), Oracle(selectable: true)], arms_per_request: 1";
     [
         format!(
             r#"({common} population: (n_users: 300, activity: Segments),

@@ -12,6 +12,8 @@ mod fixtures;
 mod harness;
 mod input_limits;
 mod log_shape;
+mod quiet;
+mod real_logs;
 mod realism;
 mod reference;
 mod reports;
