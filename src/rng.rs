@@ -61,6 +61,15 @@ pub enum Purpose {
     /// Assignment salts of the runs of `recolab aa` and `recolab power`; unit =
     /// experiment index, replicate = run.
     ExperimentSalt = 17,
+    /// Monte-Carlo posterior draws that estimate a logging policy's propensities
+    /// (`report.propensities`); unit = policy slot. Apart from the policy's own stream,
+    /// so logging propensities changes no choice.
+    Propensity = 18,
+    /// Monte-Carlo posterior draws of a target policy's action distribution in
+    /// `recolab ope`; unit = target index.
+    OffPolicyTarget = 19,
+    /// Bootstrap resampling of users in `recolab ope`; unit = target index.
+    OffPolicyBootstrap = 20,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.
