@@ -263,10 +263,7 @@ fn interleaving_credits_the_stack_whose_movies_are_clicked() {
         .map(|&u| u64::from(log.users[u].clicks))
         .sum();
     assert_eq!(p.credited_clicks[0] + p.credited_clicks[1], clicks);
-    assert!(
-        p.required_requests.unwrap() < p.requests as f64,
-        "{p:#?}"
-    );
+    assert!(p.required_requests.unwrap() < p.requests as f64, "{p:#?}");
     // No A/B statistics for an interleaving test.
     assert!(e.primary.is_empty() && e.sample_ratio.is_none());
 }

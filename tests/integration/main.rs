@@ -12,6 +12,7 @@ mod fixtures;
 mod harness;
 mod input_limits;
 mod log_shape;
+mod ope;
 mod realism;
 mod reference;
 mod reports;

@@ -17,6 +17,9 @@ fn seed_tree_first_draws_are_pinned() {
         (Purpose::Catalogue, 0),
         (Purpose::Population, 7),
         (Purpose::Responses, 3),
+        (Purpose::Propensity, 0),
+        (Purpose::OffPolicyTarget, 1),
+        (Purpose::OffPolicyBootstrap, 2),
     ]
     .iter()
     .map(|&(purpose, unit)| stream(42, purpose, 0, unit).next_u64())
@@ -52,10 +55,13 @@ fn small_world_is_pinned() {
     assert_eq!(world.warm_up.len(), PINNED_WARM_UP);
 }
 
-const PINNED_DRAWS: [u64; 3] = [
+const PINNED_DRAWS: [u64; 6] = [
     8848223470525804993,
     17753540390608990786,
     16062532831424818800,
+    5827231533883800478,
+    14761073558594779525,
+    16601108688469271945,
 ];
 const PINNED_VOTES: [u64; 5] = [1689, 430, 700, 337, 105];
 const PINNED_SEGMENTS: [&str; 5] = ["regular", "cold_start", "cold_start", "regular", "regular"];
