@@ -149,7 +149,7 @@ fn bootstrap(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let mut rng = stream(1, Purpose::OffPolicyBootstrap, 0, 0);
-                black_box(intervals(&groups, 1_000, &mut rng))
+                black_box(intervals(&groups, 1_000, 10, &mut rng))
             });
         },
     );

@@ -8,7 +8,7 @@
 //! estimand).
 //!
 //! Every policy describes its choice for a context as an [`ActionDistribution`]
-//! ([`Policy::action_distribution`](super::Policy::action_distribution)):
+//! ([`Policy::action_distribution`]):
 //!
 //! | policy | distribution | exact? |
 //! | --- | --- | --- |

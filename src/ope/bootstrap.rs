@@ -2,14 +2,15 @@
 //!
 //! A user's requests share the user (tastes, sessions, fatigue), so requests are not
 //! independent; the users are. Each replicate draws as many users as the log holds,
-//! with replacement, adds up their [`RoundSums`] and recomputes every estimate —
-//! switch-DR's threshold included. The interval is the replicates' 2.5% and 97.5%
+//! with replacement, adds up their [`RoundSums`] and recomputes every estimate, with
+//! switch-DR at the threshold chosen on the whole log (as Open Bandit Pipeline's
+//! `estimate_interval` bootstraps the tuned estimator's round values). The interval is the replicates' 2.5% and 97.5%
 //! quantiles (percentile bootstrap; Efron & Tibshirani 1993, ch. 13), with linear
 //! interpolation between order statistics (Hyndman & Fan's type 7, R's default).
 //!
-//! What it holds fixed: the reward model and the target's probabilities, computed
-//! once on the whole log. The interval reflects which users happened to arrive and
-//! how they responded, not the model's fitting noise.
+//! What it holds fixed: the reward model, the target's probabilities and switch-DR's
+//! threshold, computed once on the whole log. The interval reflects which users
+//! happened to arrive and how they responded, not the model's fitting noise.
 //!
 //! # Determinism
 //!
@@ -20,14 +21,15 @@ use rand::RngExt;
 
 use crate::rng::ChaCha8Rng;
 
-use super::estimators::{Estimator, RoundSums, estimate};
+use super::estimators::{Estimator, RoundSums, estimate_at};
 
 /// Coverage the intervals aim at.
 pub const LEVEL: f64 = 0.95;
 
 /// Per estimator (in [`Estimator::ALL`] order), the percentile interval over
-/// `replicates` user-resampled replicates of `groups`; `None` for an estimator
-/// undefined in more than half of them (SNIPS when every weight is 0).
+/// `replicates` user-resampled replicates of `groups`, switch-DR at threshold
+/// `SWITCH_TAUS[switch_tau]`; `None` for an estimator undefined in more than half of
+/// them (SNIPS when every weight is 0).
 ///
 /// # Panics
 ///
@@ -36,6 +38,7 @@ pub const LEVEL: f64 = 0.95;
 pub fn intervals(
     groups: &[RoundSums],
     replicates: usize,
+    switch_tau: usize,
     rng: &mut ChaCha8Rng,
 ) -> [Option<[f64; 2]>; 5] {
     assert!(!groups.is_empty() && replicates > 0, "nothing to resample");
@@ -48,7 +51,7 @@ pub fn intervals(
         if total.n == 0.0 {
             continue;
         }
-        let e = estimate(&total);
+        let e = estimate_at(&total, switch_tau);
         for (slot, estimator) in values.iter_mut().zip(Estimator::ALL) {
             if let Some(v) = estimator.of(&e) {
                 slot.push(v);
@@ -107,7 +110,7 @@ mod tests {
             })
             .collect();
         let mut rng = stream(1, Purpose::OffPolicyBootstrap, 0, 0);
-        let [ips, snips, dm, dr, _] = intervals(&groups, 2_000, &mut rng);
+        let [ips, snips, dm, dr, _] = intervals(&groups, 2_000, 0, &mut rng);
         let [lo, hi] = ips.unwrap();
         assert!((lo - (0.25 - 0.0424)).abs() < 0.008, "{lo}");
         assert!((hi - (0.25 + 0.0424)).abs() < 0.008, "{hi}");

@@ -16,11 +16,18 @@
 //! ESS        = (Σ_t w_t)² / Σ_t w_t²                             Kish's effective sample size
 //! ```
 //!
-//! Switch-DR's threshold τ is chosen from [`SWITCH_TAUS`] (τ = ∞ is DR) by the
-//! estimated mean squared error that Open Bandit Pipeline's `SwitchDRTuning` uses
-//! (Su et al. 2020): the sample variance of the rounds over n plus the squared bias
-//! estimate `|(1/n) Σ_t w_t 1{w_t > τ} (r_t − q̂(x_t, A_t))|`; the first minimum in
-//! grid order wins.
+//! Switch-DR's threshold τ is chosen from [`SWITCH_TAUS`] (τ = ∞ is DR) as Open
+//! Bandit Pipeline's tuning does by default (`tuning_method="mse"`,
+//! `use_bias_upper_bound=True`, δ = 0.05; Su et al. 2020, section 5): the smallest
+//! estimated MSE
+//!
+//! ```text
+//! score(τ) = Var_t(round value at τ) / n + (b̂(τ) + c)²
+//! b̂(τ)     = |(1/n) Σ_t w_t 1{w_t > τ} (r_t − q̂(x_t, A_t))|         the direct bias estimate
+//! c        = √(2 · mean(w²) · ln(2/δ) / n) + 2 · max(w) · ln(2/δ) / (3n)   Bernstein's slack
+//! ```
+//!
+//! the first minimum in grid order winning.
 //!
 //! Assumptions: the logged propensities are the logging policy's (known, as in a
 //! simulator; an estimate for Thompson Sampling); overlap — the target chooses no set
@@ -92,6 +99,8 @@ pub struct RoundSums {
     pub w: f64,
     /// `Σ w²`.
     pub w2: f64,
+    /// The largest `w`.
+    pub w_max: f64,
     /// `Σ w r`.
     pub wr: f64,
     /// `Σ q̂_t(π)`.
@@ -112,6 +121,7 @@ impl Default for RoundSums {
             n: 0.0,
             w: 0.0,
             w2: 0.0,
+            w_max: 0.0,
             wr: 0.0,
             q_target: 0.0,
             dr: 0.0,
@@ -135,6 +145,7 @@ impl RoundSums {
         self.n += 1.0;
         self.w += w;
         self.w2 += w * w;
+        self.w_max = self.w_max.max(w);
         self.wr += w * r;
         self.q_target += q_target;
         self.dr += q_target + correction;
@@ -152,6 +163,7 @@ impl RoundSums {
         self.n += other.n;
         self.w += other.w;
         self.w2 += other.w2;
+        self.w_max = self.w_max.max(other.w_max);
         self.wr += other.wr;
         self.q_target += other.q_target;
         self.dr += other.dr;
@@ -190,32 +202,62 @@ pub struct Estimates {
     pub switch_tau: f64,
 }
 
-/// The estimates from the sums of all rounds (see the module docs).
+/// The confidence δ of the bias bound in switch-DR's tuning (OBP's default).
+pub const SWITCH_DELTA: f64 = 0.05;
+
+/// Switch-DR's threshold chosen on `s` (see the module docs): an index into
+/// [`SWITCH_TAUS`].
+///
+/// # Panics
+///
+/// If the sums hold no round.
+#[must_use]
+pub fn tune_switch(s: &RoundSums) -> usize {
+    assert!(s.n > 0.0, "tuning needs at least one round");
+    let n = s.n;
+    let log = (2.0 / SWITCH_DELTA).ln();
+    let slack = (2.0 * (s.w2 / n) * log / n).sqrt() + 2.0 * s.w_max * log / (3.0 * n);
+    let mut best = (f64::INFINITY, N_TAUS - 1);
+    for i in 0..N_TAUS {
+        let mean = s.switch[i] / n;
+        let variance = (s.switch2[i] / n - mean * mean).max(0.0) / n;
+        let bias = (s.switch_bias[i] / n).abs() + slack;
+        let score = variance + bias * bias;
+        if score < best.0 {
+            best = (score, i);
+        }
+    }
+    best.1
+}
+
+/// The estimates from the sums of all rounds, switch-DR at the threshold
+/// [`tune_switch`] chooses.
 ///
 /// # Panics
 ///
 /// If the sums hold no round.
 #[must_use]
 pub fn estimate(s: &RoundSums) -> Estimates {
+    estimate_at(s, tune_switch(s))
+}
+
+/// The estimates with switch-DR at threshold `SWITCH_TAUS[tau]` (the bootstrap holds
+/// the threshold chosen on the whole log, as OBP's `estimate_interval` does).
+///
+/// # Panics
+///
+/// If the sums hold no round.
+#[must_use]
+pub fn estimate_at(s: &RoundSums, tau: usize) -> Estimates {
     assert!(s.n > 0.0, "an estimate needs at least one round");
     let n = s.n;
-    let mut best = (f64::INFINITY, N_TAUS - 1);
-    for i in 0..N_TAUS {
-        let mean = s.switch[i] / n;
-        let variance = (s.switch2[i] / n - mean * mean).max(0.0) / n;
-        let bias = s.switch_bias[i] / n;
-        let score = variance + bias * bias;
-        if score < best.0 {
-            best = (score, i);
-        }
-    }
     Estimates {
         ips: s.wr / n,
         snips: (s.w > 0.0).then(|| s.wr / s.w),
         dm: s.q_target / n,
         dr: s.dr / n,
-        switch_dr: s.switch[best.1] / n,
-        switch_tau: SWITCH_TAUS[best.1],
+        switch_dr: s.switch[tau] / n,
+        switch_tau: SWITCH_TAUS[tau],
     }
 }
 
@@ -311,11 +353,16 @@ mod tests {
         // Switch-DR at τ: rounds with w ≤ τ keep their correction. τ = 1, 2 drop the
         // arm-1 round (w = 4.5): values 0.6575, 0.5325, 0.57, 0.5325 → mean 0.573125,
         // mean of squares 1.32431875/4 = 0.3310796875, variance over n
-        // (0.3310796875 − 0.328472265625)/4 = 0.000651855…; bias |4.5·0.4/4| = 0.45,
-        // squared 0.2025: score 0.203152. τ ≥ 5 is DR: values 0.6575, 0.5325, 2.37,
-        // 0.5325, mean 1.023125, mean of squares 6.61631875/4 = 1.6540796875,
-        // variance over n (1.6540796875 − 1.046784765625)/4 = 0.151824, bias 0: the
-        // smaller score, so switch-DR picks τ = 5 and equals DR.
+        // (0.3310796875 − 0.328472265625)/4 = 0.000651855…; direct bias |4.5·0.4/4| =
+        // 0.45. τ ≥ 5 is DR: values 0.6575, 0.5325, 2.37, 0.5325, mean 1.023125, mean of
+        // squares 6.61631875/4 = 1.6540796875, variance over n (1.6540796875 −
+        // 1.046784765625)/4 = 0.151824, direct bias 0. Bernstein's slack with mean(w²) =
+        // (3·0.015625 + 20.25)/4 = 5.07421875, max w = 4.5, ln(2/0.05) = 3.688879:
+        // c = √(2·5.07421875·3.688879/4) + 2·4.5·3.688879/12 = 3.059263 + 2.766660 =
+        // 5.825923. Scores: τ = 1: 0.000652 + (0.45 + 5.825923)² = 39.388; DR:
+        // 0.151824 + 5.825923² = 34.093: switch-DR picks τ = 5 and equals DR.
+        let c = (2.0 * 5.07421875 * 40f64.ln() / 4.0).sqrt() + 2.0 * 4.5 * 40f64.ln() / 12.0;
+        assert!((c - 5.825923).abs() < 1e-6, "{c}");
         assert_eq!(e.switch_tau, 5.0);
         assert!((e.switch_dr - e.dr).abs() < 1e-12);
         let mut tight = s;
@@ -323,8 +370,8 @@ mod tests {
             assert!((tight.switch[i] / 4.0 - 0.573125).abs() < 1e-12);
             assert!((tight.switch_bias[i] / 4.0 - 0.45).abs() < 1e-12);
         }
-        // With the large-weight round's correction made tiny the bias vanishes and
-        // τ = 1 wins (its variance is the smallest).
+        // With the direct bias estimate zeroed, τ = 1 scores 0.000652 + c² = 33.942,
+        // below DR's 34.093, and wins.
         tight.switch_bias = [0.0; N_TAUS];
         assert_eq!(estimate(&tight).switch_tau, 1.0);
     }

@@ -26,7 +26,10 @@ mod truth;
 
 pub use bootstrap::{LEVEL, intervals};
 pub use error::OpeError;
-pub use estimators::{Estimates, Estimator, Round, RoundSums, SWITCH_TAUS, estimate};
+pub use estimators::{
+    Estimates, Estimator, Round, RoundSums, SWITCH_DELTA, SWITCH_TAUS, estimate, estimate_at,
+    tune_switch,
+};
 pub use log::{EventTruth, LogCollector, LoggedEvent, OffPolicyLog, Reward, RewardKind};
 pub use reward_model::{N_FOLDS, PRIOR_STRENGTH, RewardModel, fold_of};
 pub use study::{

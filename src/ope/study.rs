@@ -16,7 +16,7 @@ use crate::world::World;
 
 use super::bootstrap;
 use super::error::OpeError;
-use super::estimators::{Estimator, RoundSums, estimate};
+use super::estimators::{Estimator, RoundSums, estimate_at, tune_switch};
 use super::log::{LogCollector, OffPolicyLog, Reward, RewardKind};
 use super::reward_model::RewardModel;
 use super::target::{TargetRounds, log_truth_available, walk};
@@ -442,8 +442,9 @@ impl OpePlan {
         let (estimates, switch_tau) = if withheld.is_some() || rounds.rounds.is_empty() {
             (Vec::new(), None)
         } else {
-            let e = estimate(&total);
-            let intervals = bootstrap::intervals(&groups, self.options.bootstrap, rng);
+            let tau = tune_switch(&total);
+            let e = estimate_at(&total, tau);
+            let intervals = bootstrap::intervals(&groups, self.options.bootstrap, tau, rng);
             let rows = Estimator::ALL
                 .iter()
                 .zip(intervals)

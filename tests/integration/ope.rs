@@ -166,7 +166,8 @@ fn split_events(bytes: &[u8]) -> (Vec<String>, Vec<String>) {
 fn propensities_leave_every_report_byte_identical_but_the_new_event_fields() {
     // The smoke scenario (Thompson Sampling, an A/B experiment with a static variant,
     // the event log on), with and without exact regret: turning propensities on must
-    // change nothing but the new event fields (and the scenario's own switch).
+    // change nothing but the new event fields (and the scenario's own switch and
+    // draw count).
     for regret in [false, true] {
         let text = std::fs::read_to_string(scenario("smoke.ron")).unwrap();
         let text = text.replace(
@@ -177,6 +178,9 @@ fn propensities_leave_every_report_byte_identical_but_the_new_event_fields() {
         let on = {
             let mut spec = off.spec().clone();
             spec.report.propensities = true;
+            // Fewer Monte-Carlo draws than the default keep a debug build quick; the
+            // draws come from their own stream whatever their number.
+            spec.report.propensity_draws = 50;
             spec.validate(Path::new("smoke.ron"), "smoke").unwrap()
         };
         let dir = tempfile::tempdir().unwrap();
@@ -213,8 +217,9 @@ fn propensities_leave_every_report_byte_identical_but_the_new_event_fields() {
                     .zip(std::str::from_utf8(&b[path]).unwrap().lines())
                     .filter(|(x, y)| x != y)
                     .collect();
-                assert_eq!(differ.len(), 1, "{differ:?}");
+                assert_eq!(differ.len(), 2, "{differ:?}");
                 assert!(differ[0].1.contains("propensities: true"));
+                assert!(differ[1].1.contains("propensity_draws: 50"));
             } else {
                 assert!(bytes == &b[path], "regret {regret}: {name} differs");
             }
@@ -338,4 +343,30 @@ fn ope_refuses_bad_logs_and_targets_with_the_fix() {
         "{:?}",
         text(&out)
     );
+}
+
+#[test]
+fn every_shipped_scenario_matches_its_own_report_scenario() {
+    // `--log` compares the given scenario with the report's scenario.ron field by
+    // field: every shipped scenario must compare (serialise) and equal its resolved
+    // self, and a changed field must be named.
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "ron") {
+            continue;
+        }
+        let given = Scenario::from_file(&path).unwrap();
+        std::fs::write(dir.path().join("scenario.ron"), given.to_ron()).unwrap();
+        let logged = recolab::ope::scenario_of_log(&given, dir.path())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(logged.spec(), given.spec());
+    }
+    let given = tiny("Uniform", 2);
+    let mut spec = given.spec().clone();
+    spec.stack.slate_size = 8;
+    let other = spec.validate(Path::new("t.ron"), "tiny_ope").unwrap();
+    std::fs::write(dir.path().join("scenario.ron"), other.to_ron()).unwrap();
+    let e = recolab::ope::scenario_of_log(&given, dir.path()).unwrap_err();
+    assert!(e.to_string().contains("`stack.slate_size` differs"), "{e}");
 }
