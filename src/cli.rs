@@ -23,6 +23,7 @@ use recolab::data::{
 use recolab::eval::{EvalProgress, ExternalSettings, Gain, evaluate_external};
 use recolab::eval_run::{EvalSource, default_scenario, ratings_name, run_evaluation};
 use recolab::fit::{Fit, FitTarget, MAX_ROUNDS, Tolerance, fit};
+use recolab::ope::{OpeOptions, OpePlan, RewardKind};
 use recolab::report::{HEADLINE_METRICS, interval_cell, write_file_atomically};
 use recolab::report::{compare_markdown, write_compare};
 use recolab::report::{sweep_markdown, write_shard, write_sweep};
@@ -83,6 +84,10 @@ Examples:
                                                  beside a generated world's
   recolab fit --ratings ml-100k/u.data --movies ml-100k/u.item --out ml100k.ron
                                                  a world fitted to a real log, as a scenario
+  recolab ope scenarios/ope_bandit_tuning.ron --seeds 20 --target thompson --target ucb1
+                                                 off-policy estimates of bandit tunings beside the truth
+  recolab ope s.ron --log reports/s --target \"thompson(prior=2,8)\"
+                                                 the same from one run's event log
   recolab aa scenarios/aa_check.ron --runs 500   A/A series: false-positive rates of each test
   recolab power scenarios/ab_bandit_vs_baseline.ron --runs 100
                                                  power, bias and coverage against the true effect
@@ -211,6 +216,45 @@ enum Command {
         /// Output folder [default: reports/<scenario name>-compare].
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Off-policy evaluation: target policies estimated from logged propensities,
+    /// each estimate beside the truth.
+    ///
+    /// With --log REPORT, reads REPORT/events.jsonl (a run with `report: (event_log:
+    /// true, propensities: true)`); with --seeds N, generates a log on each of N seeds.
+    /// Each target (policy syntax as `compare --policy`) is estimated with IPS, SNIPS,
+    /// DM, DR and switch-DR, with 95% bootstrap intervals, then deployed on the same
+    /// world for its true value; over seeds, each estimator's bias, RMSE and coverage
+    /// (docs/OFF_POLICY_EVALUATION.md). Writes ope.json and ope.md.
+    #[command(after_help = EXAMPLES)]
+    #[command(group(clap::ArgGroup::new("source").required(true).args(["log", "seeds"])))]
+    Ope {
+        /// The scenario file (RON); its stack's policy is the logging policy.
+        scenario: PathBuf,
+        /// A report folder of a run of SCENARIO with the event log and propensities on.
+        #[arg(long, value_name = "REPORT")]
+        log: Option<PathBuf>,
+        /// Generate the logs on this many seeds (replicates 0..N of the scenario's seed).
+        #[arg(long)]
+        seeds: Option<usize>,
+        /// A target policy (repeat).
+        #[arg(long = "target", value_name = "POLICY", required = true)]
+        targets: Vec<String>,
+        /// The reward whose value per request is estimated.
+        #[arg(long, value_enum, default_value = "success")]
+        reward: RewardArg,
+        /// Posterior draws per request behind a Thompson target's probabilities.
+        #[arg(long, default_value_t = recolab::ope::DEFAULT_TARGET_DRAWS)]
+        target_draws: usize,
+        /// Bootstrap replicates per interval.
+        #[arg(long, default_value_t = recolab::ope::DEFAULT_BOOTSTRAP)]
+        bootstrap: usize,
+        /// Output folder [default: reports/<scenario name>-ope].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// No progress on stderr.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// A/A experiments on fresh seeds: the false-positive rate of each test.
     ///
@@ -467,6 +511,32 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             quiet,
         } => trials_command(&scenario, Trials::Power, runs, out, quiet),
+        Command::Ope {
+            scenario,
+            log,
+            seeds,
+            targets,
+            reward,
+            target_draws,
+            bootstrap,
+            out,
+            quiet,
+        } => ope_command(
+            &scenario,
+            log.as_deref(),
+            seeds,
+            &targets,
+            OpeOptions {
+                reward: match reward {
+                    RewardArg::Success => RewardKind::Success,
+                    RewardArg::Click => RewardKind::Click,
+                },
+                target_draws,
+                bootstrap,
+            },
+            out,
+            quiet,
+        ),
         Command::Migrate { file } => migrate_command(&file),
         Command::Validate { scenario } => validate_command(&scenario),
         Command::Init { name } => init_command(&name),
@@ -985,6 +1055,106 @@ fn trials_command(
         eprintln!("recolab: {suffix} finished in {:.1?}", started.elapsed());
     }
     Ok(code)
+}
+
+/// The reward of `recolab ope` on the command line.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum RewardArg {
+    /// The scenario's reward rule: a click, a rating ≥ 4, a thumbs up (what the
+    /// bandits learn).
+    Success,
+    /// A click.
+    Click,
+}
+
+/// `--target-draws` allowed: a million draws already cost about 25 ms a request.
+const MAX_TARGET_DRAWS: usize = 1_000_000;
+
+/// `--bootstrap` allowed: below 100 replicates the 2.5% quantile rests on two values.
+const BOOTSTRAP_RANGE: std::ops::RangeInclusive<usize> = 100..=100_000;
+
+fn ope_command(
+    path: &Path,
+    log: Option<&Path>,
+    seeds: Option<usize>,
+    targets: &[String],
+    options: OpeOptions,
+    out: Option<PathBuf>,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let given = Scenario::from_file(path)?;
+    if !(1..=MAX_TARGET_DRAWS).contains(&options.target_draws) {
+        bail!(
+            "--target-draws is {}; fix: use 1 – {} (the default {} is plenty: a target's \
+             probability enters the estimators linearly, so fewer draws add variance, not bias)",
+            options.target_draws,
+            thousands(MAX_TARGET_DRAWS as u64),
+            recolab::ope::DEFAULT_TARGET_DRAWS
+        );
+    }
+    if !BOOTSTRAP_RANGE.contains(&options.bootstrap) {
+        bail!(
+            "--bootstrap is {}; fix: use {} – {} (the default is {})",
+            options.bootstrap,
+            BOOTSTRAP_RANGE.start(),
+            thousands(*BOOTSTRAP_RANGE.end() as u64),
+            thousands(recolab::ope::DEFAULT_BOOTSTRAP as u64)
+        );
+    }
+    if let Some(n) = seeds
+        && !(1..=MAX_COMPARE_SEEDS).contains(&n)
+    {
+        bail!(
+            "--seeds is {n}; fix: use 1 – {} (20 gives usable bias and coverage figures)",
+            thousands(MAX_COMPARE_SEEDS as u64)
+        );
+    }
+    // A report folder, or its events.jsonl.
+    let report = log.map(|l| {
+        if l.is_file() {
+            l.parent().unwrap_or(Path::new(".")).to_owned()
+        } else {
+            l.to_owned()
+        }
+    });
+    let base = match &report {
+        Some(dir) => recolab::ope::scenario_of_log(&given, dir)?,
+        None => given,
+    };
+    let plan = OpePlan::new(base, targets, options)
+        .with_context(|| format!("off-policy evaluation of {}", path.display()))?;
+    let runs = seeds.unwrap_or(1);
+    let cost = estimate(&plan.logging);
+    let threads = rayon::current_num_threads().min(runs).max(1);
+    refuse_bytes(path, &cost, threads, None)?;
+    let seconds = cost.seconds * (runs * (usize::from(seeds.is_some()) + targets.len())) as f64;
+    if seconds > LONG_RUN_SECS {
+        eprintln!(
+            "recolab: warning: {}: {} target(s) × {runs} seed(s) are estimated at about {}; \
+             `recolab validate` shows what drives one run",
+            path.display(),
+            targets.len(),
+            human_seconds(seconds)
+        );
+    }
+    let out = out.unwrap_or_else(|| Path::new("reports").join(format!("{}-ope", plan.base.name())));
+    let started = Instant::now();
+    let bar = progress_bar((runs * plan.steps_per_seed()) as u64, "ope", quiet);
+    let step = || bar.inc(1);
+    let report = match (&report, seeds) {
+        (Some(dir), _) => plan.evaluate_file(&dir.join(recolab::report::EVENTS_FILE), &step),
+        (None, Some(n)) => plan.study(n, &step),
+        (None, None) => unreachable!("clap requires --log or --seeds"),
+    }
+    .with_context(|| format!("off-policy evaluation of {}", path.display()))?;
+    bar.finish_and_clear();
+    let dir = recolab::report::write_ope(&report, &out)?;
+    out!("{}", recolab::report::ope_markdown(&report));
+    outln!("\nreport: {}", dir.display());
+    if !quiet {
+        eprintln!("recolab: ope finished in {:.1?}", started.elapsed());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn migrate_command(path: &Path) -> anyhow::Result<ExitCode> {

@@ -40,6 +40,8 @@
 //! training = ratings · ( Σ over svd, serendipity: epochs · (SGD_BASE + SGD_PER_FACTOR · factors)
 //!                      + TRAIN_PER_RATING · the other arms ) / 2
 //! replay   = requests · stack arms · REQUEST_PER_ARM
+//!          + requests · propensity_draws · stack arms · PROPENSITY_DRAW    (report.propensities
+//!            with Thompson Sampling serving; an upper bound when only some slots do)
 //! walks    = fingerprints · walks_per_movie · (1 − α)/α · WALK_STEP / 2
 //!            fingerprints = movies per graph arm at fit (stack and offline table)
 //!                         + min(movies · updates, requests · LIKES_PER_REQUEST) per stack graph
@@ -79,6 +81,9 @@ pub const REQUEST_SECS_PER_ARM: f64 = 4e-6;
 pub const SGD_SECS_BASE: f64 = 50e-9;
 /// Seconds per rating per epoch per latent factor of an SGD-trained arm.
 pub const SGD_SECS_PER_FACTOR: f64 = 2e-9;
+/// Seconds per arm per Monte-Carlo posterior draw behind a Thompson Sampling
+/// propensity (one Beta draw), measured on the default scenario (2026-12-07).
+pub const PROPENSITY_DRAW_SECS: f64 = 40e-9;
 /// Seconds per step of the graph arm's random walks.
 pub const WALK_STEP_SECS: f64 = 30e-9;
 /// Liked movies (clicks rated at or above the success rating) per request: the graph
@@ -339,6 +344,7 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     let seconds = users * movies * UTILITY_SECS / 2.0
         + training / 2.0
         + requests * spec.stack.arms.len().max(1) as f64 * REQUEST_SECS_PER_ARM
+        + propensity_secs(spec, requests)
         + walks;
     Estimate {
         memory,
@@ -346,6 +352,27 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         warm_up_ratings: ratings,
         requests,
         seconds,
+    }
+}
+
+/// With `report.propensities`, the Monte-Carlo draws of Thompson Sampling's
+/// propensities (every request counted when any slot samples).
+fn propensity_secs(spec: &crate::scenario::spec::ScenarioSpec, requests: f64) -> f64 {
+    use crate::scenario::spec::PolicySpec;
+    let thompson = |p: &PolicySpec| matches!(p, PolicySpec::Thompson { .. });
+    let samples = thompson(&spec.stack.policy)
+        || spec
+            .experiments
+            .iter()
+            .flat_map(|e| &e.variants)
+            .any(|v| v.policy.as_ref().is_some_and(thompson));
+    if spec.report.propensities && samples {
+        requests
+            * spec.report.propensity_draws as f64
+            * spec.stack.arms.len() as f64
+            * PROPENSITY_DRAW_SECS
+    } else {
+        0.0
     }
 }
 
@@ -519,6 +546,10 @@ mod tests {
             ),
             format!("{} for the others", docs_duration(TRAIN_SECS_PER_RATING)),
             format!("stack arms · {}", docs_duration(REQUEST_SECS_PER_ARM)),
+            format!(
+                "propensity_draws · stack arms · {}",
+                docs_duration(PROPENSITY_DRAW_SECS)
+            ),
             format!("steps · {}", docs_duration(WALK_STEP_SECS)),
         ] {
             assert!(

@@ -15,6 +15,7 @@
 //! | statistics | [`stats`] | tests, intervals, power, CUPED, sequential boundaries — pure functions, log-scale tails |
 //! | pipeline | [`pipeline`] | retraining schedule and model-update log |
 //! | replay | [`sim`] | the loop over simulated time, events, tallies, exact regret |
+//! | off-policy evaluation | [`ope`] | target policies estimated from logged propensities (IPS, SNIPS, DM, DR, switch-DR), checked against the truth (`recolab ope`) |
 //! | sweeps | [`sweep`] | policies × seeds in parallel (`recolab compare`), A/A series (`recolab aa`), power studies (`recolab power`) |
 //! | metrics | [`eval`] | offline metrics as pure functions, protocols, the fold driver, online summaries |
 //! | real data | [`data`] | MovieLens / CSV logs, TREC runs and qrels → [`Dataset`](data::Dataset) |
@@ -49,6 +50,7 @@ pub mod experiment;
 pub mod fit;
 pub mod ids;
 pub mod interaction;
+pub mod ope;
 pub mod pipeline;
 pub mod recommend;
 pub mod report;

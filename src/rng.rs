@@ -65,6 +65,15 @@ pub enum Purpose {
     /// (embeddings and serendipity arms with `view: learned`); unit = the arm's
     /// training unit.
     LearnedVectors = 18,
+    /// Monte-Carlo posterior draws that estimate a logging policy's propensities
+    /// (`report.propensities`); unit = policy slot. Apart from the policy's own stream,
+    /// so logging propensities changes no choice.
+    Propensity = 19,
+    /// Monte-Carlo posterior draws of a target policy's action distribution in
+    /// `recolab ope`; unit = target index.
+    OffPolicyTarget = 20,
+    /// Bootstrap resampling of users in `recolab ope`; unit = target index.
+    OffPolicyBootstrap = 21,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.

@@ -7,6 +7,7 @@ use crate::rng::ChaCha8Rng;
 use crate::world::Context;
 
 use super::posterior::BetaTable;
+use super::propensity::{ActionDistribution, ArmSet, Basis};
 use super::ranking::top_n;
 use super::reward::RewardRule;
 use super::uniform::distinct_arms;
@@ -69,6 +70,26 @@ impl Policy for EpsilonGreedy {
         self.scores
             .extend((0..n_arms).map(|a| self.table.mean(key, a)));
         top_n(&self.scores, n, out);
+    }
+
+    fn action_distribution(
+        &self,
+        context: &Context,
+        n: usize,
+        _draws: usize,
+        _rng: &mut ChaCha8Rng,
+        out: &mut ActionDistribution,
+    ) {
+        // Exploring (probability ε): every set equally likely (`distinct_arms`);
+        // exploiting: the top-n posterior means, as `select_into` ranks them.
+        let n_arms = self.table.n_arms();
+        let key = self.table.keys().index(context);
+        let means: Vec<f64> = (0..n_arms).map(|a| self.table.mean(key, a)).collect();
+        let mut greedy = Vec::with_capacity(n);
+        top_n(&means, n, &mut greedy);
+        out.reset(n_arms, n, Basis::Exact);
+        out.add_uniform(self.epsilon);
+        out.add(ArmSet::of(&greedy), 1.0 - self.epsilon);
     }
 
     learns_into_beta_table!();

@@ -14,6 +14,8 @@
 //! posteriors with the sparse-context fallback; [`state`] persists them. Scoring
 //! policies rank arms with one `top_n` (`ranking.rs`); the uniform policy and
 //! ε-greedy's exploration draw distinct arms with one shuffle (`uniform.rs`).
+//! [`propensity`] gives every policy's probability of each arm set, for the event
+//! log's propensities and off-policy evaluation.
 //! `docs/BANDIT_SELECTOR.md` explains the whole selector.
 
 /// The [`Policy`] methods every policy that learns into [`BetaTable`]s shares:
@@ -43,6 +45,7 @@ mod context_key;
 mod epsilon_greedy;
 mod oracle;
 mod posterior;
+pub mod propensity;
 mod ranking;
 mod reward;
 pub mod state;
@@ -57,6 +60,7 @@ pub use context_key::ContextKeys;
 pub use epsilon_greedy::EpsilonGreedy;
 pub use oracle::Oracle;
 pub use posterior::BetaTable;
+pub use propensity::{ActionDistribution, ArmSet, Propensity, PropensityLogger};
 pub use reward::RewardRule;
 pub use static_weights::StaticWeights;
 pub use syntax::{PolicySyntaxError, ShortSyntax, parse_policy};
@@ -121,6 +125,24 @@ pub trait Policy: Send {
         self.select_into(context, n, rng, &mut out);
         out
     }
+
+    /// The policy's probability of every arm set (order ignored) for a request in
+    /// `context` with `n` arms per request, as it stands now, written to `out`: exact
+    /// from the policy's rule, or for Thompson Sampling estimated from `draws` joint
+    /// posterior draws ([`propensity`] lists which is which).
+    ///
+    /// # Determinism
+    ///
+    /// Draws only from `rng`, never from the policy's own stream: `draws` joint draws
+    /// (one Beta draw per arm each) for Thompson Sampling, none for the others.
+    fn action_distribution(
+        &self,
+        context: &Context,
+        n: usize,
+        draws: usize,
+        rng: &mut ChaCha8Rng,
+        out: &mut ActionDistribution,
+    );
 
     /// Learns from the feedback to a request it served with `choices`.
     fn update(&mut self, context: &Context, choices: &[ArmChoice], feedback: &Feedback);

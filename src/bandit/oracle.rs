@@ -4,6 +4,7 @@ use crate::ids::ArmId;
 use crate::rng::ChaCha8Rng;
 use crate::world::Context;
 
+use super::propensity::{ActionDistribution, ArmSet, Basis};
 use super::ranking::top_n;
 use super::{ArmChoice, Feedback, Policy};
 
@@ -40,6 +41,20 @@ impl Policy for Oracle {
         out: &mut Vec<ArmChoice>,
     ) {
         top_n(&self.truth, n, out);
+    }
+
+    fn action_distribution(
+        &self,
+        _context: &Context,
+        n: usize,
+        _draws: usize,
+        _rng: &mut ChaCha8Rng,
+        out: &mut ActionDistribution,
+    ) {
+        let mut chosen = Vec::with_capacity(n);
+        top_n(&self.truth, n, &mut chosen);
+        out.reset(self.truth.len(), n, Basis::Exact);
+        out.add(ArmSet::of(&chosen), 1.0);
     }
 
     fn update(&mut self, _context: &Context, _choices: &[ArmChoice], _feedback: &Feedback) {}

@@ -4,6 +4,7 @@ use crate::ids::ArmId;
 use crate::rng::ChaCha8Rng;
 use crate::world::Context;
 
+use super::propensity::{ActionDistribution, ArmSet, Basis};
 use super::{ArmChoice, Feedback, Policy};
 
 /// Always the `n` heaviest arms with positive weight (ties: lower arm id), with
@@ -12,6 +13,8 @@ use super::{ArmChoice, Feedback, Policy};
 pub struct StaticWeights {
     /// Arms by descending weight, positive weights only.
     ranked: Vec<(ArmId, f64)>,
+    /// Arms of the stack (weights given, zero or not).
+    n_arms: usize,
 }
 
 impl StaticWeights {
@@ -22,6 +25,7 @@ impl StaticWeights {
     /// If no weight is positive (validation rejects such scenarios).
     #[must_use]
     pub fn new(weights: Vec<f64>) -> Self {
+        let n_arms = weights.len();
         let mut ranked: Vec<(ArmId, f64)> = weights
             .into_iter()
             .enumerate()
@@ -30,7 +34,7 @@ impl StaticWeights {
             .collect();
         assert!(!ranked.is_empty(), "static weights need a positive weight");
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        Self { ranked }
+        Self { ranked, n_arms }
     }
 }
 
@@ -53,6 +57,23 @@ impl Policy for StaticWeights {
             arm,
             confidence: w / total,
         }));
+    }
+
+    fn action_distribution(
+        &self,
+        _context: &Context,
+        n: usize,
+        _draws: usize,
+        _rng: &mut ChaCha8Rng,
+        out: &mut ActionDistribution,
+    ) {
+        // The same heaviest arms every time.
+        let chosen = &self.ranked[..n.min(self.ranked.len())];
+        out.reset(self.n_arms, n, Basis::Exact);
+        out.add(
+            ArmSet(chosen.iter().fold(0, |m, c| m | 1 << c.0.index())),
+            1.0,
+        );
     }
 
     fn update(&mut self, _context: &Context, _choices: &[ArmChoice], _feedback: &Feedback) {}

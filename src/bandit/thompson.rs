@@ -9,6 +9,7 @@ use crate::rng::ChaCha8Rng;
 use crate::world::Context;
 
 use super::posterior::BetaTable;
+use super::propensity::{ActionDistribution, ArmSet, Basis};
 use super::ranking::top_n;
 use super::reward::RewardRule;
 use super::ziggurat::standard_normal;
@@ -272,6 +273,49 @@ impl Policy for ThompsonSampling {
                 .map(|&(numerator, denominator)| numerator / denominator),
         );
         top_n(&self.draws, n, out);
+    }
+
+    /// Monte Carlo: `draws` joint draws of every arm's posterior, each drawn exactly
+    /// as `select_into` draws (the same sampler, arm order, α then β); the estimate of
+    /// a set's probability is the share of draws whose top n it is.
+    fn action_distribution(
+        &self,
+        context: &Context,
+        n: usize,
+        draws: usize,
+        rng: &mut ChaCha8Rng,
+        out: &mut ActionDistribution,
+    ) {
+        let draws = draws.max(1);
+        let key = self.table.keys().index(context);
+        let n_arms = self.table.n_arms();
+        let setups: Vec<GammaSetup> = (0..n_arms)
+            .flat_map(|arm| {
+                let (a, b) = self.table.posterior(key, arm);
+                [GammaSetup::new(a), GammaSetup::new(b)]
+            })
+            .collect();
+        let mut theta = vec![0.0; n_arms];
+        let mut chosen = Vec::with_capacity(n);
+        let mut counts: Vec<(ArmSet, u32)> = Vec::new();
+        for _ in 0..draws {
+            for (t, pair) in theta.iter_mut().zip(setups.chunks_exact(2)) {
+                let x = pair[0].sample(rng);
+                let y = pair[1].sample(rng);
+                let (numerator, denominator) = beta_ratio(pair[0].shape, pair[1].shape, x, y, rng);
+                *t = numerator / denominator;
+            }
+            top_n(&theta, n, &mut chosen);
+            let set = ArmSet::of(&chosen);
+            match counts.iter_mut().find(|c| c.0 == set) {
+                Some(c) => c.1 += 1,
+                None => counts.push((set, 1)),
+            }
+        }
+        out.reset(n_arms, n, Basis::MonteCarlo { draws });
+        for (set, count) in counts {
+            out.add(set, f64::from(count) / draws as f64);
+        }
     }
 
     learns_into_beta_table!();

@@ -5,6 +5,7 @@ use crate::rng::ChaCha8Rng;
 use crate::world::Context;
 
 use super::posterior::BetaTable;
+use super::propensity::{ActionDistribution, ArmSet, Basis};
 use super::reward::RewardRule;
 use super::{ArmChoice, Feedback, Policy};
 
@@ -62,26 +63,7 @@ impl Policy for Ucb1 {
     ) {
         let key = self.table.keys().index(context);
         let n_arms = self.table.n_arms();
-        let counts = |a: usize| {
-            let [s, f] = self.table.evidence(key, a);
-            s + f
-        };
-        let t: f64 = (0..n_arms).map(counts).sum::<f64>().max(1.0);
-        self.scores.clear();
-        for a in 0..n_arms {
-            let n_a = counts(a);
-            let bonus = if n_a > 0.0 {
-                (self.c * t.ln() / n_a).sqrt()
-            } else {
-                f64::INFINITY
-            };
-            self.scores.push((
-                self.table.mean(key, a) + bonus,
-                u16::try_from(a).expect("fits u16"),
-            ));
-        }
-        self.scores
-            .sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        rank_arms(&self.table, self.c, key, &mut self.scores);
         // Confidences from means, not from (possibly infinite) optimistic scores.
         let n = n.min(n_arms);
         let chosen = &self.scores[..n];
@@ -100,5 +82,46 @@ impl Policy for Ucb1 {
         }));
     }
 
+    fn action_distribution(
+        &self,
+        context: &Context,
+        n: usize,
+        _draws: usize,
+        _rng: &mut ChaCha8Rng,
+        out: &mut ActionDistribution,
+    ) {
+        // Deterministic: the top n of the same ranking as `select_into`.
+        let key = self.table.keys().index(context);
+        let mut scores = Vec::with_capacity(self.table.n_arms());
+        rank_arms(&self.table, self.c, key, &mut scores);
+        let n = n.min(scores.len());
+        out.reset(self.table.n_arms(), n, Basis::Exact);
+        out.add(ArmSet(scores[..n].iter().fold(0, |m, s| m | 1 << s.1)), 1.0);
+    }
+
     learns_into_beta_table!();
+}
+
+/// Every arm's UCB1 score in context key `key`, best first (ties: lower arm).
+fn rank_arms(table: &BetaTable, c: f64, key: usize, scores: &mut Vec<(f64, u16)>) {
+    let n_arms = table.n_arms();
+    let counts = |a: usize| {
+        let [s, f] = table.evidence(key, a);
+        s + f
+    };
+    let t: f64 = (0..n_arms).map(counts).sum::<f64>().max(1.0);
+    scores.clear();
+    for a in 0..n_arms {
+        let n_a = counts(a);
+        let bonus = if n_a > 0.0 {
+            (c * t.ln() / n_a).sqrt()
+        } else {
+            f64::INFINITY
+        };
+        scores.push((
+            table.mean(key, a) + bonus,
+            u16::try_from(a).expect("fits u16"),
+        ));
+    }
+    scores.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
 }

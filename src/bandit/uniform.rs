@@ -6,6 +6,7 @@ use crate::ids::ArmId;
 use crate::rng::ChaCha8Rng;
 use crate::world::Context;
 
+use super::propensity::{ActionDistribution, Basis};
 use super::{ArmChoice, Feedback, Policy};
 
 /// `n` distinct arms drawn uniformly per request, equal confidences. Learns nothing.
@@ -67,6 +68,20 @@ impl Policy for Uniform {
         out: &mut Vec<ArmChoice>,
     ) {
         distinct_arms(self.n_arms, n, rng, &mut self.arms, out);
+    }
+
+    fn action_distribution(
+        &self,
+        _context: &Context,
+        n: usize,
+        _draws: usize,
+        _rng: &mut ChaCha8Rng,
+        out: &mut ActionDistribution,
+    ) {
+        // A partial Fisher–Yates shuffle makes every ordered draw of n arms equally
+        // likely, so every unordered set too.
+        out.reset(self.n_arms, n, Basis::Exact);
+        out.add_uniform(1.0);
     }
 
     fn update(&mut self, _context: &Context, _choices: &[ArmChoice], _feedback: &Feedback) {}

@@ -14,6 +14,7 @@
 //! | `events.jsonl` | with `report.event_log: true`: a header line, then one `RecommendationEvent` per line |
 //! | `regret.json`, `regret.md`, `regret.csv`, `regret.svg` | with `report.regret: true`: exact regret per policy slot, per context and over time |
 //! | `aa.json`, `aa.md` | `recolab aa`: [`AaReport`](crate::sweep::AaReport), false-positive rates of an A/A series |
+//! | `ope.json`, `ope.md` | `recolab ope`: [`OpeReport`](crate::ope::OpeReport), off-policy estimates of target policies beside their truths |
 //! | `power.json`, `power.md` | `recolab power`: [`PowerReport`](crate::sweep::PowerReport), power, bias and coverage against the truth |
 //! | `bandit_state.json` | when a policy learns: its posteriors ([`crate::bandit::state`]) |
 //! | `experiments.json`, `experiments.md` | with experiments: [`ExperimentsReport`](crate::experiment::ExperimentsReport) — sample ratio, verdicts, every metric with intervals, truth, stopping rule, guardrails, power, breakdowns, scorecard (also the end of `summary.md`) |
@@ -31,6 +32,7 @@ mod events;
 mod experiments;
 mod files;
 mod markdown;
+mod ope;
 pub mod plot;
 mod regret;
 mod sweep;
@@ -45,6 +47,7 @@ pub use eval::{HEADLINE_METRICS, eval_markdown, interval_cell, write_eval};
 pub use events::EventLog;
 pub use experiments::{experiments_markdown, sig};
 pub use files::write_run;
+pub use ope::{ope_markdown, write_ope};
 pub use regret::write_regret;
 pub use sweep::{sweep_markdown, write_shard, write_sweep};
 pub use timeseries::{TimeRow, Timeseries};

@@ -186,6 +186,12 @@ pub const LOOKS: IntegerLimit = IntegerLimit::new(
 pub const BUCKET_HOURS: IntegerLimit = IntegerLimit::new(1, U32, "hours per row");
 /// `report.offline_users`.
 pub const OFFLINE_USERS: IntegerLimit = IntegerLimit::at_least(0, "0 skips the offline table");
+/// `report.propensity_draws`.
+pub const PROPENSITY_DRAWS: IntegerLimit = IntegerLimit::new(
+    1,
+    1_000_000,
+    "posterior draws per request: a million already costs about 25 ms a request",
+);
 /// `evaluation.k`.
 pub const EVAL_K: IntegerLimit = IntegerLimit::new(1, 1_000, "the length of a top-K list");
 /// `evaluation.homogenisation_users`.
@@ -246,6 +252,7 @@ const INTEGER_FIELDS: &[(&str, IntegerLimit)] = &[
     ("PureSvd.iterations", SUBSPACE_ITERATIONS),
     ("report.timeseries_bucket_hours", BUCKET_HOURS),
     ("report.offline_users", OFFLINE_USERS),
+    ("report.propensity_draws", PROPENSITY_DRAWS),
     ("evaluation.k", EVAL_K),
     ("evaluation.homogenisation_users", HOMOGENISATION_USERS),
     ("RandomSplit.repeats", REPEATS),

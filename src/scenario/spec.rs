@@ -1499,6 +1499,16 @@ pub struct ReportSpec {
     /// per arm per request and changes which draws the random arms make, so it is off
     /// by default. Default false; the `Oracle` policy needs it.
     pub regret: bool,
+    /// Log in every event the policy's probability of the arm set it chose and of each
+    /// arm (`propensity`, `arm_propensities`), and with `regret` the true expected
+    /// reward of the shown slate and of every arm's own slate: what `recolab ope`
+    /// reads. Thompson Sampling's propensities are Monte-Carlo estimates costing
+    /// `propensity_draws` posterior draws per request, so this is off by default
+    /// (the fields are then null). Needs `event_log`. Default false.
+    pub propensities: bool,
+    /// Joint posterior draws per request behind a Thompson Sampling propensity (the
+    /// other policies' are exact). Default 1,000.
+    pub propensity_draws: usize,
 }
 
 impl Default for ReportSpec {
@@ -1508,6 +1518,8 @@ impl Default for ReportSpec {
             timeseries_bucket_hours: 1,
             offline_users: 1_000,
             regret: false,
+            propensities: false,
+            propensity_draws: 1_000,
         }
     }
 }

@@ -379,6 +379,18 @@ impl ScenarioSpec {
             self.report.timeseries_bucket_hours,
             limits::BUCKET_HOURS,
         );
+        c.integer(
+            "report.propensity_draws",
+            self.report.propensity_draws,
+            limits::PROPENSITY_DRAWS,
+        );
+        if self.report.propensities && !self.report.event_log {
+            c.fail(
+                "report.propensities",
+                "is true but `report.event_log` is false, so nothing would record them",
+                "set `report: (event_log: true, propensities: true)`, or leave propensities off",
+            );
+        }
         self.check_checks(c);
     }
 

@@ -8,7 +8,9 @@ use crate::interaction::SimSecs;
 use crate::world::Context;
 
 /// Version of the event-log format written in the first line of `events.jsonl`.
-pub const EVENT_LOG_VERSION: u32 = 1;
+/// Version 2 added `propensity`, `arm_propensities`, `expected_reward` and
+/// `arm_expected_rewards` (null unless `report.propensities` is on).
+pub const EVENT_LOG_VERSION: u32 = 2;
 
 /// One shown slate and its outcome — the plan's `RecommendationEvent`, with the
 /// simulator's oracle stamp added.
@@ -46,6 +48,20 @@ pub struct RecommendationEvent {
     pub thumbs: Option<i8>,
     /// The true probability that this slate got a click (oracle stamp).
     pub expected_click: f64,
+    /// With `report.propensities`: the policy's probability of choosing this arm set,
+    /// order ignored — exact, or for Thompson Sampling a Monte-Carlo estimate
+    /// ([`crate::bandit::PropensityLogger`]); null otherwise.
+    pub propensity: Option<f64>,
+    /// With `report.propensities`: per arm of the stack, in scenario order, the
+    /// probability that the policy chooses it for this request; null otherwise.
+    pub arm_propensities: Option<Vec<f64>>,
+    /// With `report.propensities` and `report.regret`: the true expected reward of
+    /// the shown slate under the reward rule (oracle stamp); null otherwise.
+    pub expected_reward: Option<f64>,
+    /// With `report.propensities` and `report.regret`: the true expected reward of
+    /// the slate each arm alone would show (its top K), by arm (oracle stamp); null
+    /// otherwise.
+    pub arm_expected_rewards: Option<Vec<f64>>,
 }
 
 /// Receives events as the replay produces them.

@@ -12,7 +12,7 @@ use std::collections::BinaryHeap;
 
 use rand::RngExt;
 
-use crate::bandit::{Feedback, RewardRule};
+use crate::bandit::{Feedback, PropensityLogger, RewardRule};
 use crate::experiment::{
     Assigner, CONTROL_TEAM, ExperimentRecorder, Interleaver, RequestRecord, TREATMENT_TEAM,
     team_feedback, with_partner,
@@ -192,6 +192,8 @@ struct Replay<'w> {
     experiment_recorder: Option<ExperimentRecorder>,
     /// Team-draft interleaving pairs of slots.
     interleaver: Interleaver,
+    /// With `report.propensities`: each choice's propensities, for the event log.
+    propensities: Option<PropensityLogger>,
     /// (time, user, session position) of every pending request; a user has at most
     /// one.
     queue: BinaryHeap<Reverse<(SimSecs, u32, u32)>>,
@@ -258,6 +260,10 @@ impl<'w> Replay<'w> {
             .collect();
         let experiment_recorder = ExperimentRecorder::new(scenario, world, &user_slot);
         let interleaver = Interleaver::new(scenario, seeds, user_slot.len());
+        let propensities = spec
+            .report
+            .propensities
+            .then(|| PropensityLogger::new(seeds, slots.len(), spec.report.propensity_draws));
 
         let n_genres = catalogue.genre_names.len();
         let mut users: Vec<UserState> = world
@@ -323,6 +329,7 @@ impl<'w> Replay<'w> {
             slots,
             experiment_recorder,
             interleaver,
+            propensities,
             queue,
             coverage: CoverageTracker::new(catalogue.len()),
             slate_builder: SlateBuilder::new(spec.stack.blend, list_len, Vec::new()),
@@ -493,6 +500,11 @@ impl<'w> Replay<'w> {
         let choices = slot
             .policy
             .select_arms(&context, spec.stack.arms_per_request, &mut slot.rng);
+        // Before the policy learns from this request.
+        let propensity = self.propensities.as_mut().map(|p| {
+            let n = spec.stack.arms_per_request;
+            p.log(slot_index, slot.policy.as_ref(), &context, n, &choices)
+        });
         let greedy = slot.policy.greedy_arm(&context);
         let weights: Vec<(ArmId, f64)> = choices.iter().map(|c| (c.arm, c.confidence)).collect();
         // Team-draft interleaving (src/experiment/interleave.rs): the partner stack
@@ -754,6 +766,11 @@ impl<'w> Replay<'w> {
             rating: response.rating,
             thumbs: response.thumbs,
             expected_click,
+            expected_reward: (propensity.is_some() && self.regret_on).then_some(shown_reward),
+            arm_expected_rewards: (propensity.is_some() && self.regret_on)
+                .then(|| self.arm_rewards.clone()),
+            propensity: propensity.as_ref().map(|p| p.set),
+            arm_propensities: propensity.map(|p| p.arms),
         };
         sink.record(&event)?;
         self.request_id += 1;

@@ -132,6 +132,7 @@ pub fn compare_scenario(
     spec.experiments.clear();
     spec.report.regret = true;
     spec.report.event_log = false;
+    spec.report.propensities = false;
     spec.validate(Path::new(label), base.name())
         .map_err(|source| CompareError::Invalid {
             label: label.to_owned(),

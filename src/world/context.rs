@@ -1,13 +1,13 @@
 //! Context: what production can observe about a request, and its bandit key.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::interaction::{SECS_PER_DAY, SECS_PER_HOUR, SimSecs};
 pub use crate::scenario::spec::{Daypart, Weekday};
 use crate::world::Segment;
 
 /// Weekday or weekend.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DayType {
     /// Monday to Friday.
@@ -17,7 +17,7 @@ pub enum DayType {
 }
 
 /// How much one genre dominates a user's recent watching, bucketed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Saturation {
     /// The top genre is under a third of recent watches (or nothing watched yet).
@@ -29,7 +29,7 @@ pub enum Saturation {
 }
 
 /// Early (exploitative) or late (exploratory) in a session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionPhase {
     /// Requests 1–3 of a session.
@@ -42,7 +42,7 @@ pub enum SessionPhase {
 pub const EARLY_REQUESTS: u32 = 3;
 
 /// The context of one request, as production could extract it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Context {
     /// Part of the day.
     pub daypart: Daypart,

@@ -272,6 +272,42 @@ fn every_command_refuses_bad_input_with_exit_2_a_fix_and_nothing_written() {
             &["stack.policy.prior.0"],
         ),
         (
+            &["ope", "smoke.ron", "--seeds", "0", "--target", "thompson"],
+            &["--seeds"],
+        ),
+        (
+            &["ope", "smoke.ron", "--seeds", "1", "--target", "nonsense"],
+            &["nonsense", "thompson"],
+        ),
+        (
+            &["ope", "smoke.ron", "--seeds", "1", "--target", "oracle"],
+            &["oracle"],
+        ),
+        (
+            &[
+                "ope",
+                "smoke.ron",
+                "--seeds",
+                "1",
+                "--target",
+                "thompson",
+                "--bootstrap",
+                "5",
+            ],
+            &["--bootstrap"],
+        ),
+        (
+            &[
+                "ope",
+                "smoke.ron",
+                "--log",
+                "missing",
+                "--target",
+                "thompson",
+            ],
+            &["missing", "scenario.ron"],
+        ),
+        (
             &["metrics", "--run", "missing.txt", "--qrels", "qrels.txt"],
             &["missing.txt"],
         ),

@@ -12,6 +12,7 @@ mod fixtures;
 mod harness;
 mod input_limits;
 mod log_shape;
+mod ope;
 mod quiet;
 mod real_logs;
 mod realism;
