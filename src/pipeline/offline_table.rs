@@ -268,9 +268,22 @@ pub fn evaluate(
         .enumerate()
         .map(|(a, arm_spec)| {
             let arm = arms.get(crate::ids::ArmId(a as u16));
+            // Rating predictions in one batch per arm: an arm that shares work
+            // between pairs (item CF: one similarity row per target movie) does it
+            // once for the whole table instead of once per pair.
+            let mut starts = Vec::with_capacity(users.len() + 1);
+            let mut pairs: Vec<(UserId, MovieId)> = Vec::new();
+            for &user in &users {
+                starts.push(pairs.len());
+                pairs.extend(split.test[&user].iter().map(|i| (user, i.movie)));
+            }
+            starts.push(pairs.len());
+            let mut predicted = Vec::with_capacity(pairs.len());
+            arm.predict_ratings(&pairs, &mut predicted);
             let results: Vec<UserResult> = users
                 .par_iter()
-                .map(|&user| {
+                .enumerate()
+                .map(|(at, &user)| {
                     let context = Context {
                         daypart: Daypart::Evening,
                         day_type: DayType::Weekday,
@@ -321,10 +334,8 @@ pub fn evaluate(
                     let mut scratch = Vec::new();
                     let rating_pairs = test
                         .iter()
-                        .filter_map(|i| {
-                            arm.predict_rating(user, i.movie)
-                                .map(|p| (p, f64::from(i.value)))
-                        })
+                        .zip(&predicted[starts[at]..starts[at + 1]])
+                        .filter_map(|(i, p)| p.map(|p| (p, f64::from(i.value))))
                         .collect();
                     let profile = profile_of(user);
                     let unexpectedness_sum = list

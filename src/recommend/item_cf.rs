@@ -358,33 +358,53 @@ impl Recommender for ItemCf {
         let mut order: Vec<usize> = (0..pairs.len()).collect();
         order.sort_by_key(|&p| pairs[p].1);
         let n_movies = self.inputs.n_movies();
-        let mut sims: Vec<Option<f32>> = vec![None; n_movies];
-        let mut touched: Vec<usize> = Vec::new();
-        let mut sums = RowSums::default();
-        let mut candidates = Vec::new();
-        for group in order.chunk_by(|&a, &b| pairs[a].1 == pairs[b].1) {
-            let i = pairs[group[0]].1.index();
-            if i >= n_movies {
-                for &p in group {
-                    out[p] = self.predict_rating(pairs[p].0, pairs[p].1);
-                }
-                continue;
-            }
-            self.inputs.row(i, &mut sums, |j, sim| {
-                sims[j] = Some(sim);
-                touched.push(j);
-            });
-            for &p in group {
-                out[p] = Some(self.predict_from(
-                    self.histories.of(pairs[p].0),
-                    |j| sims[j],
-                    &mut candidates,
-                ));
-            }
-            for &j in &touched {
-                sims[j] = None;
-            }
-            touched.clear();
+        let groups: Vec<&[usize]> = order.chunk_by(|&a, &b| pairs[a].1 == pairs[b].1).collect();
+        // Target movies in parallel, each pair computed alone: the same values at any
+        // thread count.
+        let predicted: Vec<Vec<(usize, Option<f64>)>> = groups
+            .par_iter()
+            .map_init(
+                || {
+                    (
+                        vec![None::<f32>; n_movies],
+                        Vec::<usize>::new(),
+                        RowSums::default(),
+                        Vec::new(),
+                    )
+                },
+                |(sims, touched, sums, candidates), group| {
+                    let i = pairs[group[0]].1.index();
+                    if i >= n_movies {
+                        return group
+                            .iter()
+                            .map(|&p| (p, self.predict_rating(pairs[p].0, pairs[p].1)))
+                            .collect();
+                    }
+                    self.inputs.row(i, sums, |j, sim| {
+                        sims[j] = Some(sim);
+                        touched.push(j);
+                    });
+                    let values = group
+                        .iter()
+                        .map(|&p| {
+                            let value = self.predict_from(
+                                self.histories.of(pairs[p].0),
+                                |j| sims[j],
+                                candidates,
+                            );
+                            (p, Some(value))
+                        })
+                        .collect();
+                    for &j in touched.iter() {
+                        sims[j] = None;
+                    }
+                    touched.clear();
+                    values
+                },
+            )
+            .collect();
+        for (p, value) in predicted.into_iter().flatten() {
+            out[p] = value;
         }
     }
 }
@@ -451,21 +471,26 @@ mod tests {
             SimilarityKind::AdjustedCosine,
             SimilarityKind::CosineCommon,
         ] {
-            let mut cf = ItemCf::new(params(kind));
-            cf.fit_log(8, 7, &log());
-            let pairs: Vec<(UserId, MovieId)> = (0..8u32)
-                .flat_map(|u| (0..7u32).map(move |m| (UserId(u), MovieId(m))))
-                .collect();
-            let mut batch = Vec::new();
-            cf.predict_ratings(&pairs, &mut batch);
-            for (&(u, m), b) in pairs.iter().zip(&batch) {
-                let one = cf.predict_rating(u, m).unwrap();
-                assert_eq!(
-                    b.map(f64::to_bits),
-                    Some(one.to_bits()),
-                    "{kind:?} {u:?} {m:?}"
-                );
-                assert!((1.0..=5.0).contains(&one));
+            // 7 movies keep the dense matrix; a catalogue over DENSE_MAX_MOVIES takes
+            // the batched row path (one row per target movie, targets in parallel).
+            for n_movies in [7, DENSE_MAX_MOVIES + 1] {
+                let mut cf = ItemCf::new(params(kind));
+                cf.fit_log(8, n_movies, &log());
+                assert_eq!(cf.dense.is_some(), n_movies <= DENSE_MAX_MOVIES);
+                let pairs: Vec<(UserId, MovieId)> = (0..8u32)
+                    .flat_map(|u| (0..7u32).map(move |m| (UserId(u), MovieId(m))))
+                    .collect();
+                let mut batch = Vec::new();
+                cf.predict_ratings(&pairs, &mut batch);
+                for (&(u, m), b) in pairs.iter().zip(&batch) {
+                    let one = cf.predict_rating(u, m).unwrap();
+                    assert_eq!(
+                        b.map(f64::to_bits),
+                        Some(one.to_bits()),
+                        "{kind:?} {n_movies} {u:?} {m:?}"
+                    );
+                    assert!((1.0..=5.0).contains(&one));
+                }
             }
         }
         // Movie 6 copies movie 2: with k = 1 its nearest rated neighbour for a user
