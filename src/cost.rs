@@ -16,7 +16,9 @@
 //! population = users · (PER_USER + 8·(factors + genres))
 //! history    = warm-up ratings · PER_RATING          (E[activity] · users)
 //! models     = Σ over the stack's arms and the offline table's arms of
-//!              svd, serendipity: 12·f·(users + movies);  item_cf: 8·neighbours·movies;
+//!              svd, serendipity: 12·f·(users + movies);
+//!              item_cf: 8·neighbours·movies + ITEM_CF_PER_RATING · ratings
+//!                       (+ 4·movies² up to DENSE_MAX_MOVIES movies);
 //!              embeddings: 24·dims·users;
 //!              graph: 16·(people + keywords per movie)·movies + 24·nodes
 //!                     (nodes = movies + genres + n_people + n_keywords + users)
@@ -56,6 +58,7 @@
 
 use serde::Serialize;
 
+use crate::recommend::DENSE_MAX_MOVIES;
 use crate::scenario::Scenario;
 use crate::scenario::spec::{ActivitySpec, ArmSpec, PopulationSpec};
 use crate::world::population::Activity;
@@ -91,6 +94,10 @@ pub const WALK_STEP_SECS: f64 = 30e-9;
 pub const LIKES_PER_REQUEST: f64 = 0.12;
 /// Bytes per candidate a user's kept list holds (movie id and score).
 pub const LIST_ITEM_BYTES: f64 = 8.0;
+/// Bytes per warm-up rating an item CF arm keeps: each rating in a user's row and a
+/// movie's column as (id, value), 16 B, and the fit's per-movie buffers, measured
+/// (see the module doc).
+pub const ITEM_CF_PER_RATING_BYTES: f64 = 32.0;
 /// Bytes per node of the knowledge graph (its adjacency list's header).
 pub const GRAPH_NODE_BYTES: f64 = 24.0;
 
@@ -186,6 +193,8 @@ fn activity_and_visits(pop: &PopulationSpec, n_movies: usize) -> (f64, f64) {
 struct Sizes {
     users: f64,
     movies: f64,
+    /// Expected warm-up ratings.
+    ratings: f64,
     dims: f64,
     /// People and keywords per movie.
     graph_links: f64,
@@ -200,8 +209,18 @@ fn model_bytes(arm: &ArmSpec, z: &Sizes) -> f64 {
             12.0 * *factors as f64 * (z.users + z.movies)
         }
         // Not capped at the catalogue: the similarity pass reserves `neighbours` slots
-        // per movie it works on, however few movies there are.
-        ArmSpec::ItemCf { neighbours, .. } => 8.0 * *neighbours as f64 * z.movies,
+        // per movie it works on, however few movies there are. The rows and columns
+        // the similarities and rating predictions are computed from stay with the
+        // model, and a catalogue of at most DENSE_MAX_MOVIES keeps every similarity.
+        ArmSpec::ItemCf { neighbours, .. } => {
+            8.0 * *neighbours as f64 * z.movies
+                + ITEM_CF_PER_RATING_BYTES * z.ratings
+                + if z.movies <= DENSE_MAX_MOVIES as f64 {
+                    4.0 * z.movies * z.movies
+                } else {
+                    0.0
+                }
+        }
         ArmSpec::Embeddings { .. } => 24.0 * z.dims * z.users,
         ArmSpec::Graph { fingerprint, .. } => {
             16.0 * z.graph_links * z.movies
@@ -249,15 +268,16 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     let factors = cat.n_factors as f64;
     let dims = cat.n_content_dims as f64;
     let genres = cat.genres.len() as f64;
+    let (mean_activity, visits_per_day) = activity_and_visits(pop, cat.n_movies);
+    let ratings = users * mean_activity;
     let sizes = Sizes {
         users,
         movies,
+        ratings,
         dims,
         graph_links: cat.people_per_movie as f64 + cat.keywords_per_movie as f64,
         graph_nodes: movies + genres + cat.n_people as f64 + cat.n_keywords as f64 + users,
     };
-    let (mean_activity, visits_per_day) = activity_and_visits(pop, cat.n_movies);
-    let ratings = users * mean_activity;
 
     let session = &spec.response.session;
     let p = session

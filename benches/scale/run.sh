@@ -7,7 +7,8 @@
 #
 # Prints one line per size: users, movies, days, requests, world/arms/replay seconds
 # (from the run's own stage messages), wall seconds, user CPU seconds, peak resident
-# memory (MB). Needs a release build (cargo build --release). docs/PERFORMANCE.md
+# memory (MB). Needs a release build (cargo build --release), or RECOLAB_BIN=PATH to
+# time another build side by side. docs/PERFORMANCE.md
 # holds the figures it printed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +16,7 @@ days=${1:-7}
 shift || true
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(20000x5000 100000x5000 20000x50000)
-bin=./target/release/recolab
+bin=${RECOLAB_BIN:-./target/release/recolab}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf 'users\tmovies\tdays\trequests\tworld_s\tarms_s\treplay_s\twall_s\tcpu_s\tpeak_MB\n'

@@ -48,7 +48,7 @@ pub use blend::{
 pub use diversity::{CoverageTracker, Diversity};
 pub use embeddings::{Embeddings, view_vectors};
 pub use graph::{Csr, Graph, GraphArm, GraphParams, WalkStreams, pagerank};
-pub use item_cf::{ItemCf, ItemCfParams};
+pub use item_cf::{DENSE_MAX_MOVIES, ItemCf, ItemCfParams};
 pub use learned_vectors::{LearnedSources, has_simulated_views};
 pub use long_tail::{LongTail, LongTailParams};
 pub use oracle::{Oracle, Truth};
