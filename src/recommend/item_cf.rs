@@ -412,18 +412,7 @@ impl Recommender for ItemCf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interaction::InteractionKind;
-    use crate::recommend::testing;
-
-    fn rating(u: u32, m: u32, r: f32) -> Interaction {
-        Interaction {
-            user: UserId(u),
-            movie: MovieId(m),
-            kind: InteractionKind::Rating,
-            value: r,
-            time_secs: 0,
-        }
-    }
+    use crate::recommend::testing::{self, rating};
 
     /// Movies 0..6 rated by 8 users with varied ratings; movie 6 is an exact copy of
     /// movie 2 (same users, same stars).

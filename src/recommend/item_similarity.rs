@@ -247,17 +247,7 @@ pub(crate) fn knn_prediction(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interaction::{Interaction, InteractionKind};
-
-    fn rating(u: u32, m: u32, r: f32) -> Interaction {
-        Interaction {
-            user: UserId(u),
-            movie: MovieId(m),
-            kind: InteractionKind::Rating,
-            value: r,
-            time_secs: 0,
-        }
-    }
+    use crate::recommend::testing::rating;
 
     #[test]
     fn common_cosine_uses_only_common_users_norms() {

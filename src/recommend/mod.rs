@@ -534,6 +534,7 @@ impl Arms {
 pub(crate) mod testing {
     use super::*;
     use crate::ids::GenreId;
+    use crate::interaction::InteractionKind;
     use crate::scenario::spec::Daypart;
     use crate::world::context::{DayType, Saturation, SessionPhase};
     use crate::world::{Movie, Segment, User};
@@ -571,6 +572,17 @@ pub(crate) mod testing {
     /// `n` movies: genre i mod 3 (drama, anime, documentary), vote counts cycling over
     /// 50, 300, 900, 5,000, 40,000 (i mod 5), averages 6.0 + 0.5·(i mod 6), content at
     /// angle 37°·i on the unit circle (also both views), anime in Japanese.
+    /// A star rating of movie `m` by user `u` at time 0.
+    pub fn rating(u: u32, m: u32, r: f32) -> Interaction {
+        Interaction {
+            user: UserId(u),
+            movie: MovieId(m),
+            kind: InteractionKind::Rating,
+            value: r,
+            time_secs: 0,
+        }
+    }
+
     pub fn catalogue(n: usize) -> Catalogue {
         let votes = [50, 300, 900, 5_000, 40_000];
         let movies = (0..n)

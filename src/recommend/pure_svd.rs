@@ -215,18 +215,7 @@ impl Recommender for PureSvd {
 mod tests {
     use super::*;
     use crate::ids::UserId;
-    use crate::interaction::InteractionKind;
-    use crate::recommend::testing;
-
-    fn rating(u: u32, m: u32, r: f32) -> Interaction {
-        Interaction {
-            user: UserId(u),
-            movie: MovieId(m),
-            kind: InteractionKind::Rating,
-            value: r,
-            time_secs: 0,
-        }
-    }
+    use crate::recommend::testing::{self, rating};
 
     #[test]
     fn recommends_what_users_with_the_same_taste_watched() {
