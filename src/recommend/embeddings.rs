@@ -24,7 +24,7 @@ use crate::rng::ChaCha8Rng;
 use crate::scenario::spec::ContentView;
 use crate::world::Catalogue;
 
-use super::factor_blocks::{ItemFactorBlocks, Scan};
+use super::factor_blocks::ItemFactorBlocks;
 use super::history::Histories;
 use super::learned_vectors::{LearnedBlocks, learned_vectors};
 use super::topn::TopN;
@@ -157,26 +157,10 @@ impl Recommender for Embeddings {
     ) {
         // Users with a profile share one pass over the vectors; the others get the
         // popularity order, as in `recommend`.
-        let mut with_profile: Vec<usize> = Vec::new();
-        let mut scans: Vec<Scan<'_>> = Vec::new();
-        for (i, request) in requests.iter().enumerate() {
-            match self.profiles.of(request.user) {
-                Some(profile) => {
-                    with_profile.push(i);
-                    scans.push(Scan {
-                        base: 0.0,
-                        p: profile,
-                        seen: request.seen,
-                        top: TopN::reusing(n, std::mem::take(&mut outs[i])),
-                    });
-                }
-                None => fill_by_popularity(&self.fallback, request, n, &mut outs[i]),
-            }
-        }
-        self.blocks.scan_many(&mut scans, |_, _| true);
-        for (scan, &i) in scans.into_iter().zip(&with_profile) {
-            scan.top.finish(&mut outs[i]);
-        }
+        let vectors: Vec<Option<&[f32]>> =
+            requests.iter().map(|r| self.profiles.of(r.user)).collect();
+        self.blocks
+            .top_n_or_popular(requests, &vectors, &self.fallback, n, outs);
     }
 }
 

@@ -26,6 +26,7 @@
 use crate::ids::MovieId;
 
 use super::topn::TopN;
+use super::{Request, Scored, fill_by_popularity};
 
 /// Movies per block: one AVX register of `f32` (two SSE2 registers). With eight
 /// partial sums per lane the AVX2 kernel keeps eight registers of accumulators live.
@@ -182,6 +183,43 @@ pub(crate) struct Scan<'a> {
     pub seen: &'a [MovieId],
     /// The best movies so far.
     pub top: TopN,
+}
+
+impl ItemFactorBlocks {
+    /// Each request's top `n` unseen movies by `bias_i + dot(p, q_i)` with its vector
+    /// `vectors[i]`, every request with a vector sharing one pass over the blocks
+    /// ([`ItemFactorBlocks::scan_many`]); a request without one gets the unseen movies of
+    /// the popularity order `fallback` ([`fill_by_popularity`]). The `recommend_many` of
+    /// the arms that score by item vectors (PureSVD, embeddings).
+    pub(crate) fn top_n_or_popular(
+        &self,
+        requests: &[Request<'_>],
+        vectors: &[Option<&[f32]>],
+        fallback: &[MovieId],
+        n: usize,
+        outs: &mut [Vec<Scored>],
+    ) {
+        let mut with_vector: Vec<usize> = Vec::new();
+        let mut scans: Vec<Scan<'_>> = Vec::new();
+        for (i, (request, vector)) in requests.iter().zip(vectors).enumerate() {
+            match vector {
+                Some(p) => {
+                    with_vector.push(i);
+                    scans.push(Scan {
+                        base: 0.0,
+                        p,
+                        seen: request.seen,
+                        top: TopN::reusing(n, std::mem::take(&mut outs[i])),
+                    });
+                }
+                None => fill_by_popularity(fallback, request, n, &mut outs[i]),
+            }
+        }
+        self.scan_many(&mut scans, |_, _| true);
+        for (scan, &i) in scans.into_iter().zip(&with_vector) {
+            scan.top.finish(&mut outs[i]);
+        }
+    }
 }
 
 impl ItemFactorBlocks {

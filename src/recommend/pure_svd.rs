@@ -40,7 +40,7 @@ use crate::interaction::Interaction;
 use crate::rng::ChaCha8Rng;
 use crate::world::Catalogue;
 
-use super::factor_blocks::{ItemFactorBlocks, Scan};
+use super::factor_blocks::ItemFactorBlocks;
 use super::history::Histories;
 use super::subspace::{SparseRows, right_singular};
 use super::topn::TopN;
@@ -188,26 +188,9 @@ impl Recommender for PureSvd {
     ) {
         let factors: Vec<Option<Vec<f32>>> =
             requests.iter().map(|r| self.user_factors(r.user)).collect();
-        let mut with_factors: Vec<usize> = Vec::new();
-        let mut scans: Vec<Scan<'_>> = Vec::new();
-        for (i, request) in requests.iter().enumerate() {
-            match &factors[i] {
-                Some(p) => {
-                    with_factors.push(i);
-                    scans.push(Scan {
-                        base: 0.0,
-                        p,
-                        seen: request.seen,
-                        top: TopN::reusing(n, std::mem::take(&mut outs[i])),
-                    });
-                }
-                None => fill_by_popularity(&self.fallback, request, n, &mut outs[i]),
-            }
-        }
-        self.blocks.scan_many(&mut scans, |_, _| true);
-        for (scan, &i) in scans.into_iter().zip(&with_factors) {
-            scan.top.finish(&mut outs[i]);
-        }
+        let vectors: Vec<Option<&[f32]>> = factors.iter().map(Option::as_deref).collect();
+        self.blocks
+            .top_n_or_popular(requests, &vectors, &self.fallback, n, outs);
     }
 }
 
