@@ -10,9 +10,13 @@
 //!   ([`split`]), a candidate trained from scratch, its offline evaluation against
 //!   the deployed version ([`version_eval`]) and the deployment gate ([`gate`]).
 //!
+//! With `pipeline.alerts`, [`alerts`] reads the finished run for the plan's
+//! monitoring alerts.
+//!
 //! Before day 0, [`offline_table`] trains every arm kind on a held-out split and
 //! writes the offline table.
 
+pub mod alerts;
 pub mod gate;
 pub mod offline_table;
 mod schedule;

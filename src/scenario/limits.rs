@@ -192,6 +192,9 @@ pub const GATE_EVAL_USERS: IntegerLimit = IntegerLimit::new(
     1_000_000,
     "users each version is scored on at every training run",
 );
+/// `pipeline.alerts.min_ratings` and `min_selections`.
+pub const ALERT_MIN_COUNT: IntegerLimit =
+    IntegerLimit::new(1, U32, "a bucket's count before it is judged");
 /// `report.propensity_draws`.
 pub const PROPENSITY_DRAWS: IntegerLimit = IntegerLimit::new(
     1,
@@ -260,6 +263,8 @@ const INTEGER_FIELDS: &[(&str, IntegerLimit)] = &[
     ("report.offline_users", OFFLINE_USERS),
     ("report.propensity_draws", PROPENSITY_DRAWS),
     ("pipeline.gate.eval_users", GATE_EVAL_USERS),
+    ("pipeline.alerts.min_ratings", ALERT_MIN_COUNT),
+    ("pipeline.alerts.min_selections", ALERT_MIN_COUNT),
     ("evaluation.k", EVAL_K),
     ("evaluation.homogenisation_users", HOMOGENISATION_USERS),
     ("RandomSplit.repeats", REPEATS),

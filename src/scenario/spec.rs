@@ -1476,6 +1476,9 @@ pub struct PipelineSpec {
     /// update warm-starts every arm and is deployed at once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gate: Option<GateSpec>,
+    /// Monitoring alerts (`alerts.json`). Absent (the default): none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<AlertSpec>,
 }
 
 impl Default for PipelineSpec {
@@ -1483,6 +1486,7 @@ impl Default for PipelineSpec {
         Self {
             retrain_every_hours: 6.0,
             gate: None,
+            alerts: None,
         }
     }
 }
@@ -1515,6 +1519,43 @@ impl Default for GateSpec {
             eval_users: 500,
             tolerance: 0.10,
             metrics: vec![GateMetric::Ndcg, GateMetric::Rmse],
+        }
+    }
+}
+
+/// The thresholds of the monitoring alerts (the plan's "Monitoring & Alerts").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertSpec {
+    /// Long-tail share of impressions the diversity alert compares with; `None` (the
+    /// default) = the share over the run's first 24 simulated hours.
+    pub long_tail_baseline: Option<f64>,
+    /// Relative margin below the baseline before the diversity alert fires. Default
+    /// 0.10.
+    pub long_tail_margin: f64,
+    /// Mean rating of clicked movies below which the quality alert fires. Default 3.5.
+    pub min_clicked_rating: f64,
+    /// Share of a bucket's selections above which one arm dominates. Default 0.70.
+    pub max_arm_share: f64,
+    /// Relative drop of a watched offline metric beyond which a rejected training run
+    /// alerts. Default 0.10.
+    pub max_offline_drop: f64,
+    /// Ratings a bucket needs before its mean rating is judged. Default 20.
+    pub min_ratings: u64,
+    /// Selections a bucket needs before its arm shares are judged. Default 50.
+    pub min_selections: u64,
+}
+
+impl Default for AlertSpec {
+    fn default() -> Self {
+        Self {
+            long_tail_baseline: None,
+            long_tail_margin: 0.10,
+            min_clicked_rating: 3.5,
+            max_arm_share: 0.70,
+            max_offline_drop: 0.10,
+            min_ratings: 20,
+            min_selections: 50,
         }
     }
 }

@@ -301,3 +301,19 @@ fn a_resolved_gate_round_trips_and_its_absence_writes_nothing() {
     assert_eq!(parse(&gated.to_ron()).unwrap(), gated);
     assert!(!parse("()").unwrap().to_ron().contains("gate"));
 }
+
+#[test]
+fn alert_errors_name_the_field_and_the_fix() {
+    let msg = message("(pipeline: (alerts: (max_arm_share: 1.5, min_ratings: 0)))");
+    assert_mentions(
+        &msg,
+        &[
+            "bad.ron",
+            "pipeline.alerts.max_arm_share",
+            "use a probability in [0, 1]",
+            "pipeline.alerts.min_ratings",
+        ],
+    );
+    let alerted = parse("(pipeline: (alerts: (long_tail_baseline: 0.2)))").unwrap();
+    assert_eq!(parse(&alerted.to_ron()).unwrap(), alerted);
+}

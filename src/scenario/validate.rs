@@ -374,6 +374,7 @@ impl ScenarioSpec {
             self.pipeline.retrain_every_hours,
         );
         self.check_gate(c);
+        self.check_alerts(c);
         c.problems.extend(self.evaluation.problems());
         c.integer(
             "report.timeseries_bucket_hours",
@@ -1050,6 +1051,34 @@ impl ScenarioSpec {
                 "make `failure_max_rating` < `success_min_rating`",
             );
         }
+    }
+
+    fn check_alerts(&self, c: &mut Checker) {
+        let Some(alerts) = &self.pipeline.alerts else {
+            return;
+        };
+        if let Some(baseline) = alerts.long_tail_baseline {
+            c.probability("pipeline.alerts.long_tail_baseline", baseline);
+        }
+        c.probability("pipeline.alerts.long_tail_margin", alerts.long_tail_margin);
+        c.within(
+            "pipeline.alerts.min_clicked_rating",
+            alerts.min_clicked_rating,
+            0.0,
+            5.0,
+        );
+        c.probability("pipeline.alerts.max_arm_share", alerts.max_arm_share);
+        c.non_negative("pipeline.alerts.max_offline_drop", alerts.max_offline_drop);
+        c.integer(
+            "pipeline.alerts.min_ratings",
+            alerts.min_ratings,
+            limits::ALERT_MIN_COUNT,
+        );
+        c.integer(
+            "pipeline.alerts.min_selections",
+            alerts.min_selections,
+            limits::ALERT_MIN_COUNT,
+        );
     }
 
     fn check_gate(&self, c: &mut Checker) {
