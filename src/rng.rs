@@ -74,6 +74,12 @@ pub enum Purpose {
     OffPolicyTarget = 20,
     /// Bootstrap resampling of users in `recolab ope`; unit = target index.
     OffPolicyBootstrap = 21,
+    /// The held-out test set of a gated training run and its sample of users
+    /// (`pipeline.gate`); unit = model version.
+    PipelineSplit = 22,
+    /// Randomness of an arm while a gated training run evaluates the candidate and
+    /// the deployed version (the same draws for both); unit = arm · 2^32 + user.
+    PipelineEvaluation = 23,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.

@@ -357,6 +357,12 @@ pub fn run_with(
             experiments: experiments.as_ref(),
         },
     )?;
+    if let Some(spec) = &scenario.spec().pipeline.alerts {
+        report::write_alerts(
+            &dir,
+            &run_alerts(spec, scenario, &outcome, experiments.as_ref()),
+        )?;
+    }
     let report_dir = dir.commit()?;
     let regret = outcome.regret.as_ref().map(|ledger| {
         let keys: Vec<_> = outcome.by_variant.iter().map(|(k, _)| k.clone()).collect();
@@ -370,4 +376,37 @@ pub fn run_with(
         regret,
         experiments,
     })
+}
+
+/// The monitoring alerts of a finished run (`pipeline.alerts`).
+fn run_alerts(
+    spec: &crate::scenario::spec::AlertSpec,
+    scenario: &Scenario,
+    outcome: &sim::RunOutcome,
+    experiments: Option<&crate::experiment::ExperimentsReport>,
+) -> Vec<crate::pipeline::alerts::Alert> {
+    use crate::pipeline::alerts::{BucketCounts, RunView, evaluate};
+    let buckets: Vec<BucketCounts<'_>> = outcome
+        .timeseries
+        .iter()
+        .map(|b| BucketCounts {
+            impressions: b.tally.impressions,
+            long_tail_impressions: b.tally.long_tail_impressions,
+            ratings: b.tally.ratings,
+            rating_sum: b.tally.rating_sum,
+            arm_selections: &b.arm_selections,
+        })
+        .collect();
+    let arm_names: Vec<&str> = outcome.by_arm.iter().map(|(n, _)| n.as_str()).collect();
+    evaluate(
+        spec,
+        &RunView {
+            buckets: &buckets,
+            bucket_hours: scenario.spec().report.timeseries_bucket_hours,
+            arm_names: &arm_names,
+            model_updates: &outcome.model_updates,
+            horizon_days: scenario.spec().horizon.days,
+            experiments,
+        },
+    )
 }

@@ -1,12 +1,28 @@
 //! The simulated training pipeline: when arms are retrained and what each run logged.
 //!
-//! Today the pipeline fits every arm on the warm-up log at day 0 (model version 1) and
-//! then, every `pipeline.retrain_every_hours`, warm-starts every arm with the
-//! interactions since the previous run (the plan's continuous learning, step 5). Each
-//! run is a [`ModelUpdateLog`] entry in the report. Before day 0, [`offline_table`] trains
-//! every arm kind on a held-out split and writes the offline table.
+//! The pipeline fits every arm on the warm-up log at day 0 (model version 1) and
+//! then, every `pipeline.retrain_every_hours`, runs again (the plan's continuous
+//! learning, step 5). Each run is a [`ModelUpdateLog`] entry in the report.
+//!
+//! - Without `pipeline.gate`, a run warm-starts every arm with the interactions since
+//!   the previous run and the new version is deployed at once.
+//! - With it, a run is a [`training_run::gated_run`]: data preparation
+//!   ([`split`]), a candidate trained from scratch, its offline evaluation against
+//!   the deployed version ([`version_eval`]) and the deployment gate ([`gate`]).
+//!
+//! With `pipeline.alerts`, [`alerts`] reads the finished run for the plan's
+//! monitoring alerts.
+//!
+//! Before day 0, [`offline_table`] trains every arm kind on a held-out split and
+//! writes the offline table.
 
+pub mod alerts;
+pub mod gate;
 pub mod offline_table;
 mod schedule;
+pub mod split;
+pub mod training_run;
+pub mod version_eval;
 
 pub use schedule::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
+pub use training_run::{GateData, RunResult, VersionEvaluation, gated_run};

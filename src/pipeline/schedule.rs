@@ -4,12 +4,16 @@ use serde::Serialize;
 
 use crate::interaction::{SECS_PER_HOUR, SimSecs};
 
+use super::training_run::VersionEvaluation;
+
 /// What happened to a trained model version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UpdateDecision {
     /// Serving all traffic.
     Deployed,
+    /// Refused by the deployment gate (`pipeline.gate`): the deployed version stays.
+    Rejected,
 }
 
 /// One training run (the plan's `ModelUpdateLog` table).
@@ -27,6 +31,9 @@ pub struct ModelUpdateLog {
     pub warm_start: bool,
     /// What happened to the version.
     pub decision: UpdateDecision,
+    /// With `pipeline.gate`: the offline evaluation the gate decided on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<VersionEvaluation>,
 }
 
 /// When the next incremental update is due.

@@ -76,6 +76,15 @@ pub fn write_run(dir: &ReportDir, view: &RunView<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Writes the monitoring alerts of a run (`alerts.json`).
+///
+/// # Errors
+///
+/// [`crate::Error::Io`] naming the file.
+pub fn write_alerts(dir: &ReportDir, alerts: &[crate::pipeline::alerts::Alert]) -> Result<()> {
+    dir.write(super::ALERTS_FILE, &to_json(&alerts))
+}
+
 /// Pretty JSON with a final newline.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(value).expect("report types always serialise");

@@ -10,6 +10,7 @@
 //! | `timeseries.csv` | one row per time bucket |
 //! | `offline.json` | [`OfflineTable`](crate::pipeline::offline_table::OfflineTable): every arm's held-out accuracy, Gini, coverage, novelty, long-tail share and true expected utility (unless `report.offline_users: 0`) |
 //! | `model_updates.json` | the training runs ([`ModelUpdateLog`](crate::pipeline::ModelUpdateLog)) |
+//! | `alerts.json` | with `pipeline.alerts`: the monitoring alerts ([`Alert`](crate::pipeline::alerts::Alert)) |
 //! | `eval/eval.json`, `eval/eval.md` | `recolab eval`: [`OfflineEvaluation`](crate::eval::OfflineEvaluation) per arm, mean and 95% interval over folds |
 //! | `events.jsonl` | with `report.event_log: true`: a header line, then one `RecommendationEvent` per line |
 //! | `regret.json`, `regret.md`, `regret.csv`, `regret.svg` | with `report.regret: true`: exact regret per policy slot, per context and over time |
@@ -46,7 +47,7 @@ pub use dir::{ReportDir, write_file_atomically};
 pub use eval::{HEADLINE_METRICS, eval_markdown, interval_cell, write_eval};
 pub use events::EventLog;
 pub use experiments::{experiments_markdown, sig};
-pub use files::write_run;
+pub use files::{write_alerts, write_run};
 pub use ope::{ope_markdown, write_ope};
 pub use regret::write_regret;
 pub use sweep::{sweep_markdown, write_shard, write_sweep};
@@ -58,3 +59,5 @@ pub use trials::{aa_markdown, power_markdown, write_aa, write_power};
 
 /// Name of the event-log file.
 pub const EVENTS_FILE: &str = "events.jsonl";
+/// The monitoring alerts of a run with `pipeline.alerts`.
+pub const ALERTS_FILE: &str = "alerts.json";

@@ -186,6 +186,15 @@ pub const LOOKS: IntegerLimit = IntegerLimit::new(
 pub const BUCKET_HOURS: IntegerLimit = IntegerLimit::new(1, U32, "hours per row");
 /// `report.offline_users`.
 pub const OFFLINE_USERS: IntegerLimit = IntegerLimit::at_least(0, "0 skips the offline table");
+/// `pipeline.gate.eval_users`.
+pub const GATE_EVAL_USERS: IntegerLimit = IntegerLimit::new(
+    1,
+    1_000_000,
+    "users each version is scored on at every training run",
+);
+/// `pipeline.alerts.min_ratings` and `min_selections`.
+pub const ALERT_MIN_COUNT: IntegerLimit =
+    IntegerLimit::new(1, U32, "a bucket's count before it is judged");
 /// `report.propensity_draws`.
 pub const PROPENSITY_DRAWS: IntegerLimit = IntegerLimit::new(
     1,
@@ -253,6 +262,9 @@ const INTEGER_FIELDS: &[(&str, IntegerLimit)] = &[
     ("report.timeseries_bucket_hours", BUCKET_HOURS),
     ("report.offline_users", OFFLINE_USERS),
     ("report.propensity_draws", PROPENSITY_DRAWS),
+    ("pipeline.gate.eval_users", GATE_EVAL_USERS),
+    ("pipeline.alerts.min_ratings", ALERT_MIN_COUNT),
+    ("pipeline.alerts.min_selections", ALERT_MIN_COUNT),
     ("evaluation.k", EVAL_K),
     ("evaluation.homogenisation_users", HOMOGENISATION_USERS),
     ("RandomSplit.repeats", REPEATS),

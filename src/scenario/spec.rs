@@ -1472,12 +1472,126 @@ pub struct PipelineSpec {
     /// Simulated hours between incremental updates of every arm with the interactions
     /// since the last one (the plan's "every N hours"). Default 6; 0 = never.
     pub retrain_every_hours: f64,
+    /// The deployment gate (docs/TRAINING_PIPELINE.md). Absent (the default): every
+    /// update warm-starts every arm and is deployed at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<GateSpec>,
+    /// Monitoring alerts (`alerts.json`). Absent (the default): none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<AlertSpec>,
 }
 
 impl Default for PipelineSpec {
     fn default() -> Self {
         Self {
             retrain_every_hours: 6.0,
+            gate: None,
+            alerts: None,
+        }
+    }
+}
+
+/// The deployment gate: each training run fits a candidate version from scratch on
+/// the log less a test set held out of the warm-up history, scores it and the
+/// deployed version on that set, and deploys it only if no watched metric of any arm
+/// is worse by more than the tolerance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GateSpec {
+    /// Share of the warm-up ratings held out at day 0 as the test set of every run
+    /// (no version trains on them). Default 0.15.
+    pub test_share: f64,
+    /// Users with held-out ratings sampled once to evaluate every version on (bounds
+    /// the cost of a run). Default 500.
+    pub eval_users: usize,
+    /// Relative tolerance: a watched metric may be worse than the deployed version's
+    /// by at most this share of it. Default 0.10 (nDCG on a few hundred users moves
+    /// by several percent between equally good versions).
+    pub tolerance: f64,
+    /// Metrics watched, per arm of the stack. Default `[ndcg, rmse]`.
+    pub metrics: Vec<GateMetric>,
+}
+
+impl Default for GateSpec {
+    fn default() -> Self {
+        Self {
+            test_share: 0.15,
+            eval_users: 500,
+            tolerance: 0.10,
+            metrics: vec![GateMetric::Ndcg, GateMetric::Rmse],
+        }
+    }
+}
+
+/// The thresholds of the monitoring alerts (the plan's "Monitoring & Alerts").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertSpec {
+    /// Long-tail share of impressions the diversity alert compares with; `None` (the
+    /// default) = the share over the run's first 24 simulated hours.
+    pub long_tail_baseline: Option<f64>,
+    /// Relative margin below the baseline before the diversity alert fires. Default
+    /// 0.10.
+    pub long_tail_margin: f64,
+    /// Mean rating of clicked movies below which the quality alert fires. Default 3.5.
+    pub min_clicked_rating: f64,
+    /// Share of a bucket's selections above which one arm dominates. Default 0.70.
+    pub max_arm_share: f64,
+    /// Relative drop of a watched offline metric beyond which a rejected training run
+    /// alerts. Default 0.10.
+    pub max_offline_drop: f64,
+    /// Ratings a bucket needs before its mean rating is judged. Default 20.
+    pub min_ratings: u64,
+    /// Selections a bucket needs before its arm shares are judged. Default 50.
+    pub min_selections: u64,
+}
+
+impl Default for AlertSpec {
+    fn default() -> Self {
+        Self {
+            long_tail_baseline: None,
+            long_tail_margin: 0.10,
+            min_clicked_rating: 3.5,
+            max_arm_share: 0.70,
+            max_offline_drop: 0.10,
+            min_ratings: 20,
+            min_selections: 50,
+        }
+    }
+}
+
+/// An offline metric the gate can watch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateMetric {
+    /// Mean nDCG@K, linear gain (higher is better).
+    Ndcg,
+    /// Mean precision@K (higher is better).
+    Precision,
+    /// Mean recall@K (higher is better).
+    Recall,
+    /// Mean hit rate@K (higher is better).
+    HitRate,
+    /// RMSE of predicted ratings (lower is better).
+    Rmse,
+}
+
+impl GateMetric {
+    /// Whether a larger value is better.
+    #[must_use]
+    pub fn higher_is_better(self) -> bool {
+        !matches!(self, Self::Rmse)
+    }
+
+    /// The name as in scenarios and reports.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ndcg => "ndcg",
+            Self::Precision => "precision",
+            Self::Recall => "recall",
+            Self::HitRate => "hit_rate",
+            Self::Rmse => "rmse",
         }
     }
 }

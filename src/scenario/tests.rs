@@ -265,3 +265,55 @@ fn starter_scenario_is_valid() {
     let scenario = parse(&src).unwrap();
     assert_eq!(scenario.name(), "starter");
 }
+
+#[test]
+fn gate_errors_name_the_field_and_the_fix() {
+    let msg = message("(pipeline: (gate: (test_share: 1.0, metrics: [])))");
+    assert_mentions(
+        &msg,
+        &[
+            "bad.ron",
+            "pipeline.gate.test_share",
+            "use a share in (0, 1)",
+            "pipeline.gate.metrics",
+            "list at least one of",
+        ],
+    );
+    let msg = message("(pipeline: (retrain_every_hours: 0.0, gate: (metrics: [ndcg, ndcg])))");
+    assert_mentions(
+        &msg,
+        &[
+            "pipeline.gate",
+            "retrain_every_hours",
+            "names a metric twice",
+        ],
+    );
+    let msg = message("(pipeline: (gate: (eval_users: 0, tolerance: 2.0)))");
+    assert_mentions(
+        &msg,
+        &["pipeline.gate.eval_users", "pipeline.gate.tolerance"],
+    );
+}
+
+#[test]
+fn a_resolved_gate_round_trips_and_its_absence_writes_nothing() {
+    let gated = parse("(pipeline: (gate: (tolerance: 0.2)))").unwrap();
+    assert_eq!(parse(&gated.to_ron()).unwrap(), gated);
+    assert!(!parse("()").unwrap().to_ron().contains("gate"));
+}
+
+#[test]
+fn alert_errors_name_the_field_and_the_fix() {
+    let msg = message("(pipeline: (alerts: (max_arm_share: 1.5, min_ratings: 0)))");
+    assert_mentions(
+        &msg,
+        &[
+            "bad.ron",
+            "pipeline.alerts.max_arm_share",
+            "use a probability in [0, 1]",
+            "pipeline.alerts.min_ratings",
+        ],
+    );
+    let alerted = parse("(pipeline: (alerts: (long_tail_baseline: 0.2)))").unwrap();
+    assert_eq!(parse(&alerted.to_ron()).unwrap(), alerted);
+}

@@ -373,6 +373,8 @@ impl ScenarioSpec {
             "pipeline.retrain_every_hours",
             self.pipeline.retrain_every_hours,
         );
+        self.check_gate(c);
+        self.check_alerts(c);
         c.problems.extend(self.evaluation.problems());
         c.integer(
             "report.timeseries_bucket_hours",
@@ -1047,6 +1049,77 @@ impl ScenarioSpec {
                     r.failure_max_rating, r.success_min_rating
                 ),
                 "make `failure_max_rating` < `success_min_rating`",
+            );
+        }
+    }
+
+    fn check_alerts(&self, c: &mut Checker) {
+        let Some(alerts) = &self.pipeline.alerts else {
+            return;
+        };
+        if let Some(baseline) = alerts.long_tail_baseline {
+            c.probability("pipeline.alerts.long_tail_baseline", baseline);
+        }
+        c.probability("pipeline.alerts.long_tail_margin", alerts.long_tail_margin);
+        c.within(
+            "pipeline.alerts.min_clicked_rating",
+            alerts.min_clicked_rating,
+            0.0,
+            5.0,
+        );
+        c.probability("pipeline.alerts.max_arm_share", alerts.max_arm_share);
+        c.non_negative("pipeline.alerts.max_offline_drop", alerts.max_offline_drop);
+        c.integer(
+            "pipeline.alerts.min_ratings",
+            alerts.min_ratings,
+            limits::ALERT_MIN_COUNT,
+        );
+        c.integer(
+            "pipeline.alerts.min_selections",
+            alerts.min_selections,
+            limits::ALERT_MIN_COUNT,
+        );
+    }
+
+    fn check_gate(&self, c: &mut Checker) {
+        let Some(gate) = &self.pipeline.gate else {
+            return;
+        };
+        if self.pipeline.retrain_every_hours == 0.0 {
+            c.fail(
+                "pipeline.gate",
+                "is set but `pipeline.retrain_every_hours` is 0, so no training run would reach it",
+                "set `retrain_every_hours` > 0 or leave the gate out",
+            );
+        }
+        if c.finite("pipeline.gate.test_share", gate.test_share)
+            && !(gate.test_share > 0.0 && gate.test_share < 1.0)
+        {
+            c.fail(
+                "pipeline.gate.test_share",
+                is(gate.test_share),
+                "use a share in (0, 1): some new ratings must be held out and some train",
+            );
+        }
+        c.integer(
+            "pipeline.gate.eval_users",
+            gate.eval_users,
+            limits::GATE_EVAL_USERS,
+        );
+        c.within("pipeline.gate.tolerance", gate.tolerance, 0.0, 1.0);
+        if gate.metrics.is_empty() {
+            c.fail(
+                "pipeline.gate.metrics",
+                "is empty, so the gate would have nothing to judge",
+                "list at least one of `ndcg`, `precision`, `recall`, `hit_rate`, `rmse`",
+            );
+        }
+        let distinct: BTreeSet<_> = gate.metrics.iter().collect();
+        if distinct.len() < gate.metrics.len() {
+            c.fail(
+                "pipeline.gate.metrics",
+                "names a metric twice",
+                "list each metric once",
             );
         }
     }

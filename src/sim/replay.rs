@@ -19,13 +19,14 @@ use crate::experiment::{
 };
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
-use crate::pipeline::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
+use crate::pipeline::{GateData, ModelUpdateLog, RetrainSchedule, UpdateDecision, gated_run};
 use crate::recommend::{
     ArmFactory, Arms, BlendedItem, CoverageTracker, PostProcess, Request, Scored, SlateBuilder,
     TrainingData,
 };
 use crate::rng::{Purpose, RngPosition, SeedTree};
 use crate::scenario::Scenario;
+use crate::scenario::spec::GateSpec;
 use crate::world::context::Calendar;
 use crate::world::{Situation, World};
 
@@ -66,7 +67,8 @@ pub struct ReplayOptions<'a> {
 }
 
 /// Pipeline steps 1–4 at day 0: every arm of the stack built and fitted on the
-/// warm-up log (model version 1).
+/// warm-up log (model version 1); with `pipeline.gate`, on the warm-up log less the
+/// gate's test set.
 ///
 /// # Errors
 ///
@@ -76,10 +78,15 @@ pub fn fit_arms(scenario: &Scenario, seeds: &SeedTree, world: &World) -> std::io
     let factory = ArmFactory::new(world, *seeds, spec.context.fatigue.window);
     let mut arms = Arms::build(&spec.stack.arms, &factory)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    let gated = spec.pipeline.gate.as_ref().map(|gate| {
+        GateData::draw(gate, &world.warm_up, seeds)
+            .hold
+            .train(&world.warm_up)
+    });
     arms.fit(&TrainingData {
         catalogue: &world.catalogue,
         population: &world.population,
-        interactions: &world.warm_up,
+        interactions: gated.as_deref().unwrap_or(&world.warm_up),
     });
     Ok(arms)
 }
@@ -144,12 +151,25 @@ pub fn replay_with(
     );
     let n_workers = rayon::current_num_threads().saturating_sub(1);
     let mut version: u32 = 1;
+    // The version serving (behind `version` when the gate rejected the latest).
+    let mut serving: u32 = 1;
 
     while let Some(first) = replay.next_time() {
         // The models serving this window: updates that fell due are taken in first.
         while let Some(at) = schedule.due(first) {
             version += 1;
-            replay.update_arms(&mut arms, at, version);
+            match &spec.pipeline.gate {
+                None => {
+                    replay.update_arms(&mut arms, at, version);
+                    serving = version;
+                }
+                Some(gate) => {
+                    if let Some(candidate) = replay.gated_update(seeds, &arms, gate, at, version)? {
+                        arms = candidate;
+                        serving = version;
+                    }
+                }
+            }
         }
         let window_end = schedule.next_at().min(horizon_secs);
         let calendar = replay.calendar;
@@ -158,7 +178,7 @@ pub fn replay_with(
             arms: &arms,
             candidates: &candidates,
             calendar: &calendar,
-            version,
+            version: serving,
             window: spec.context.fatigue.window,
             reward: &spec.stack.reward,
             slate_size: spec.stack.slate_size,
@@ -203,6 +223,8 @@ struct Replay<'w> {
     /// The warm-up log and every interaction since.
     log: Vec<Interaction>,
     model_updates: Vec<ModelUpdateLog>,
+    /// With `pipeline.gate`: its test set and the deployed version.
+    gate: Option<(GateData, u32)>,
     last_update_secs: SimSecs,
     new_since_update: usize,
     request_id: u64,
@@ -305,13 +327,21 @@ impl<'w> Replay<'w> {
             &slots.iter().map(|s| s.key.clone()).collect::<Vec<_>>(),
         );
         let log = world.warm_up.clone();
+        let gate = spec
+            .pipeline
+            .gate
+            .as_ref()
+            .map(|g| (GateData::draw(g, &log, seeds), 1));
         let model_updates = vec![ModelUpdateLog {
             version: 1,
             time_secs: 0,
             window_start_secs: None,
-            n_interactions: log.len(),
+            n_interactions: gate
+                .as_ref()
+                .map_or(log.len(), |(data, _)| log.len() - data.hold.n_test()),
             warm_start: false,
             decision: UpdateDecision::Deployed,
+            evaluation: None,
         }];
         let list_len = spec.stack.slate_size * POOL_FACTOR;
         Self {
@@ -336,6 +366,7 @@ impl<'w> Replay<'w> {
             outcome,
             log,
             model_updates,
+            gate,
             last_update_secs: 0,
             new_since_update: 0,
             request_id: 0,
@@ -377,9 +408,45 @@ impl<'w> Replay<'w> {
             n_interactions: self.new_since_update,
             warm_start: true,
             decision: UpdateDecision::Deployed,
+            evaluation: None,
         });
         self.last_update_secs = at;
         self.new_since_update = 0;
+    }
+
+    /// A gated training run (`pipeline.gate`, [`gated_run`]) of model `version` at
+    /// `at` against the `deployed` arms: logged, and the candidate returned when the
+    /// gate passed it (every user's lists are then recomputed).
+    fn gated_update(
+        &mut self,
+        seeds: &SeedTree,
+        deployed: &Arms,
+        gate: &GateSpec,
+        at: SimSecs,
+        version: u32,
+    ) -> std::io::Result<Option<Arms>> {
+        let (data, serving) = self.gate.as_mut().expect("a gate with pipeline.gate");
+        let run = gated_run(
+            self.scenario,
+            seeds,
+            self.world,
+            gate,
+            data,
+            &self.log,
+            deployed,
+            *serving,
+            version,
+            at,
+        )
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        self.model_updates.push(run.log);
+        if run.deployed.is_some() {
+            *serving = version;
+            for state in &mut self.users {
+                state.revision = version;
+            }
+        }
+        Ok(run.deployed)
     }
 
     /// The job preparing the pending request of `user` at `time`.

@@ -13,6 +13,7 @@ mod harness;
 mod input_limits;
 mod log_shape;
 mod ope;
+mod pipeline;
 mod quiet;
 mod real_logs;
 mod realism;

@@ -1,0 +1,339 @@
+//! One gated training run (`pipeline.gate`): steps 1–4 in order.
+//!
+//! 1. [`super::split`]: the run's training data, the log so far less the gate's test
+//!    set ([`GateData`], drawn from the warm-up history at day 0).
+//! 2. Training: every arm of the stack built afresh and fitted on the training data
+//!    (a candidate version; training stream `(ArmTraining, 2^24 + version · 2^8 +
+//!    arm)`, apart from the replay's and the offline table's units).
+//! 3. [`super::version_eval`]: candidate and deployed version scored on the same
+//!    sampled users of the test set.
+//! 4. [`super::gate`]: the verdict.
+//!
+//! The caller swaps the candidate in when it passes; otherwise it is dropped and the
+//! deployed version keeps serving — two model sets are alive only during a run.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::UserId;
+use crate::interaction::{Interaction, SimSecs};
+use crate::recommend::{ArmBuildError, ArmFactory, Arms, TrainingData};
+use crate::rng::{Purpose, SeedTree};
+use crate::scenario::Scenario;
+use crate::scenario::spec::GateSpec;
+use crate::world::World;
+
+use super::gate::{Failure, judge};
+use super::schedule::{ModelUpdateLog, UpdateDecision};
+use super::split::{HoldOut, sample_users};
+use super::version_eval::{ArmMetrics, TestSet, evaluate_version};
+
+/// First training unit of candidate versions.
+const CANDIDATE_UNITS: u64 = 1 << 24;
+
+/// The gate's test set and the users every run scores, drawn once at day 0 from
+/// stream `(PipelineSplit, 0)`: the hold-out first, then the user sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GateData {
+    /// Held-out warm-up ratings.
+    pub hold: HoldOut,
+    /// Up to `gate.eval_users` users with held-out ratings, in id order.
+    pub users: Vec<UserId>,
+}
+
+impl GateData {
+    /// Draws the test set of `gate` from the `warm_up` history.
+    #[must_use]
+    pub fn draw(gate: &GateSpec, warm_up: &[Interaction], seeds: &SeedTree) -> Self {
+        let mut rng = seeds.stream(Purpose::PipelineSplit, 0);
+        let hold = HoldOut::draw(warm_up, gate.test_share, &mut rng);
+        let users = sample_users(&hold.test, gate.eval_users, &mut rng);
+        Self { hold, users }
+    }
+}
+
+/// What the gate saw and why it decided (in [`ModelUpdateLog::evaluation`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VersionEvaluation {
+    /// The version serving when the run started, which the candidate is compared with.
+    pub deployed_version: u32,
+    /// Held-out ratings of the scored users.
+    pub n_test: usize,
+    /// Users the versions were scored on (at most `gate.eval_users`).
+    pub n_users: usize,
+    /// The candidate's metrics, per arm of the stack.
+    pub candidate: Vec<ArmMetrics>,
+    /// The deployed version's metrics on the same users and requests.
+    pub deployed: Vec<ArmMetrics>,
+    /// The worst relative change of a watched metric (negative = worse).
+    pub worst_change: Option<f64>,
+    /// The watched metrics that failed.
+    pub failures: Vec<Failure>,
+    /// The decision in words.
+    pub reason: String,
+}
+
+/// A finished run: its log entry and, if the gate passed it, the new version.
+pub struct RunResult {
+    /// The entry for `model_updates.json`.
+    pub log: ModelUpdateLog,
+    /// The candidate, when deployed.
+    pub deployed: Option<Arms>,
+}
+
+/// Training run `version` at `at` on `log` (every interaction so far), against the
+/// `deployed` arms (version `deployed_version`).
+///
+/// # Errors
+///
+/// An arm cannot be built (an embeddings arm's vector file, which the initial fit
+/// already read, so only if it changed meanwhile).
+#[allow(clippy::too_many_arguments)]
+pub fn gated_run(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    world: &World,
+    gate: &GateSpec,
+    data: &GateData,
+    log: &[Interaction],
+    deployed: &Arms,
+    deployed_version: u32,
+    version: u32,
+    at: SimSecs,
+) -> Result<RunResult, ArmBuildError> {
+    let spec = scenario.spec();
+    let train = data.hold.train(log);
+    let set = TestSet::new(
+        &data.hold,
+        &train,
+        data.users.clone(),
+        world.population.len(),
+    );
+
+    let factory = ArmFactory::new(world, *seeds, spec.context.fatigue.window);
+    let boxes = spec
+        .stack
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(a, s)| {
+            let unit = CANDIDATE_UNITS + (u64::from(version & 0xFFFF) << 8) + (a as u64 & 0xFF);
+            factory.build(s, unit)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut candidate = Arms::from_boxes(boxes);
+    candidate.fit(&TrainingData {
+        catalogue: &world.catalogue,
+        population: &world.population,
+        interactions: &train,
+    });
+
+    let k = spec.stack.slate_size;
+    let (cand, dep) = if set.n_users() == 0 {
+        (Vec::new(), Vec::new())
+    } else {
+        (
+            evaluate_version(&candidate, &set, world, k, seeds),
+            evaluate_version(deployed, &set, world, k, seeds),
+        )
+    };
+    let verdict = judge(&cand, &dep, &gate.metrics, gate.tolerance);
+    let percent = gate.tolerance * 100.0;
+    let reason = if verdict.pass {
+        format!("no watched metric worse than version {deployed_version} by more than {percent}%")
+    } else if verdict.worst_change.is_none() {
+        "nothing to compare: no held-out rating the watched metrics could be computed on".to_owned()
+    } else {
+        let list: Vec<String> = verdict
+            .failures
+            .iter()
+            .map(|f| format!("{} {} {:+.1}%", f.arm, f.metric, f.change * 100.0))
+            .collect();
+        format!(
+            "worse than version {deployed_version} beyond {percent}%: {}",
+            list.join(", ")
+        )
+    };
+    let decision = if verdict.pass {
+        UpdateDecision::Deployed
+    } else {
+        UpdateDecision::Rejected
+    };
+    Ok(RunResult {
+        log: ModelUpdateLog {
+            version,
+            time_secs: at,
+            window_start_secs: None,
+            n_interactions: train.len(),
+            warm_start: false,
+            decision,
+            evaluation: Some(VersionEvaluation {
+                deployed_version,
+                n_test: data.users.iter().map(|u| data.hold.test[u].len()).sum(),
+                n_users: set.n_users(),
+                candidate: cand,
+                deployed: dep,
+                worst_change: verdict.worst_change,
+                failures: verdict.failures,
+                reason,
+            }),
+        },
+        deployed: verdict.pass.then_some(candidate),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::interaction::InteractionKind;
+    use crate::scenario::spec::GateMetric;
+
+    /// The smoke world with a stack of popularity, random, SVD and item CF.
+    fn setup() -> (Scenario, World) {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/smoke.ron"),
+        )
+        .unwrap()
+        .replacen(
+            "horizon:",
+            "stack: (arms: [Popularity, Random, Svd(), ItemCf()], arms_per_request: 2),\n    horizon:",
+            1,
+        );
+        let scenario = Scenario::from_ron_str(&text, Path::new("smoke.ron"), "smoke").unwrap();
+        let world = World::generate(&scenario, &SeedTree::new(scenario.spec().seed));
+        (scenario, world)
+    }
+
+    /// The stack fitted on `log` as the replay fits version 1.
+    fn fitted(scenario: &Scenario, world: &World, log: &[Interaction]) -> Arms {
+        let seeds = SeedTree::new(scenario.spec().seed);
+        let factory = ArmFactory::new(world, seeds, scenario.spec().context.fatigue.window);
+        let mut arms = Arms::build(&scenario.spec().stack.arms, &factory).unwrap();
+        arms.fit(&TrainingData {
+            catalogue: &world.catalogue,
+            population: &world.population,
+            interactions: log,
+        });
+        arms
+    }
+
+    fn gate() -> GateSpec {
+        GateSpec {
+            test_share: 0.15,
+            eval_users: 600,
+            tolerance: 0.05,
+            metrics: vec![GateMetric::Ndcg, GateMetric::Rmse],
+        }
+    }
+
+    /// The gate's data, and the deployed version: trained on the first 60% of the
+    /// warm-up log less the test set.
+    fn deployed(scenario: &Scenario, world: &World) -> (GateData, Arms, usize) {
+        let seeds = SeedTree::new(scenario.spec().seed);
+        let data = GateData::draw(&gate(), &world.warm_up, &seeds);
+        let known = world.warm_up.len() * 6 / 10;
+        let arms = fitted(scenario, world, &data.hold.train(&world.warm_up[..known]));
+        (data, arms, known)
+    }
+
+    fn run(
+        scenario: &Scenario,
+        world: &World,
+        data: &GateData,
+        log: &[Interaction],
+        arms: &Arms,
+    ) -> RunResult {
+        let seeds = SeedTree::new(scenario.spec().seed);
+        gated_run(
+            scenario,
+            &seeds,
+            world,
+            &gate(),
+            data,
+            log,
+            arms,
+            1,
+            2,
+            3_600,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_candidate_trained_on_more_data_is_deployed() {
+        let (scenario, world) = setup();
+        let (data, deployed, _) = deployed(&scenario, &world);
+        let run = run(&scenario, &world, &data, &world.warm_up, &deployed);
+        let eval = run.log.evaluation.as_ref().unwrap();
+        assert_eq!(
+            run.log.decision,
+            UpdateDecision::Deployed,
+            "{}",
+            eval.reason
+        );
+        assert!(run.deployed.is_some());
+        assert!(eval.n_test > 0 && eval.n_users > 0);
+        assert_eq!(eval.candidate.len(), 4);
+        // SVD predicts ratings: its RMSE was judged, and more data lowered it.
+        let (c, d) = (
+            eval.candidate[2].rmse.unwrap(),
+            eval.deployed[2].rmse.unwrap(),
+        );
+        assert!(c < d, "{c} {d}");
+        assert!(eval.failures.is_empty());
+        assert_eq!(
+            run.log.n_interactions,
+            data.hold.train(&world.warm_up).len()
+        );
+    }
+
+    #[test]
+    fn a_candidate_trained_on_corrupted_ratings_is_rejected() {
+        let (scenario, world) = setup();
+        let (data, deployed, known) = deployed(&scenario, &world);
+        // Every rating the deployed version learned from turned upside down
+        // (1 ↔ 5 stars): what a corrupted batch teaches the candidate. The test set
+        // keeps the true ratings.
+        let mut log = world.warm_up.clone();
+        for i in log[..known]
+            .iter_mut()
+            .filter(|i| i.kind == InteractionKind::Rating)
+        {
+            i.value = 6.0 - i.value;
+        }
+        let run = run(&scenario, &world, &data, &log, &deployed);
+        let eval = run.log.evaluation.as_ref().unwrap();
+        assert_eq!(run.log.decision, UpdateDecision::Rejected);
+        assert!(run.deployed.is_none());
+        assert!(
+            eval.failures
+                .iter()
+                .any(|f| f.arm == "svd" && f.metric == "rmse" && f.change < -0.05),
+            "{:?}",
+            eval.failures
+        );
+        assert!(
+            eval.reason.starts_with("worse than version 1"),
+            "{}",
+            eval.reason
+        );
+    }
+
+    #[test]
+    fn a_run_is_a_function_of_its_inputs() {
+        let (scenario, world) = setup();
+        let (data, deployed, _) = deployed(&scenario, &world);
+        let a = run(&scenario, &world, &data, &world.warm_up, &deployed);
+        let b = run(&scenario, &world, &data, &world.warm_up, &deployed);
+        assert_eq!(a.log, b.log);
+        // No user sampled: nothing can be judged and the deployed version stays.
+        let empty = GateData {
+            hold: data.hold.clone(),
+            users: Vec::new(),
+        };
+        let none = run(&scenario, &world, &empty, &world.warm_up, &deployed);
+        assert_eq!(none.log.decision, UpdateDecision::Rejected);
+        assert!(none.deployed.is_none());
+    }
+}
