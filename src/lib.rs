@@ -41,6 +41,7 @@
 
 pub mod bandit;
 pub mod check;
+pub mod checkpoint;
 pub mod cost;
 pub mod data;
 pub mod error;

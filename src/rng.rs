@@ -14,6 +14,7 @@
 //! The key is 32 bytes expanded from the three inputs by SplitMix64 (Steele, Lea &
 //! Flood 2014), a fixed, portable function; `tests/integration` pins first draws.
 
+use serde::{Deserialize, Serialize};
 use rand::SeedableRng;
 pub use rand_chacha::ChaCha8Rng;
 
@@ -105,7 +106,7 @@ pub fn stream(seed: u64, purpose: Purpose, replicate: u64, unit: u64) -> ChaCha8
 }
 
 /// The seed tree of one run: a scenario seed and a replicate index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeedTree {
     /// The scenario's seed.
     pub seed: u64,
@@ -139,7 +140,7 @@ impl SeedTree {
 }
 
 /// Where a stream stands: enough to rebuild it exactly (bandit-state persistence).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RngPosition {
     /// The 32-byte ChaCha key.
     pub key: [u8; 32],

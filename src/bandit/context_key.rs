@@ -1,5 +1,6 @@
 //! Context keys: which features of a request's [`Context`] a policy tells apart.
 
+use serde::{Deserialize, Serialize};
 use crate::scenario::spec::ContextFeature;
 use crate::world::context::{DayType, Saturation, SessionPhase, daypart_index};
 use crate::world::{Context, Segment};
@@ -8,7 +9,7 @@ use crate::world::{Context, Segment};
 /// order the features are listed), and back to a name such as `evening/weekend`.
 ///
 /// With no features there is one key, named `all`: a non-contextual policy.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContextKeys {
     features: Vec<ContextFeature>,
     n_keys: usize,

@@ -20,6 +20,7 @@
 //! (2012), "Large-scale validation and analysis of interleaved search evaluation",
 //! ACM TOIS 30(1).
 
+use serde::{Deserialize, Serialize};
 use rand::RngExt;
 
 use crate::bandit::Feedback;
@@ -76,7 +77,7 @@ pub fn team_draft(
 }
 
 /// The interleaving slots of a run and their users' coin streams.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Interleaver {
     /// Per policy slot: the slot of the treatment it is interleaved with.
     partners: Vec<Option<usize>>,

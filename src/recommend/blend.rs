@@ -18,6 +18,7 @@
 //! arm lists candidates, the lists are blended by the policy's confidences, and the
 //! diversity post-processing re-ranks the blended pool into the slate.
 
+use serde::{Deserialize, Serialize};
 use crate::ids::{ArmId, MovieId};
 use crate::rng::ChaCha8Rng;
 pub use crate::scenario::spec::BlendNormalisation;
@@ -37,7 +38,7 @@ pub struct Blend<'a> {
 }
 
 /// A slate item with the arm that contributed most to its blended score.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BlendedItem {
     /// The movie.
     pub movie: MovieId,

@@ -22,6 +22,7 @@
 //! public content vectors (Carbonell & Goldstein 1998, "The use of MMR,
 //! diversity-based reranking for reordering documents and producing summaries").
 
+use serde::{Deserialize, Serialize};
 use crate::ids::MovieId;
 use crate::scenario::spec::DiversitySpec;
 use crate::world::Catalogue;
@@ -30,7 +31,7 @@ use super::BlendedItem;
 use super::vectors::{UnitVectors, dot};
 
 /// How often each movie has been recommended: the coverage tracker.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CoverageTracker {
     counts: Vec<u64>,
     total: u64,

@@ -3,6 +3,7 @@
 mod ahead;
 mod arrivals;
 mod candidates;
+mod checkpoint;
 mod event;
 mod outcome;
 mod regret;
@@ -21,7 +22,10 @@ pub use outcome::{RunOutcome, TimeBucket, VariantKey};
 pub use regret::{
     RegretCell, RegretLedger, RegretRow, RequestRegret, SlotRegret, SlotRegretSummary,
 };
-pub use replay::{POOL_FACTOR, Progress, ReplayOptions, fit_arms, replay, replay_with};
+pub use checkpoint::{Boundaries, Boundary, Flow, NoBoundaries, ReplayState, ReplayStateRef};
+pub use replay::{
+    POOL_FACTOR, Progress, ReplayOptions, fit_arms, replay, replay_until, replay_with,
+};
 pub use sessions::{RETENTION_DAYS, SessionTallies, SessionTally};
 pub use signals::{
     ArmInContext, BucketSignals, ContextCell, Observation, RatingMoments, ReportSignals,

@@ -32,6 +32,7 @@ use crate::world::{Situation, World};
 use super::ahead::{Ahead, Done, Job, Shared};
 use super::arrivals::ArrivalProfile;
 use super::candidates::{Candidates, ListKeys, Scratch, fill_utilities};
+use super::checkpoint::{Boundaries, Boundary, Flow, NoBoundaries, ReplayState, ReplayStateRef};
 use super::event::{EventSink, RecommendationEvent};
 use super::outcome::RunOutcome;
 use super::regret::RequestRegret;
@@ -63,6 +64,11 @@ pub struct ReplayOptions<'a> {
     /// The stack's arms already fitted on the warm-up log by [`fit_arms`] (so a caller
     /// can fit them while it does other work); `None` fits them first.
     pub fitted: Option<Arms>,
+    /// Continue from this state, saved at a day boundary of the same scenario
+    /// ([`crate::checkpoint`] checks that it is), instead of from day 0. The arms are
+    /// brought to the saved model version by taking in the logged interactions at
+    /// the logged updates. Overrides `resume`.
+    pub restore: Option<ReplayState>,
 }
 
 /// Pipeline steps 1–4 at day 0: every arm of the stack built and fitted on the
@@ -112,7 +118,8 @@ pub fn replay(
 ///
 /// # Errors
 ///
-/// As [`replay`].
+/// As [`replay`], and `InvalidData` when `options.restore` holds a state of another
+/// population or stack.
 ///
 /// # Determinism
 ///
@@ -128,6 +135,38 @@ pub fn replay_with(
     progress: &mut dyn FnMut(Progress),
     options: ReplayOptions<'_>,
 ) -> std::io::Result<RunOutcome> {
+    let outcome = replay_until(
+        scenario,
+        seeds,
+        world,
+        sink,
+        progress,
+        options,
+        &mut NoBoundaries,
+    )?;
+    Ok(outcome.expect("a replay without boundaries runs to the horizon"))
+}
+
+/// [`replay_with`], telling `boundaries` of every simulated midnight (see
+/// [`super::checkpoint`]); `None` when it said [`Flow::Stop`] at one.
+///
+/// # Errors
+///
+/// As [`replay_with`], and the errors `boundaries` returns.
+///
+/// # Determinism
+///
+/// As [`replay_with`]: a replay cut at midnight, stopped at one and continued from
+/// its saved state gives the same outcome and events as one run straight through.
+pub fn replay_until(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    world: &World,
+    sink: &mut dyn EventSink,
+    progress: &mut dyn FnMut(Progress),
+    options: ReplayOptions<'_>,
+    boundaries: &mut dyn Boundaries,
+) -> std::io::Result<Option<RunOutcome>> {
     let spec = scenario.spec();
     let horizon_secs = i64::from(spec.horizon.days) * SECS_PER_DAY;
     let mut arms = match options.fitted {
@@ -136,6 +175,12 @@ pub fn replay_with(
     };
     let mut replay = Replay::new(scenario, seeds, world, &arms, options.resume);
     let mut schedule = RetrainSchedule::every_hours(spec.pipeline.retrain_every_hours);
+    let mut version: u32 = 1;
+    if let Some(state) = options.restore {
+        replay.restore(state)?;
+        version = replay.catch_up(&mut arms, &mut schedule);
+    }
+    let midnights = boundaries.wanted();
     let candidates = Candidates::new(
         &arms,
         *seeds,
@@ -143,15 +188,29 @@ pub fn replay_with(
         world.population.len(),
     );
     let n_workers = rayon::current_num_threads().saturating_sub(1);
-    let mut version: u32 = 1;
 
     while let Some(first) = replay.next_time() {
+        let at = replay.served_until;
+        if midnights && at > 0 && at % SECS_PER_DAY == 0 && !replay.told_boundary {
+            replay.told_boundary = true;
+            let boundary = Boundary {
+                day: u32::try_from(at / SECS_PER_DAY).expect("horizon fits u32 days"),
+                events_bytes: sink.position()?,
+                state: replay.state(),
+            };
+            if boundaries.at(&boundary)? == Flow::Stop {
+                return Ok(None);
+            }
+        }
         // The models serving this window: updates that fell due are taken in first.
         while let Some(at) = schedule.due(first) {
             version += 1;
             replay.update_arms(&mut arms, at, version);
         }
-        let window_end = schedule.next_at().min(horizon_secs);
+        let mut window_end = schedule.next_at().min(horizon_secs);
+        if midnights {
+            window_end = window_end.min((first / SECS_PER_DAY + 1) * SECS_PER_DAY);
+        }
         let calendar = replay.calendar;
         let shared = Shared {
             world,
@@ -170,8 +229,10 @@ pub fn replay_with(
         } else {
             replay.serve_window(&shared, None, window_end, sink, progress)?;
         }
+        replay.served_until = window_end;
+        replay.told_boundary = false;
     }
-    Ok(replay.finish(progress))
+    Ok(Some(replay.finish(progress)))
 }
 
 /// The mutable state of one replay.
@@ -207,6 +268,11 @@ struct Replay<'w> {
     new_since_update: usize,
     request_id: u64,
     day_reported: u32,
+    /// Every request before this time was served (the end of the last window).
+    served_until: SimSecs,
+    /// Whether the boundary at `served_until` was already handed out (a restored
+    /// replay starts at the boundary it was saved at).
+    told_boundary: bool,
     // Buffers reused across requests.
     slate: Vec<BlendedItem>,
     partner_slate: Vec<BlendedItem>,
@@ -340,6 +406,8 @@ impl<'w> Replay<'w> {
             new_since_update: 0,
             request_id: 0,
             day_reported: 0,
+            served_until: 0,
+            told_boundary: false,
             slate: Vec::with_capacity(spec.stack.slate_size),
             partner_slate: Vec::with_capacity(spec.stack.slate_size),
             scratch: Scratch::default(),
@@ -347,6 +415,103 @@ impl<'w> Replay<'w> {
             arm_rewards: vec![0.0; arm_names.len()],
             arm_names,
         }
+    }
+
+    /// The state a checkpoint saves, at a boundary (no list prepared ahead).
+    fn state(&self) -> ReplayStateRef<'_> {
+        ReplayStateRef {
+            users: &self.users,
+            slots: self.slot_policies(),
+            experiment_recorder: self.experiment_recorder.as_ref(),
+            interleaver: &self.interleaver,
+            propensities: self.propensities.as_ref(),
+            queue: &self.queue,
+            coverage: &self.coverage,
+            outcome: &self.outcome,
+            log: &self.log,
+            model_updates: &self.model_updates,
+            last_update_secs: self.last_update_secs,
+            new_since_update: self.new_since_update,
+            request_id: self.request_id,
+            day_reported: self.day_reported,
+            served_until: self.served_until,
+        }
+    }
+
+    /// Continues from a saved `state` instead of day 0.
+    fn restore(&mut self, state: ReplayState) -> std::io::Result<()> {
+        let fits = state.users.len() == self.users.len()
+            && state.slots.len() == self.slots.len()
+            && state
+                .slots
+                .iter()
+                .zip(&self.slots)
+                .all(|(saved, slot)| saved.key == slot.key)
+            && state.log.len() >= self.world.warm_up.len()
+            && state.model_updates.first().map(|u| u.version) == Some(1);
+        if !fits {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the saved replay state is of another population or stack",
+            ));
+        }
+        for (slot, saved) in self.slots.iter_mut().zip(&state.slots) {
+            if let (Some(table), Some(saved_table)) = (slot.policy.table_mut(), &saved.table) {
+                *table = saved_table.clone();
+            }
+            slot.rng = saved.rng.restore();
+        }
+        self.users = state.users;
+        self.experiment_recorder = state.experiment_recorder;
+        self.interleaver = state.interleaver;
+        self.propensities = state.propensities;
+        self.queue = state.queue;
+        self.coverage = state.coverage;
+        self.outcome = state.outcome;
+        self.log = state.log;
+        self.model_updates = state.model_updates;
+        self.last_update_secs = state.last_update_secs;
+        self.new_since_update = state.new_since_update;
+        self.request_id = state.request_id;
+        self.day_reported = state.day_reported;
+        self.served_until = state.served_until;
+        self.told_boundary = true;
+        Ok(())
+    }
+
+    /// Brings `arms`, fitted on the warm-up log, and `schedule` to where a restored
+    /// replay stood: every logged update takes in the same slice of the log it took
+    /// in then. Returns the model version.
+    fn catch_up(&self, arms: &mut Arms, schedule: &mut RetrainSchedule) -> u32 {
+        let world = self.world;
+        let mut end = world.warm_up.len();
+        for update in &self.model_updates[1..] {
+            let start = end;
+            end += update.n_interactions;
+            arms.update(
+                &TrainingData {
+                    catalogue: &world.catalogue,
+                    population: &world.population,
+                    interactions: &self.log[..end],
+                },
+                &self.log[start..end],
+            );
+            let due = schedule.due(update.time_secs);
+            debug_assert_eq!(due, Some(update.time_secs));
+        }
+        self.model_updates.last().map_or(1, |u| u.version)
+    }
+
+    /// Every slot's learned state.
+    fn slot_policies(&self) -> Vec<SlotPolicy> {
+        self.slots
+            .iter()
+            .map(|slot| SlotPolicy {
+                key: slot.key.clone(),
+                table: slot.policy.table().cloned(),
+                rng: RngPosition::of(&slot.rng),
+            })
+            .collect()
     }
 
     /// When the next request is due, if any.
@@ -815,19 +980,11 @@ impl<'w> Replay<'w> {
                 requests: self.request_id,
             });
         }
+        self.outcome.final_policies = self.slot_policies();
         let warm_up = self.world.warm_up.len();
         self.outcome
             .finish(self.model_updates, &self.log[warm_up..]);
         self.outcome.experiments = self.experiment_recorder.map(ExperimentRecorder::finish);
-        self.outcome.final_policies = self
-            .slots
-            .iter()
-            .map(|slot| SlotPolicy {
-                key: slot.key.clone(),
-                table: slot.policy.table().cloned(),
-                rng: RngPosition::of(&slot.rng),
-            })
-            .collect();
         self.outcome
     }
 }

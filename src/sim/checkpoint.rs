@@ -1,0 +1,157 @@
+//! The replay's state at a day boundary, for checkpoints (`crate::checkpoint`).
+//!
+//! A replay that is asked for boundaries ([`Boundaries`]) also cuts its windows at
+//! every simulated midnight, so that at each one no list is being prepared ahead and
+//! every request before it was served. There it hands its whole mutable state to the
+//! caller ([`Boundary`]): users (histories, fatigue, sessions, streams, kept lists),
+//! the policies' posteriors and streams, the pending requests, the interaction log
+//! and model-update log, every report accumulator. What is not in it is rebuilt, not
+//! stored: the world comes from the seed, and the arms' models from the warm-up fit
+//! and the logged interactions, by taking in the same slices of the log at the same
+//! updates ([`super::replay`]); both are deterministic, so the resumed run is the
+//! uninterrupted one.
+//!
+//! Cutting windows at midnight does not change a report: within a window, lists are
+//! prepared from the user's state when their request is queued, and a request queued
+//! in one window and served in the next is prepared from the same state (nothing of
+//! the user changes between their requests); the arms change only at model updates,
+//! which stay where they were.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bandit::PropensityLogger;
+use crate::experiment::{ExperimentRecorder, Interleaver};
+use crate::interaction::{Interaction, SimSecs};
+use crate::pipeline::ModelUpdateLog;
+use crate::recommend::CoverageTracker;
+
+use super::outcome::RunOutcome;
+use super::slots::SlotPolicy;
+use super::user_state::UserState;
+
+/// Whether a replay goes on after a boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Serve the next day.
+    Continue,
+    /// Stop here: the replay returns without an outcome.
+    Stop,
+}
+
+/// A day boundary of a replay: the state to save, should the caller want to.
+pub struct Boundary<'a> {
+    /// Simulated days completed.
+    pub day: u32,
+    /// Bytes the event sink holds, every event before the boundary flushed
+    /// ([`super::EventSink::position`]).
+    pub events_bytes: u64,
+    /// The replay's state.
+    pub state: ReplayStateRef<'a>,
+}
+
+/// Receives a replay's day boundaries.
+pub trait Boundaries {
+    /// Whether the replay cuts its windows at midnight and calls [`Boundaries::at`]
+    /// (`false` keeps a replay exactly as it runs without checkpoints).
+    fn wanted(&self) -> bool {
+        true
+    }
+
+    /// Called at each simulated midnight that has requests after it.
+    ///
+    /// # Errors
+    ///
+    /// The caller's I/O error (writing a checkpoint); the replay stops and returns it.
+    fn at(&mut self, boundary: &Boundary<'_>) -> std::io::Result<Flow>;
+}
+
+/// The replay's mutable state, borrowed for writing. Its fields, in order, are those
+/// of [`ReplayState`] (the binary format has no field names: the two must agree, as
+/// `sim::checkpoint::tests` checks).
+#[derive(Serialize)]
+pub struct ReplayStateRef<'a> {
+    pub(super) users: &'a [UserState],
+    pub(super) slots: Vec<SlotPolicy>,
+    pub(super) experiment_recorder: Option<&'a ExperimentRecorder>,
+    pub(super) interleaver: &'a Interleaver,
+    pub(super) propensities: Option<&'a PropensityLogger>,
+    pub(super) queue: &'a BinaryHeap<Reverse<(SimSecs, u32, u32)>>,
+    pub(super) coverage: &'a CoverageTracker,
+    pub(super) outcome: &'a RunOutcome,
+    pub(super) log: &'a [Interaction],
+    pub(super) model_updates: &'a [ModelUpdateLog],
+    pub(super) last_update_secs: SimSecs,
+    pub(super) new_since_update: usize,
+    pub(super) request_id: u64,
+    pub(super) day_reported: u32,
+    pub(super) served_until: SimSecs,
+}
+
+/// The replay's mutable state, read back from a checkpoint: hand it to
+/// [`super::ReplayOptions::restore`].
+#[derive(Deserialize)]
+pub struct ReplayState {
+    pub(super) users: Vec<UserState>,
+    pub(super) slots: Vec<SlotPolicy>,
+    pub(super) experiment_recorder: Option<ExperimentRecorder>,
+    pub(super) interleaver: Interleaver,
+    pub(super) propensities: Option<PropensityLogger>,
+    pub(super) queue: BinaryHeap<Reverse<(SimSecs, u32, u32)>>,
+    pub(super) coverage: CoverageTracker,
+    pub(super) outcome: RunOutcome,
+    pub(super) log: Vec<Interaction>,
+    pub(super) model_updates: Vec<ModelUpdateLog>,
+    pub(super) last_update_secs: SimSecs,
+    pub(super) new_since_update: usize,
+    pub(super) request_id: u64,
+    pub(super) day_reported: u32,
+    pub(super) served_until: SimSecs,
+}
+
+impl std::fmt::Debug for ReplayState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplayState")
+            .field("users", &self.users.len())
+            .field("requests", &self.request_id)
+            .field("served_until", &self.served_until)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReplayState {
+    /// Requests served before the boundary.
+    #[must_use]
+    pub fn n_requests(&self) -> u64 {
+        self.request_id
+    }
+
+    /// Users the state was saved for.
+    #[must_use]
+    pub fn n_users(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Policy slots the state was saved for.
+    #[must_use]
+    pub fn n_slots(&self) -> usize {
+        self.slots.len()
+    }
+}
+
+/// A replay that never stops and is never told of boundaries: it keeps its windows
+/// at the model updates alone.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoBoundaries;
+
+impl Boundaries for NoBoundaries {
+    fn wanted(&self) -> bool {
+        false
+    }
+
+    fn at(&mut self, _boundary: &Boundary<'_>) -> std::io::Result<Flow> {
+        Ok(Flow::Continue)
+    }
+}
