@@ -155,3 +155,96 @@ impl Boundaries for NoBoundaries {
         Ok(Flow::Continue)
     }
 }
+
+impl ReplayState {
+    /// The state borrowed as a checkpoint writes it.
+    #[must_use]
+    pub fn as_written(&self) -> ReplayStateRef<'_> {
+        ReplayStateRef {
+            users: &self.users,
+            slots: self.slots.clone(),
+            experiment_recorder: self.experiment_recorder.as_ref(),
+            interleaver: &self.interleaver,
+            propensities: self.propensities.as_ref(),
+            queue: &self.queue,
+            coverage: &self.coverage,
+            outcome: &self.outcome,
+            log: &self.log,
+            model_updates: &self.model_updates,
+            last_update_secs: self.last_update_secs,
+            new_since_update: self.new_since_update,
+            request_id: self.request_id,
+            day_reported: self.day_reported,
+            served_until: self.served_until,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::rng::SeedTree;
+    use crate::scenario::{Scenario, ScenarioSpec};
+    use crate::sim::{NoEvents, ReplayOptions, replay_until};
+    use crate::world::World;
+
+    /// Keeps the encoded state of the boundary after day `day`, and stops there.
+    struct Keep {
+        day: u32,
+        bytes: Option<Vec<u8>>,
+    }
+
+    impl Boundaries for Keep {
+        fn at(&mut self, boundary: &Boundary<'_>) -> std::io::Result<Flow> {
+            if boundary.day < self.day {
+                return Ok(Flow::Continue);
+            }
+            self.bytes = Some(postcard::to_stdvec(&boundary.state).unwrap());
+            Ok(Flow::Stop)
+        }
+    }
+
+    #[test]
+    fn a_saved_state_reads_back_and_encodes_to_the_same_bytes() {
+        let spec = ScenarioSpec::from_ron_str(
+            "(catalogue: (n_movies: 80, n_people: 30, n_keywords: 10),
+              population: (n_users: 60), horizon: (days: 3, warm_up_days: 3),
+              stack: (arms: [Popularity, ItemCf()], policy: Thompson()),
+              experiments: [(id: \"e\", traffic: 0.5, variants: [(name: \"a\"), (name: \"b\")])],
+              pipeline: (retrain_every_hours: 12.0),
+              report: (regret: true, event_log: true, propensities: true, offline_users: 0))",
+            Path::new("t.ron"),
+        )
+        .unwrap();
+        let scenario: Scenario = spec.validate(Path::new("t.ron"), "t").unwrap();
+        let seeds = SeedTree::new(scenario.spec().seed);
+        let world = World::generate(&scenario, &seeds);
+        let mut keep = Keep {
+            day: 2,
+            bytes: None,
+        };
+        let outcome = replay_until(
+            &scenario,
+            &seeds,
+            &world,
+            &mut NoEvents,
+            &mut |_| {},
+            ReplayOptions::default(),
+            &mut keep,
+        )
+        .unwrap();
+        assert!(outcome.is_none(), "the replay stops at the boundary");
+        let bytes = keep.bytes.expect("a boundary after day 2");
+        let state: ReplayState = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(state.served_until, 2 * crate::interaction::SECS_PER_DAY);
+        assert_eq!(state.n_users(), 60);
+        assert_eq!(state.n_slots(), 3);
+        assert!(state.n_requests() > 0);
+        // Two retrainings a day: versions 1 (day 0) to 4 (day 1.5); the one at day 2
+        // is taken in after the boundary.
+        assert_eq!(state.model_updates.len(), 4);
+        assert_eq!(postcard::to_stdvec(&state.as_written()).unwrap(), bytes);
+    }
+}

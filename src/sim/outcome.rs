@@ -38,7 +38,8 @@ pub struct TimeBucket {
     pub newly_exposed: u64,
 }
 
-/// Everything a replay measured.
+/// Everything a replay measured. It serialises whole (maps with context keys
+/// included) for checkpoints (`crate::checkpoint`); reports read its fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunOutcome {
     /// All requests.
@@ -63,8 +64,8 @@ pub struct RunOutcome {
     pub n_active_users: u64,
     /// Engagement of the requests in which the policy picked each arm, in arm-id order.
     pub by_arm_engagement: Vec<Tally>,
-    /// Engagement per request context (not serialised here: JSON keys must be
-    /// strings; summaries key it by [`Context::key`]).
+    /// Engagement per request context (JSON summaries key it by [`Context::key`]:
+    /// JSON keys must be strings).
     pub by_context: BTreeMap<Context, Tally>,
     /// Sessions, time on site and retention by group (filled by `finish`).
     pub sessions: Option<SessionTallies>,

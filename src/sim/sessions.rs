@@ -78,8 +78,8 @@ pub struct SessionTallies {
     pub by_segment: Vec<SessionTally>,
     /// Per arm picked in the session's first request, in arm-id order.
     pub by_arm: Vec<SessionTally>,
-    /// Per context of the session's first request (not serialised here: JSON keys
-    /// must be strings; summaries key it by [`Context::key`]).
+    /// Per context of the session's first request (JSON summaries key it by
+    /// [`Context::key`]: JSON keys must be strings).
     pub by_context: BTreeMap<Context, SessionTally>,
 }
 
