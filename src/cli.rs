@@ -15,6 +15,7 @@ use recolab::check::{
     Baseline, ReportMetrics, Tolerance as CheckTolerance, Verdict, bounds_table, check_bounds,
     compare, comparison_table,
 };
+use recolab::checkpoint::CheckpointOptions;
 use recolab::cost::{Estimate, available_memory, estimate, human_bytes};
 use recolab::data::{
     Dataset, LogShape, Quantiles, SegmentThresholds, log_shape, read_items, read_movies,
@@ -27,7 +28,6 @@ use recolab::ope::{OpeOptions, OpePlan, RewardKind};
 use recolab::report::{HEADLINE_METRICS, interval_cell, write_file_atomically};
 use recolab::report::{compare_markdown, write_compare};
 use recolab::report::{sweep_markdown, write_shard, write_sweep};
-use recolab::checkpoint::CheckpointOptions;
 use recolab::run::{RunEnd, RunOptions, Stage, run_resumable};
 use recolab::scenario::limits::thousands;
 use recolab::scenario::{STARTER_SCENARIO, Scenario};
@@ -858,6 +858,19 @@ fn run_command(
         }
     }
     outln!("report        {}", finished.report_dir.display());
+    if !quiet && let Some(largest) = finished.checkpoints.iter().map(|w| w.bytes).max() {
+        let slowest = finished
+            .checkpoints
+            .iter()
+            .map(|w| w.secs)
+            .fold(0.0, f64::max);
+        eprintln!(
+            "recolab: {} checkpoints written (largest {}, slowest {:.2} s); the run is whole, the last removed",
+            finished.checkpoints.len(),
+            human_bytes(largest as f64),
+            slowest
+        );
+    }
     if !quiet {
         eprintln!("recolab: finished in {:.1?}", started.elapsed());
     }

@@ -14,9 +14,9 @@
 //! The key is 32 bytes expanded from the three inputs by SplitMix64 (Steele, Lea &
 //! Flood 2014), a fixed, portable function; `tests/integration` pins first draws.
 
-use serde::{Deserialize, Serialize};
 use rand::SeedableRng;
 pub use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 /// Why a stream exists. The discriminant is part of the key: never renumber a variant,
 /// only append, or every result of every scenario changes.

@@ -235,6 +235,8 @@ pub struct Finished {
     pub regret: Option<Vec<SlotRegretSummary>>,
     /// The experiments' analyses (`None` without experiments).
     pub experiments: Option<crate::experiment::ExperimentsReport>,
+    /// The checkpoints this process wrote (with `--checkpoint-every-days`).
+    pub checkpoints: Vec<Written>,
 }
 
 /// Stages of a run, for progress display.
@@ -480,7 +482,8 @@ pub fn run_resumable(
         // The run is whole: its checkpoint is spent. The folder goes too when empty.
         let file = c.dir.join(CHECKPOINT_FILE);
         if file.exists() {
-            std::fs::remove_file(&file).map_err(|source| crate::Error::Io { path: file, source })?;
+            std::fs::remove_file(&file)
+                .map_err(|source| crate::Error::Io { path: file, source })?;
         }
         let _ = std::fs::remove_dir(&c.dir);
     }
@@ -495,6 +498,7 @@ pub fn run_resumable(
         offline,
         regret,
         experiments,
+        checkpoints: checkpointer.map(|c| c.written().to_vec()).unwrap_or_default(),
     })))
 }
 

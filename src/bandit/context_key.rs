@@ -1,9 +1,9 @@
 //! Context keys: which features of a request's [`Context`] a policy tells apart.
 
-use serde::{Deserialize, Serialize};
 use crate::scenario::spec::ContextFeature;
 use crate::world::context::{DayType, Saturation, SessionPhase, daypart_index};
 use crate::world::{Context, Segment};
+use serde::{Deserialize, Serialize};
 
 /// Maps a [`Context`] to a dense index over the chosen features (mixed radix, in the
 /// order the features are listed), and back to a name such as `evening/weekend`.

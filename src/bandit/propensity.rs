@@ -20,9 +20,9 @@
 //! [`PropensityLogger`] is what the replay calls for the event log: the chosen set's
 //! probability and every arm's marginal probability of being chosen.
 
-use serde::{Deserialize, Serialize};
 use crate::rng::{ChaCha8Rng, Purpose, SeedTree};
 use crate::world::Context;
+use serde::{Deserialize, Serialize};
 
 use super::{ArmChoice, Policy};
 

@@ -20,8 +20,8 @@
 //! (2012), "Large-scale validation and analysis of interleaved search evaluation",
 //! ACM TOIS 30(1).
 
-use serde::{Deserialize, Serialize};
 use rand::RngExt;
+use serde::{Deserialize, Serialize};
 
 use crate::bandit::Feedback;
 use crate::ids::MovieId;

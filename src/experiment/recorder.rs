@@ -19,12 +19,12 @@
 //! mean distance to a history H is `1 − v̂ · (Σ_{h∈H} ĥ) / |H|`, so one running sum per
 //! user suffices.
 
-use serde::{Deserialize, Serialize};
 use crate::ids::MovieId;
 use crate::interaction::{SECS_PER_DAY, SimSecs};
 use crate::scenario::Scenario;
 use crate::scenario::spec::Daypart;
 use crate::world::World;
+use serde::{Deserialize, Serialize};
 
 /// The dayparts, in report order.
 pub const DAYPARTS: [Daypart; 4] = [

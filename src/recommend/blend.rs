@@ -18,10 +18,10 @@
 //! arm lists candidates, the lists are blended by the policy's confidences, and the
 //! diversity post-processing re-ranks the blended pool into the slate.
 
-use serde::{Deserialize, Serialize};
 use crate::ids::{ArmId, MovieId};
 use crate::rng::ChaCha8Rng;
 pub use crate::scenario::spec::BlendNormalisation;
+use serde::{Deserialize, Serialize};
 
 use super::diversity::{CoverageTracker, Diversity};
 use super::{Arms, Request, Scored};

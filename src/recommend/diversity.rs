@@ -22,10 +22,10 @@
 //! public content vectors (Carbonell & Goldstein 1998, "The use of MMR,
 //! diversity-based reranking for reordering documents and producing summaries").
 
-use serde::{Deserialize, Serialize};
 use crate::ids::MovieId;
 use crate::scenario::spec::DiversitySpec;
 use crate::world::Catalogue;
+use serde::{Deserialize, Serialize};
 
 use super::BlendedItem;
 use super::vectors::{UnitVectors, dot};

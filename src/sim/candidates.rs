@@ -26,12 +26,12 @@
 //! computes it or which other requests were computed with it — so computing lists
 //! ahead in parallel gives byte-identical runs with any number of threads.
 
-use serde::{Deserialize, Serialize};
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::recommend::{Arms, ListReuse, Recommender, Request, Scored};
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::spec::RewardSpec;
 use crate::world::{Situation, UserTaste, World};
+use serde::{Deserialize, Serialize};
 
 /// Extra candidates an arm lists when its list is kept for reuse.
 pub const MARGIN: usize = 10;

@@ -17,12 +17,12 @@ mod user_state;
 pub use ahead::MAX_AHEAD;
 pub use arrivals::ArrivalProfile;
 pub use candidates::{CROSS_SESSION_BUDGET_BYTES, Candidates, MARGIN, RegretInputs, Scratch};
+pub use checkpoint::{Boundaries, Boundary, Flow, NoBoundaries, ReplayState, ReplayStateRef};
 pub use event::{EVENT_LOG_VERSION, EventSink, RecommendationEvent};
 pub use outcome::{RunOutcome, TimeBucket, VariantKey};
 pub use regret::{
     RegretCell, RegretLedger, RegretRow, RequestRegret, SlotRegret, SlotRegretSummary,
 };
-pub use checkpoint::{Boundaries, Boundary, Flow, NoBoundaries, ReplayState, ReplayStateRef};
 pub use replay::{
     POOL_FACTOR, Progress, ReplayOptions, fit_arms, replay, replay_until, replay_with,
 };

@@ -2,11 +2,11 @@
 //! own stream and diversity settings, and the learned state a run ends with or
 //! resumes from.
 
-use serde::{Deserialize, Serialize};
 use crate::bandit::{BetaTable, Policy, build_policy};
 use crate::recommend::Diversity;
 use crate::rng::{ChaCha8Rng, Purpose, RngPosition, SeedTree};
 use crate::scenario::Scenario;
+use serde::{Deserialize, Serialize};
 
 use super::outcome::VariantKey;
 

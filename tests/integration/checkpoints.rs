@@ -22,7 +22,11 @@ fn run(scenario: &Path, out: &Path, threads: &str, extra: &[&str]) -> (i32, Stri
         "-q",
     ];
     args.extend_from_slice(extra);
-    let output = recolab(&args, &[("RAYON_NUM_THREADS", threads)], &crate::harness::root());
+    let output = recolab(
+        &args,
+        &[("RAYON_NUM_THREADS", threads)],
+        &crate::harness::root(),
+    );
     let (_, stderr) = text(&output);
     (output.status.code().unwrap_or(-1), stderr)
 }
@@ -86,7 +90,11 @@ fn a_run_stopped_at_three_points_and_resumed_gives_the_uninterrupted_report() {
     // checkpoint every day: cutting the windows at midnight changes nothing, and
     // the finished run removes its spent checkpoint.
     let one = tmp.path().join("one");
-    stop(&one, "2", &["--checkpoint-every-days", "1", "--stop-after-days", "1"]);
+    stop(
+        &one,
+        "2",
+        &["--checkpoint-every-days", "1", "--stop-after-days", "1"],
+    );
     let dir = checkpoint_of(&one);
     let (code, stderr) = run(&s, &one, "1", &["--resume", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
@@ -114,10 +122,18 @@ fn a_run_stopped_at_three_points_and_resumed_gives_the_uninterrupted_report() {
 
     // 3: stopped twice, after day 1 and after day 3 (a resumed run checkpoints on).
     let three = tmp.path().join("three");
-    stop(&three, "2", &["--checkpoint-every-days", "1", "--stop-after-days", "1"]);
+    stop(
+        &three,
+        "2",
+        &["--checkpoint-every-days", "1", "--stop-after-days", "1"],
+    );
     let dir = checkpoint_of(&three);
     let resume = ["--resume", dir.to_str().unwrap()];
-    stop(&three, "2", &[resume[0], resume[1], "--stop-after-days", "3"]);
+    stop(
+        &three,
+        "2",
+        &[resume[0], resume[1], "--stop-after-days", "3"],
+    );
     let (code, stderr) = run(&s, &three, "2", &resume);
     assert_eq!(code, 0, "{stderr}");
     assert_same_report(&three, "stopped after days 1 and 3");
@@ -197,7 +213,13 @@ fn resume_refuses_a_checkpoint_that_does_not_fit_and_says_why() {
 
     // Another seed is another scenario.
     let err = refused(&dir, Some("12"));
-    for part in ["checkpoint.bin", "scenario_hash", "seed 11", "seed 12", "fix:"] {
+    for part in [
+        "checkpoint.bin",
+        "scenario_hash",
+        "seed 11",
+        "seed 12",
+        "fix:",
+    ] {
         assert!(err.contains(part), "{part} missing from {err}");
     }
 
@@ -233,7 +255,10 @@ fn resume_refuses_a_checkpoint_that_does_not_fit_and_says_why() {
     // No checkpoint in the folder.
     std::fs::remove_file(&file).unwrap();
     let err = refused(&dir, None);
-    assert!(err.contains("no checkpoint here") && err.contains("fix:"), "{err}");
+    assert!(
+        err.contains("no checkpoint here") && err.contains("fix:"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -248,6 +273,9 @@ fn a_fresh_run_does_not_overwrite_a_checkpoint() {
         &["--checkpoint-every-days", "1"],
     );
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("--resume") && stderr.contains("fix:"), "{stderr}");
+    assert!(
+        stderr.contains("--resume") && stderr.contains("fix:"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read(dir.join("checkpoint.bin")).unwrap(), before);
 }
