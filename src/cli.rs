@@ -729,6 +729,7 @@ fn run_command(
         "replay, day",
         quiet || !terminal,
     );
+    let mut replaying = false;
     let mut on_stage = |stage: Stage| {
         if quiet {
             return;
@@ -751,7 +752,10 @@ fn run_command(
                 r
             }
             Stage::Day(p) => {
-                if p.day == 1 {
+                // The first day reported: day 1, or the day after a resumed checkpoint
+                // (whose arms were brought to its model version first).
+                if !replaying {
+                    replaying = true;
                     let ready = format!("recolab: arms ready in {:.1?}", stage_started.elapsed());
                     if terminal {
                         bar.println(ready);
