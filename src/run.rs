@@ -498,7 +498,9 @@ pub fn run_resumable(
         offline,
         regret,
         experiments,
-        checkpoints: checkpointer.map(|c| c.written().to_vec()).unwrap_or_default(),
+        checkpoints: checkpointer
+            .map(|c| c.written().to_vec())
+            .unwrap_or_default(),
     })))
 }
 
