@@ -148,7 +148,7 @@ pub fn replay_with(
 }
 
 /// [`replay_with`], telling `boundaries` of every simulated midnight (see
-/// [`super::checkpoint`]); `None` when it said [`Flow::Stop`] at one.
+/// [`Boundaries`]); `None` when it said [`Flow::Stop`] at one.
 ///
 /// # Errors
 ///
