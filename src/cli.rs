@@ -15,6 +15,7 @@ use recolab::check::{
     Baseline, ReportMetrics, Tolerance as CheckTolerance, Verdict, bounds_table, check_bounds,
     compare, comparison_table,
 };
+use recolab::checkpoint::CheckpointOptions;
 use recolab::cost::{Estimate, available_memory, estimate, human_bytes};
 use recolab::data::{
     Dataset, LogShape, Quantiles, SegmentThresholds, log_shape, read_items, read_movies,
@@ -27,7 +28,7 @@ use recolab::ope::{OpeOptions, OpePlan, RewardKind};
 use recolab::report::{HEADLINE_METRICS, interval_cell, write_file_atomically};
 use recolab::report::{compare_markdown, write_compare};
 use recolab::report::{sweep_markdown, write_shard, write_sweep};
-use recolab::run::{Stage, run_with};
+use recolab::run::{RunEnd, RunOptions, Stage, run_resumable};
 use recolab::scenario::limits::thousands;
 use recolab::scenario::{STARTER_SCENARIO, Scenario};
 use recolab::serve::Server;
@@ -120,8 +121,23 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
         /// Start the policies from this saved bandit state (`bandit_state.json`).
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "resume")]
         resume_bandit: Option<PathBuf>,
+        /// Write a checkpoint every N simulated days (at midnight), and on
+        /// SIGINT/SIGTERM stop at the next midnight with one; see docs/CHECKPOINTS.md.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        checkpoint_every_days: Option<u32>,
+        /// The checkpoint folder [default: OUT.checkpoint].
+        #[arg(long, value_name = "DIR", conflicts_with = "resume")]
+        checkpoint_dir: Option<PathBuf>,
+        /// Continue the interrupted run whose checkpoint folder is DIR (same scenario
+        /// and seed); its report is the uninterrupted run's, byte for byte.
+        #[arg(long, value_name = "DIR")]
+        resume: Option<PathBuf>,
+        /// Stop with a checkpoint at the first midnight at or after day D, as an
+        /// interruption would (tests, demonstrations).
+        #[arg(long, value_name = "D", hide = true)]
+        stop_after_days: Option<u32>,
         /// Refuse to run when the memory estimate exceeds SIZE (e.g. 4G, 512M)
         /// [default: the machine's available memory].
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
@@ -431,6 +447,9 @@ enum Command {
     },
 }
 
+/// Exit code of a run stopped with a checkpoint (SIGINT, SIGTERM, --stop-after-days).
+const INTERRUPTED_EXIT: u8 = 3;
+
 /// Parses arguments, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -468,6 +487,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             seed,
             resume_bandit,
+            checkpoint_every_days,
+            checkpoint_dir,
+            resume,
+            stop_after_days,
             max_memory,
             update_baseline,
         } => run_command(
@@ -475,7 +498,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             seed,
             quiet,
-            resume_bandit.as_deref(),
+            &RunFlags {
+                resume_bandit,
+                checkpoint_every_days,
+                checkpoint_dir,
+                resume,
+                stop_after_days,
+            },
             max_memory,
             update_baseline.as_deref(),
         ),
@@ -609,12 +638,69 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `recolab run`'s flags about where a run starts and what it saves.
+struct RunFlags {
+    resume_bandit: Option<PathBuf>,
+    checkpoint_every_days: Option<u32>,
+    checkpoint_dir: Option<PathBuf>,
+    resume: Option<PathBuf>,
+    stop_after_days: Option<u32>,
+}
+
+impl RunFlags {
+    /// The run's options; with checkpoints, SIGINT and SIGTERM set the stop flag
+    /// (a second one ends the process at once).
+    fn options(&self, out: &Path) -> anyhow::Result<RunOptions<'_>> {
+        let dir = match (&self.resume, &self.checkpoint_dir) {
+            (Some(dir), _) | (None, Some(dir)) => Some(dir.clone()),
+            (None, None) if self.checkpoint_every_days.is_some() => {
+                let mut name = out.as_os_str().to_owned();
+                name.push(".checkpoint");
+                Some(PathBuf::from(name))
+            }
+            (None, None) => None,
+        };
+        if dir.is_none() && self.stop_after_days.is_some() {
+            bail!("--stop-after-days needs --checkpoint-every-days N or --resume DIR");
+        }
+        let checkpoints = match dir {
+            None => None,
+            Some(dir) => {
+                let every_days = match (self.checkpoint_every_days, &self.resume) {
+                    (Some(n), _) => n,
+                    (None, Some(_)) => recolab::checkpoint::saved_cadence(&dir)
+                        .with_context(|| format!("resuming from {}", dir.display()))?,
+                    (None, None) => unreachable!("a folder comes with a cadence or --resume"),
+                };
+                let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+                    signal_hook::flag::register_conditional_shutdown(signal, 130, stop.clone())
+                        .context("installing the signal handler")?;
+                    signal_hook::flag::register(signal, stop.clone())
+                        .context("installing the signal handler")?;
+                }
+                Some(CheckpointOptions {
+                    dir,
+                    every_days,
+                    stop,
+                    stop_after_days: self.stop_after_days,
+                })
+            }
+        };
+        Ok(RunOptions {
+            resume_bandit: self.resume_bandit.as_deref(),
+            checkpoints,
+            resume: self.resume.is_some(),
+        })
+    }
+}
+
 fn run_command(
     path: &Path,
     out: Option<PathBuf>,
     seed: Option<u64>,
     quiet: bool,
-    resume_bandit: Option<&Path>,
+    flags: &RunFlags,
     max_memory: Option<f64>,
     update_baseline: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
@@ -643,6 +729,7 @@ fn run_command(
         "replay, day",
         quiet || !terminal,
     );
+    let mut replaying = false;
     let mut on_stage = |stage: Stage| {
         if quiet {
             return;
@@ -665,7 +752,10 @@ fn run_command(
                 r
             }
             Stage::Day(p) => {
-                if p.day == 1 {
+                // The first day reported: day 1, or the day after a resumed checkpoint
+                // (whose arms were brought to its model version first).
+                if !replaying {
+                    replaying = true;
                     let ready = format!("recolab: arms ready in {:.1?}", stage_started.elapsed());
                     if terminal {
                         bar.println(ready);
@@ -696,8 +786,33 @@ fn run_command(
             }
         };
     };
-    let finished = run_with(&scenario, &out, &mut on_stage, resume_bandit)
+    let options = flags.options(&out)?;
+    let end = run_resumable(&scenario, &out, &mut on_stage, &options)
         .with_context(|| format!("running {}", path.display()))?;
+    let finished = match end {
+        RunEnd::Finished(finished) => finished,
+        RunEnd::Interrupted { day, dir, written } => {
+            bar.finish_and_clear();
+            let last = written.last().map_or_else(String::new, |w| {
+                format!(
+                    " ({}, written in {:.2} s)",
+                    human_bytes(w.bytes as f64),
+                    w.secs
+                )
+            });
+            let seed_flag = seed.map_or_else(String::new, |s| format!(" --seed {s}"));
+            eprintln!(
+                "recolab: stopped after day {day} of {}; checkpoint in {}{last}; no report was written.\n\
+                 recolab: resume with: recolab run {}{seed_flag} --out {} --resume {}",
+                scenario.spec().horizon.days,
+                dir.display(),
+                path.display(),
+                out.display(),
+                dir.display()
+            );
+            return Ok(ExitCode::from(INTERRUPTED_EXIT));
+        }
+    };
     let s = &finished.summary;
     let pct = |v: Option<f64>| v.map_or_else(|| "–".into(), |v| format!("{:.2}%", 100.0 * v));
     outln!("scenario      {} (seed {})", s.scenario, s.seed);
@@ -747,6 +862,19 @@ fn run_command(
         }
     }
     outln!("report        {}", finished.report_dir.display());
+    if !quiet && let Some(largest) = finished.checkpoints.iter().map(|w| w.bytes).max() {
+        let slowest = finished
+            .checkpoints
+            .iter()
+            .map(|w| w.secs)
+            .fold(0.0, f64::max);
+        eprintln!(
+            "recolab: {} checkpoints written (largest {}, slowest {:.2} s); the run is whole, the last removed",
+            finished.checkpoints.len(),
+            human_bytes(largest as f64),
+            slowest
+        );
+    }
     if !quiet {
         eprintln!("recolab: finished in {:.1?}", started.elapsed());
     }

@@ -21,6 +21,9 @@ pub enum Error {
     /// A bandit-state file could not be read, upgraded or resumed.
     #[error(transparent)]
     BanditState(#[from] StateError),
+    /// A checkpoint could not be written or resumed.
+    #[error(transparent)]
+    Checkpoint(#[from] crate::checkpoint::CheckpointError),
     /// A report file or folder could not be written.
     #[error("{}: {source}", path.display())]
     Io {

@@ -23,6 +23,7 @@
 //! | serving | [`serve`] | a report's analytics and dashboard over local HTTP, read-only |
 //! | CI gate | [`check`] | a report against a committed baseline and the scenario's bounds |
 //! | one run | [`run`](mod@run) | world → replay → metrics → report |
+//! | checkpoints | [`checkpoint`] | a run's state every N simulated days and on SIGINT/SIGTERM; `--resume` continues it to the same report |
 //! | one evaluation | [`eval_run`] | world or real log → folds → every arm scored → `eval.json` |
 //! | log shape | [`data::log_shape`] | popularity skew, activity and star scale of any rating log |
 //! | world export | [`world_export`] | a generated world as MovieLens-style CSV files + its log shape |
@@ -41,6 +42,7 @@
 
 pub mod bandit;
 pub mod check;
+pub mod checkpoint;
 pub mod cost;
 pub mod data;
 pub mod error;

@@ -16,6 +16,7 @@
 
 use rand::SeedableRng;
 pub use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 /// Why a stream exists. The discriminant is part of the key: never renumber a variant,
 /// only append, or every result of every scenario changes.
@@ -111,7 +112,7 @@ pub fn stream(seed: u64, purpose: Purpose, replicate: u64, unit: u64) -> ChaCha8
 }
 
 /// The seed tree of one run: a scenario seed and a replicate index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeedTree {
     /// The scenario's seed.
     pub seed: u64,
@@ -145,7 +146,7 @@ impl SeedTree {
 }
 
 /// Where a stream stands: enough to rebuild it exactly (bandit-state persistence).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RngPosition {
     /// The 32-byte ChaCha key.
     pub key: [u8; 32],

@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::bandit::state::BanditStateFile;
+use crate::checkpoint::{
+    CHECKPOINT_FILE, Checkpoint, CheckpointError, CheckpointOptions, Checkpointer, Written,
+};
 use crate::error::Result;
 use crate::eval::{Engagement, Exposure, ExposureBasis, OnlineBreakdown};
 use crate::pipeline::offline_table::{self, OfflineTable};
@@ -14,7 +17,8 @@ use crate::rng::SeedTree;
 use crate::scenario::Scenario;
 use crate::scenario::spec::ArmSpec;
 use crate::sim::{
-    self, EventSink, NoEvents, Progress, ReplayOptions, RunOutcome, SlotRegretSummary,
+    self, Boundaries, EventSink, NoBoundaries, NoEvents, Progress, ReplayOptions, RunOutcome,
+    SlotRegretSummary,
 };
 use crate::world::{Segment, World};
 
@@ -231,6 +235,8 @@ pub struct Finished {
     pub regret: Option<Vec<SlotRegretSummary>>,
     /// The experiments' analyses (`None` without experiments).
     pub experiments: Option<crate::experiment::ExperimentsReport>,
+    /// The checkpoints this process wrote (with `--checkpoint-every-days`).
+    pub checkpoints: Vec<Written>,
 }
 
 /// Stages of a run, for progress display.
@@ -273,8 +279,82 @@ pub fn run_with(
     on_stage: &mut dyn FnMut(Stage),
     resume: Option<&Path>,
 ) -> Result<Finished> {
+    let options = RunOptions {
+        resume_bandit: resume,
+        ..RunOptions::default()
+    };
+    match run_resumable(scenario, out_dir, on_stage, &options)? {
+        RunEnd::Finished(finished) => Ok(*finished),
+        RunEnd::Interrupted { .. } => unreachable!("a run without checkpoints is never stopped"),
+    }
+}
+
+/// Options of [`run_resumable`].
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions<'a> {
+    /// Start the policies from this saved bandit state (as [`run_with`]).
+    pub resume_bandit: Option<&'a Path>,
+    /// Write checkpoints (and stop at a midnight when asked to).
+    pub checkpoints: Option<CheckpointOptions>,
+    /// Continue the run whose checkpoint is in `checkpoints.dir` instead of starting
+    /// at day 0.
+    pub resume: bool,
+}
+
+/// How a run with checkpoints ended.
+#[derive(Clone, Debug)]
+pub enum RunEnd {
+    /// It ran to the horizon and wrote its report.
+    Finished(Box<Finished>),
+    /// It was stopped at a midnight, after writing a checkpoint there; no report
+    /// folder was written.
+    Interrupted {
+        /// Simulated days completed.
+        day: u32,
+        /// The checkpoint folder to resume from.
+        dir: PathBuf,
+        /// The checkpoints written by this process.
+        written: Vec<Written>,
+    },
+}
+
+/// [`run_with`], writing checkpoints and resuming from one as `options` say: the
+/// report of a run stopped and resumed any number of times is byte for byte the
+/// report of the run straight through (docs/CHECKPOINTS.md). On success the
+/// checkpoint file is removed, and the event log moved into the report.
+///
+/// # Errors
+///
+/// As [`run_with`]; [`crate::Error::Checkpoint`] when the checkpoint cannot be read,
+/// is of another format version or another scenario, when a fresh run would
+/// overwrite one, or one cannot be written.
+pub fn run_resumable(
+    scenario: &Scenario,
+    out_dir: &Path,
+    on_stage: &mut dyn FnMut(Stage),
+    options: &RunOptions<'_>,
+) -> Result<RunEnd> {
+    let checkpoint = match &options.checkpoints {
+        Some(c) if options.resume => Some(Checkpoint::read(&c.dir, scenario)?),
+        Some(c) => {
+            let existing = c.dir.join(CHECKPOINT_FILE);
+            if existing.exists() {
+                return Err(CheckpointError::Write {
+                    path: existing,
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::AlreadyExists,
+                        "a checkpoint of an earlier run is there; fix: `--resume` to continue \
+                         it, or remove the folder, or choose another --checkpoint-dir",
+                    ),
+                }
+                .into());
+            }
+            None
+        }
+        None => None,
+    };
     let seeds = SeedTree::new(scenario.spec().seed);
-    let resumed = match resume {
+    let resumed = match options.resume_bandit {
         None => None,
         Some(path) => {
             let arms: Vec<&str> = scenario
@@ -313,36 +393,76 @@ pub fn run_with(
         || sim::fit_arms(scenario, &seeds, &world),
     );
     let offline = offline?;
-    let options = ReplayOptions {
+    let last_day = checkpoint.as_ref().map_or(0, |c| c.day);
+    let events_bytes = checkpoint.as_ref().map(|c| c.events_bytes);
+    let replay_options = ReplayOptions {
         resume: resumed.as_deref(),
         fitted: Some(fitted.map_err(|e| dir.io_error(report::EVENTS_FILE, e))?),
+        restore: checkpoint.map(|c| c.state),
+    };
+    let mut checkpointer = options
+        .checkpoints
+        .as_ref()
+        .map(|c| Checkpointer::new(c, scenario, last_day));
+    let boundaries: &mut dyn Boundaries = match &mut checkpointer {
+        Some(c) => c,
+        None => &mut NoBoundaries,
+    };
+    // With checkpoints the event log grows in the checkpoint folder, which outlives
+    // an interrupted run; it joins the report when the run is done.
+    let events_path = match &options.checkpoints {
+        Some(c) => {
+            std::fs::create_dir_all(&c.dir).map_err(|source| crate::Error::Io {
+                path: c.dir.clone(),
+                source,
+            })?;
+            c.dir.join(report::EVENTS_FILE)
+        }
+        None => dir.path(report::EVENTS_FILE),
     };
     let mut progress = |p: Progress| on_stage(Stage::Day(p));
     let outcome = if scenario.spec().report.event_log {
-        let mut sink = EventLog::create(&dir.path(report::EVENTS_FILE))?;
-        let outcome = sim::replay_with(
+        let mut sink = match events_bytes {
+            Some(bytes) => EventLog::resume(&events_path, bytes)?,
+            None => EventLog::create(&events_path)?,
+        };
+        let outcome = sim::replay_until(
             scenario,
             &seeds,
             &world,
             &mut sink as &mut dyn EventSink,
             &mut progress,
-            options,
+            replay_options,
+            boundaries,
         )
         .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?;
         sink.finish()
             .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?;
         outcome
     } else {
-        sim::replay_with(
+        sim::replay_until(
             scenario,
             &seeds,
             &world,
             &mut NoEvents,
             &mut progress,
-            options,
+            replay_options,
+            boundaries,
         )
         .map_err(|e| dir.io_error(report::EVENTS_FILE, e))?
     };
+    let Some(outcome) = outcome else {
+        let checkpointer = checkpointer.expect("only a checkpointer stops a replay");
+        let c = options.checkpoints.as_ref().expect("checkpoints are on");
+        return Ok(RunEnd::Interrupted {
+            day: checkpointer.stopped_at().expect("stopped at a boundary"),
+            dir: c.dir.clone(),
+            written: checkpointer.written().to_vec(),
+        });
+    };
+    if options.checkpoints.is_some() && scenario.spec().report.event_log {
+        move_file(&events_path, &dir.path(report::EVENTS_FILE))?;
+    }
     on_stage(Stage::Report);
     let summary = RunSummary::new(scenario, &world, &outcome);
     let experiments = crate::experiment::analyse(scenario, &world, &outcome);
@@ -364,18 +484,43 @@ pub fn run_with(
         )?;
     }
     let report_dir = dir.commit()?;
+    if let Some(c) = &options.checkpoints {
+        // The run is whole: its checkpoint is spent. The folder goes too when empty.
+        let file = c.dir.join(CHECKPOINT_FILE);
+        if file.exists() {
+            std::fs::remove_file(&file)
+                .map_err(|source| crate::Error::Io { path: file, source })?;
+        }
+        let _ = std::fs::remove_dir(&c.dir);
+    }
     let regret = outcome.regret.as_ref().map(|ledger| {
         let keys: Vec<_> = outcome.by_variant.iter().map(|(k, _)| k.clone()).collect();
         let arms: Vec<&str> = outcome.by_arm.iter().map(|(n, _)| n.as_str()).collect();
         SlotRegretSummary::all(ledger, &keys, &arms)
     });
-    Ok(Finished {
+    Ok(RunEnd::Finished(Box::new(Finished {
         report_dir,
         summary,
         offline,
         regret,
         experiments,
-    })
+        checkpoints: checkpointer
+            .map(|c| c.written().to_vec())
+            .unwrap_or_default(),
+    })))
+}
+
+/// Moves `from` to `to`, copying when they are on different file systems.
+fn move_file(from: &Path, to: &Path) -> Result<()> {
+    let io = |path: &Path, source| crate::Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if std::fs::rename(from, to).is_ok() {
+        return Ok(());
+    }
+    std::fs::copy(from, to).map_err(|e| io(to, e))?;
+    std::fs::remove_file(from).map_err(|e| io(from, e))
 }
 
 /// The monitoring alerts of a finished run (`pipeline.alerts`).

@@ -3,12 +3,13 @@
 use crate::scenario::spec::ContextFeature;
 use crate::world::context::{DayType, Saturation, SessionPhase, daypart_index};
 use crate::world::{Context, Segment};
+use serde::{Deserialize, Serialize};
 
 /// Maps a [`Context`] to a dense index over the chosen features (mixed radix, in the
 /// order the features are listed), and back to a name such as `evening/weekend`.
 ///
 /// With no features there is one key, named `all`: a non-contextual policy.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContextKeys {
     features: Vec<ContextFeature>,
     n_keys: usize,

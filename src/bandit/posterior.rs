@@ -1,6 +1,7 @@
 //! Beta posteriors per (context key, arm), with a pooled prior and optional
 //! forgetting: the learned state every learning policy shares.
 
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{Beta as BetaDist, ContinuousCDF};
 
 use super::context_key::ContextKeys;
@@ -37,7 +38,7 @@ use crate::world::Context;
 /// With a discount γ, every update in a context first multiplies that context's
 /// evidence (all arms) and the global evidence by γ: old observations fade with an
 /// effective memory of about 1 / (1 − γ) updates.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BetaTable {
     keys: ContextKeys,
     n_arms: usize,

@@ -22,6 +22,7 @@
 
 use crate::rng::{ChaCha8Rng, Purpose, SeedTree};
 use crate::world::Context;
+use serde::{Deserialize, Serialize};
 
 use super::{ArmChoice, Policy};
 
@@ -295,10 +296,12 @@ pub struct Propensity {
 /// Slot `s` draws from `(Purpose::Propensity, unit s)` in request order; `draws`
 /// joint draws (one Beta draw per arm each) per Thompson request, none for the
 /// other policies.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PropensityLogger {
     draws: usize,
     streams: Vec<ChaCha8Rng>,
+    /// Scratch of one request, rebuilt each time.
+    #[serde(skip)]
     distribution: ActionDistribution,
 }
 

@@ -21,6 +21,7 @@
 //! ACM TOIS 30(1).
 
 use rand::RngExt;
+use serde::{Deserialize, Serialize};
 
 use crate::bandit::Feedback;
 use crate::ids::MovieId;
@@ -76,7 +77,7 @@ pub fn team_draft(
 }
 
 /// The interleaving slots of a run and their users' coin streams.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Interleaver {
     /// Per policy slot: the slot of the treatment it is interleaved with.
     partners: Vec<Option<usize>>,

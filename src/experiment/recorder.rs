@@ -24,6 +24,7 @@ use crate::interaction::{SECS_PER_DAY, SimSecs};
 use crate::scenario::Scenario;
 use crate::scenario::spec::Daypart;
 use crate::world::World;
+use serde::{Deserialize, Serialize};
 
 /// The dayparts, in report order.
 pub const DAYPARTS: [Daypart; 4] = [
@@ -43,7 +44,7 @@ fn daypart_index(d: Daypart) -> usize {
 }
 
 /// One user's counts over a span of the replay.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserCounts {
     /// Slates shown.
     pub requests: u32,
@@ -121,7 +122,7 @@ pub struct RequestRecord<'a> {
 }
 
 /// The users of one experiment at one interim look.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LookSnapshot {
     /// Simulated time of the look.
     pub time_secs: SimSecs,
@@ -132,7 +133,7 @@ pub struct LookSnapshot {
 }
 
 /// Pre-experiment covariates of a user, from the warm-up history.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PreExperiment {
     /// Ratings before day 0.
     pub n_ratings: u32,
@@ -141,7 +142,7 @@ pub struct PreExperiment {
 }
 
 /// Everything recorded about the users of the experiments of one run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentLog {
     /// Per user: the slot serving them.
     pub user_slot: Vec<usize>,
@@ -162,7 +163,7 @@ pub struct ExperimentLog {
 }
 
 /// Records the users of a run's experiments during its replay.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExperimentRecorder {
     log: ExperimentLog,
     /// Per experiment: the look times still to come, earliest last.

@@ -25,4 +25,4 @@ pub mod training_run;
 pub mod version_eval;
 
 pub use schedule::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
-pub use training_run::{GateData, RunResult, VersionEvaluation, gated_run};
+pub use training_run::{GateData, RunResult, VersionEvaluation, fit_candidate, gated_run};

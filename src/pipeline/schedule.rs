@@ -1,13 +1,13 @@
 //! The retraining schedule and its log.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::interaction::{SECS_PER_HOUR, SimSecs};
 
 use super::training_run::VersionEvaluation;
 
 /// What happened to a trained model version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UpdateDecision {
     /// Serving all traffic.
@@ -17,7 +17,7 @@ pub enum UpdateDecision {
 }
 
 /// One training run (the plan's `ModelUpdateLog` table).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelUpdateLog {
     /// Model version, from 1 (the initial fit).
     pub version: u32,

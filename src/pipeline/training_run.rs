@@ -80,6 +80,42 @@ pub struct RunResult {
     pub deployed: Option<Arms>,
 }
 
+/// Step 2, training: candidate `version`, every arm of the stack built afresh (its
+/// own training streams, apart from the replay's units) and fitted on `train` (the
+/// log so far less the gate's test set). Deterministic: a resumed run rebuilds the
+/// deployed candidate with it (`crate::sim` checkpoints).
+///
+/// # Errors
+///
+/// An arm cannot be built (as [`gated_run`]).
+pub fn fit_candidate(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    world: &World,
+    train: &[Interaction],
+    version: u32,
+) -> Result<Arms, ArmBuildError> {
+    let spec = scenario.spec();
+    let factory = ArmFactory::new(world, *seeds, spec.context.fatigue.window);
+    let boxes = spec
+        .stack
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(a, s)| {
+            let unit = CANDIDATE_UNITS + (u64::from(version & 0xFFFF) << 8) + (a as u64 & 0xFF);
+            factory.build(s, unit)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut candidate = Arms::from_boxes(boxes);
+    candidate.fit(&TrainingData {
+        catalogue: &world.catalogue,
+        population: &world.population,
+        interactions: train,
+    });
+    Ok(candidate)
+}
+
 /// Training run `version` at `at` on `log` (every interaction so far), against the
 /// `deployed` arms (version `deployed_version`).
 ///
@@ -108,24 +144,7 @@ pub fn gated_run(
         data.users.clone(),
         world.population.len(),
     );
-
-    let factory = ArmFactory::new(world, *seeds, spec.context.fatigue.window);
-    let boxes = spec
-        .stack
-        .arms
-        .iter()
-        .enumerate()
-        .map(|(a, s)| {
-            let unit = CANDIDATE_UNITS + (u64::from(version & 0xFFFF) << 8) + (a as u64 & 0xFF);
-            factory.build(s, unit)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut candidate = Arms::from_boxes(boxes);
-    candidate.fit(&TrainingData {
-        catalogue: &world.catalogue,
-        population: &world.population,
-        interactions: &train,
-    });
+    let candidate = fit_candidate(scenario, seeds, world, &train, version)?;
 
     let k = spec.stack.slate_size;
     let (cand, dep) = if set.n_users() == 0 {

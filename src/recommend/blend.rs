@@ -21,6 +21,7 @@
 use crate::ids::{ArmId, MovieId};
 use crate::rng::ChaCha8Rng;
 pub use crate::scenario::spec::BlendNormalisation;
+use serde::{Deserialize, Serialize};
 
 use super::diversity::{CoverageTracker, Diversity};
 use super::{Arms, Request, Scored};
@@ -37,7 +38,7 @@ pub struct Blend<'a> {
 }
 
 /// A slate item with the arm that contributed most to its blended score.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BlendedItem {
     /// The movie.
     pub movie: MovieId,

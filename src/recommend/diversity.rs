@@ -25,12 +25,13 @@
 use crate::ids::MovieId;
 use crate::scenario::spec::DiversitySpec;
 use crate::world::Catalogue;
+use serde::{Deserialize, Serialize};
 
 use super::BlendedItem;
 use super::vectors::{UnitVectors, dot};
 
 /// How often each movie has been recommended: the coverage tracker.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CoverageTracker {
     counts: Vec<u64>,
     total: u64,

@@ -59,6 +59,7 @@ pub use serendipity::{Serendipity, SerendipityParams};
 pub use svd::{Svd, SvdParams};
 pub use vectors::{UnitVectors, VectorFileError, load_item_vectors};
 
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -108,7 +109,7 @@ impl Request<'_> {
 }
 
 /// A movie with an arm's score (higher is better; scales differ between arms).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Scored {
     /// The movie.
     pub movie: MovieId,

@@ -31,6 +31,7 @@ use crate::recommend::{Arms, ListReuse, Recommender, Request, Scored};
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::spec::RewardSpec;
 use crate::world::{Situation, UserTaste, World};
+use serde::{Deserialize, Serialize};
 
 /// Extra candidates an arm lists when its list is kept for reuse.
 pub const MARGIN: usize = 10;
@@ -41,14 +42,14 @@ pub const MARGIN: usize = 10;
 pub const CROSS_SESSION_BUDGET_BYTES: usize = 256 << 20;
 
 /// A user's kept lists, one slot per arm.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct KeptLists {
     lists: Vec<Option<Kept>>,
 }
 
 /// One kept list, the key it is valid for, and how many movies the user had
 /// watched in the replay when it was computed (it excludes those already).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Kept {
     key: u32,
     watched: usize,

@@ -72,4 +72,15 @@ pub trait EventSink {
     ///
     /// An I/O error of the sink; the replay stops and returns it.
     fn record(&mut self, event: &RecommendationEvent) -> std::io::Result<()>;
+
+    /// Makes every event recorded so far durable and returns how many bytes the sink
+    /// holds: a checkpoint's resumed run cuts the sink back to there. The default, for
+    /// sinks that keep nothing a resumed run would continue, is 0.
+    ///
+    /// # Errors
+    ///
+    /// An I/O error of the flush.
+    fn position(&mut self) -> std::io::Result<u64> {
+        Ok(0)
+    }
 }

@@ -3,6 +3,7 @@
 mod ahead;
 mod arrivals;
 mod candidates;
+mod checkpoint;
 mod event;
 mod outcome;
 mod regret;
@@ -16,12 +17,15 @@ mod user_state;
 pub use ahead::MAX_AHEAD;
 pub use arrivals::ArrivalProfile;
 pub use candidates::{CROSS_SESSION_BUDGET_BYTES, Candidates, MARGIN, RegretInputs, Scratch};
+pub use checkpoint::{Boundaries, Boundary, Flow, NoBoundaries, ReplayState, ReplayStateRef};
 pub use event::{EVENT_LOG_VERSION, EventSink, RecommendationEvent};
 pub use outcome::{RunOutcome, TimeBucket, VariantKey};
 pub use regret::{
     RegretCell, RegretLedger, RegretRow, RequestRegret, SlotRegret, SlotRegretSummary,
 };
-pub use replay::{POOL_FACTOR, Progress, ReplayOptions, fit_arms, replay, replay_with};
+pub use replay::{
+    POOL_FACTOR, Progress, ReplayOptions, fit_arms, replay, replay_until, replay_with,
+};
 pub use sessions::{RETENTION_DAYS, SessionTallies, SessionTally};
 pub use signals::{
     ArmInContext, BucketSignals, ContextCell, Observation, RatingMoments, ReportSignals,

@@ -1,6 +1,6 @@
 //! What a replay produced: tallies by group, exposure counts, the model-update log.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bandit::ArmChoice;
 use crate::interaction::{Interaction, InteractionKind};
@@ -17,7 +17,7 @@ use super::signals::{Observation, ReportSignals};
 use super::tally::{ArmTally, Tally};
 
 /// Identifies who served a request: an experiment's variant, or the default stack.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct VariantKey {
     /// The experiment id; `None` for users outside every experiment.
     pub experiment: Option<String>,
@@ -28,7 +28,7 @@ pub struct VariantKey {
 }
 
 /// One row of the time series.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TimeBucket {
     /// Counts of the bucket's requests.
     pub tally: Tally,
@@ -38,8 +38,9 @@ pub struct TimeBucket {
     pub newly_exposed: u64,
 }
 
-/// Everything a replay measured.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Everything a replay measured. It serialises whole (maps with context keys
+/// included) for checkpoints (`crate::checkpoint`); reports read its fields.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunOutcome {
     /// All requests.
     pub overall: Tally,
@@ -54,7 +55,6 @@ pub struct RunOutcome {
     /// Times each movie was recommended, by movie id.
     pub exposure: Vec<u64>,
     /// The same per (experiment, variant) slot, in `by_variant` order.
-    #[serde(skip)]
     pub variant_exposure: Vec<Vec<u64>>,
     /// The training runs.
     pub model_updates: Vec<ModelUpdateLog>,
@@ -64,26 +64,20 @@ pub struct RunOutcome {
     pub n_active_users: u64,
     /// Engagement of the requests in which the policy picked each arm, in arm-id order.
     pub by_arm_engagement: Vec<Tally>,
-    /// Engagement per request context (not serialised here: JSON keys must be
-    /// strings; summaries key it by [`Context::key`]).
-    #[serde(skip)]
+    /// Engagement per request context (JSON summaries key it by [`Context::key`]:
+    /// JSON keys must be strings).
     pub by_context: BTreeMap<Context, Tally>,
     /// Sessions, time on site and retention by group (filled by `finish`).
     pub sessions: Option<SessionTallies>,
     /// Exact regret per policy slot, with `report.regret: true`.
     pub regret: Option<super::RegretLedger>,
     /// The policies as they ended the run (learned posteriors, stream positions).
-    #[serde(skip)]
     pub final_policies: Vec<super::SlotPolicy>,
     /// What the report's analytics and time series need beyond the tallies.
-    #[serde(skip)]
     pub signals: ReportSignals,
     /// Per-user aggregates of the users in experiments (`None` without experiments).
-    #[serde(skip)]
     pub experiments: Option<crate::experiment::ExperimentLog>,
-    #[serde(skip)]
     active: Vec<bool>,
-    #[serde(skip)]
     tracker: Option<SessionTracker>,
 }
 

@@ -19,12 +19,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::world::Context;
 
 /// Regret counts of one group of requests (a context, a time bucket).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegretCell {
     /// Requests.
     pub requests: u64,
@@ -103,7 +103,7 @@ impl RequestRegret<'_> {
 }
 
 /// The regret of one policy slot.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SlotRegret {
     /// All its requests.
     pub total: RegretCell,
@@ -125,7 +125,7 @@ impl SlotRegret {
 }
 
 /// Regret of every policy slot of a run, when `report.regret` is on.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RegretLedger {
     /// Per slot, in slot order (slot 0 = the default stack).
     pub slots: Vec<SlotRegret>,

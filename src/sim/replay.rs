@@ -19,7 +19,9 @@ use crate::experiment::{
 };
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
-use crate::pipeline::{GateData, ModelUpdateLog, RetrainSchedule, UpdateDecision, gated_run};
+use crate::pipeline::{
+    GateData, ModelUpdateLog, RetrainSchedule, UpdateDecision, fit_candidate, gated_run,
+};
 use crate::recommend::{
     ArmFactory, Arms, BlendedItem, CoverageTracker, PostProcess, Request, Scored, SlateBuilder,
     TrainingData,
@@ -33,6 +35,7 @@ use crate::world::{Situation, World};
 use super::ahead::{Ahead, Done, Job, Shared};
 use super::arrivals::ArrivalProfile;
 use super::candidates::{Candidates, ListKeys, Scratch, fill_utilities};
+use super::checkpoint::{Boundaries, Boundary, Flow, NoBoundaries, ReplayState, ReplayStateRef};
 use super::event::{EventSink, RecommendationEvent};
 use super::outcome::RunOutcome;
 use super::regret::RequestRegret;
@@ -64,6 +67,11 @@ pub struct ReplayOptions<'a> {
     /// The stack's arms already fitted on the warm-up log by [`fit_arms`] (so a caller
     /// can fit them while it does other work); `None` fits them first.
     pub fitted: Option<Arms>,
+    /// Continue from this state, saved at a day boundary of the same scenario
+    /// ([`crate::checkpoint`] checks that it is), instead of from day 0. The arms are
+    /// brought to the saved model version by taking in the logged interactions at
+    /// the logged updates. Overrides `resume`.
+    pub restore: Option<ReplayState>,
 }
 
 /// Pipeline steps 1–4 at day 0: every arm of the stack built and fitted on the
@@ -119,7 +127,8 @@ pub fn replay(
 ///
 /// # Errors
 ///
-/// As [`replay`].
+/// As [`replay`], and `InvalidData` when `options.restore` holds a state of another
+/// population or stack.
 ///
 /// # Determinism
 ///
@@ -135,6 +144,38 @@ pub fn replay_with(
     progress: &mut dyn FnMut(Progress),
     options: ReplayOptions<'_>,
 ) -> std::io::Result<RunOutcome> {
+    let outcome = replay_until(
+        scenario,
+        seeds,
+        world,
+        sink,
+        progress,
+        options,
+        &mut NoBoundaries,
+    )?;
+    Ok(outcome.expect("a replay without boundaries runs to the horizon"))
+}
+
+/// [`replay_with`], telling `boundaries` of every simulated midnight (see
+/// [`Boundaries`]); `None` when it said [`Flow::Stop`] at one.
+///
+/// # Errors
+///
+/// As [`replay_with`], and the errors `boundaries` returns.
+///
+/// # Determinism
+///
+/// As [`replay_with`]: a replay cut at midnight, stopped at one and continued from
+/// its saved state gives the same outcome and events as one run straight through.
+pub fn replay_until(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    world: &World,
+    sink: &mut dyn EventSink,
+    progress: &mut dyn FnMut(Progress),
+    options: ReplayOptions<'_>,
+    boundaries: &mut dyn Boundaries,
+) -> std::io::Result<Option<RunOutcome>> {
     let spec = scenario.spec();
     let horizon_secs = i64::from(spec.horizon.days) * SECS_PER_DAY;
     let mut arms = match options.fitted {
@@ -143,6 +184,12 @@ pub fn replay_with(
     };
     let mut replay = Replay::new(scenario, seeds, world, &arms, options.resume);
     let mut schedule = RetrainSchedule::every_hours(spec.pipeline.retrain_every_hours);
+    let mut version: u32 = 1;
+    if let Some(state) = options.restore {
+        replay.restore(state)?;
+        version = replay.catch_up(seeds, &mut arms, &mut schedule)?;
+    }
+    let midnights = boundaries.wanted();
     let candidates = Candidates::new(
         &arms,
         *seeds,
@@ -150,35 +197,43 @@ pub fn replay_with(
         world.population.len(),
     );
     let n_workers = rayon::current_num_threads().saturating_sub(1);
-    let mut version: u32 = 1;
-    // The version serving (behind `version` when the gate rejected the latest).
-    let mut serving: u32 = 1;
 
     while let Some(first) = replay.next_time() {
+        let at = replay.served_until;
+        if midnights && at > 0 && at % SECS_PER_DAY == 0 && !replay.told_boundary {
+            replay.told_boundary = true;
+            let boundary = Boundary {
+                day: u32::try_from(at / SECS_PER_DAY).expect("horizon fits u32 days"),
+                events_bytes: sink.position()?,
+                state: replay.state(),
+            };
+            if boundaries.at(&boundary)? == Flow::Stop {
+                return Ok(None);
+            }
+        }
         // The models serving this window: updates that fell due are taken in first.
         while let Some(at) = schedule.due(first) {
             version += 1;
             match &spec.pipeline.gate {
-                None => {
-                    replay.update_arms(&mut arms, at, version);
-                    serving = version;
-                }
+                None => replay.update_arms(&mut arms, at, version),
                 Some(gate) => {
                     if let Some(candidate) = replay.gated_update(seeds, &arms, gate, at, version)? {
                         arms = candidate;
-                        serving = version;
                     }
                 }
             }
         }
-        let window_end = schedule.next_at().min(horizon_secs);
+        let mut window_end = schedule.next_at().min(horizon_secs);
+        if midnights {
+            window_end = window_end.min((first / SECS_PER_DAY + 1) * SECS_PER_DAY);
+        }
         let calendar = replay.calendar;
         let shared = Shared {
             world,
             arms: &arms,
             candidates: &candidates,
             calendar: &calendar,
-            version: serving,
+            version: replay.serving(version),
             window: spec.context.fatigue.window,
             reward: &spec.stack.reward,
             slate_size: spec.stack.slate_size,
@@ -190,8 +245,10 @@ pub fn replay_with(
         } else {
             replay.serve_window(&shared, None, window_end, sink, progress)?;
         }
+        replay.served_until = window_end;
+        replay.told_boundary = false;
     }
-    Ok(replay.finish(progress))
+    Ok(Some(replay.finish(progress)))
 }
 
 /// The mutable state of one replay.
@@ -224,17 +281,33 @@ struct Replay<'w> {
     log: Vec<Interaction>,
     model_updates: Vec<ModelUpdateLog>,
     /// With `pipeline.gate`: its test set and the deployed version.
-    gate: Option<(GateData, u32)>,
+    gate: Option<GateState>,
     last_update_secs: SimSecs,
     new_since_update: usize,
     request_id: u64,
     day_reported: u32,
+    /// Every request before this time was served (the end of the last window).
+    served_until: SimSecs,
+    /// Whether the boundary at `served_until` was already handed out (a restored
+    /// replay starts at the boundary it was saved at).
+    told_boundary: bool,
     // Buffers reused across requests.
     slate: Vec<BlendedItem>,
     partner_slate: Vec<BlendedItem>,
     scratch: Scratch,
     lists: Vec<Vec<Scored>>,
     arm_rewards: Vec<f64>,
+}
+
+/// The gate's part of a replay (`pipeline.gate`).
+struct GateState {
+    /// Its test set and evaluation users, drawn at day 0.
+    data: GateData,
+    /// The version serving.
+    serving: u32,
+    /// Length of the interaction log the serving version was trained on (less the
+    /// test set).
+    serving_log_len: usize,
 }
 
 impl<'w> Replay<'w> {
@@ -327,18 +400,18 @@ impl<'w> Replay<'w> {
             &slots.iter().map(|s| s.key.clone()).collect::<Vec<_>>(),
         );
         let log = world.warm_up.clone();
-        let gate = spec
-            .pipeline
-            .gate
-            .as_ref()
-            .map(|g| (GateData::draw(g, &log, seeds), 1));
+        let gate = spec.pipeline.gate.as_ref().map(|g| GateState {
+            data: GateData::draw(g, &log, seeds),
+            serving: 1,
+            serving_log_len: log.len(),
+        });
         let model_updates = vec![ModelUpdateLog {
             version: 1,
             time_secs: 0,
             window_start_secs: None,
             n_interactions: gate
                 .as_ref()
-                .map_or(log.len(), |(data, _)| log.len() - data.hold.n_test()),
+                .map_or(log.len(), |g| log.len() - g.data.hold.n_test()),
             warm_start: false,
             decision: UpdateDecision::Deployed,
             evaluation: None,
@@ -371,6 +444,8 @@ impl<'w> Replay<'w> {
             new_since_update: 0,
             request_id: 0,
             day_reported: 0,
+            served_until: 0,
+            told_boundary: false,
             slate: Vec::with_capacity(spec.stack.slate_size),
             partner_slate: Vec::with_capacity(spec.stack.slate_size),
             scratch: Scratch::default(),
@@ -378,6 +453,142 @@ impl<'w> Replay<'w> {
             arm_rewards: vec![0.0; arm_names.len()],
             arm_names,
         }
+    }
+
+    /// The state a checkpoint saves, at a boundary (no list prepared ahead).
+    fn state(&self) -> ReplayStateRef<'_> {
+        ReplayStateRef {
+            users: &self.users,
+            slots: self.slot_policies(),
+            experiment_recorder: self.experiment_recorder.as_ref(),
+            interleaver: &self.interleaver,
+            propensities: self.propensities.as_ref(),
+            queue: &self.queue,
+            coverage: &self.coverage,
+            outcome: &self.outcome,
+            log: &self.log,
+            model_updates: &self.model_updates,
+            last_update_secs: self.last_update_secs,
+            new_since_update: self.new_since_update,
+            request_id: self.request_id,
+            day_reported: self.day_reported,
+            served_until: self.served_until,
+            gate_serving: self.gate.as_ref().map(|g| (g.serving, g.serving_log_len)),
+        }
+    }
+
+    /// Continues from a saved `state` instead of day 0.
+    fn restore(&mut self, state: ReplayState) -> std::io::Result<()> {
+        let fits = state.users.len() == self.users.len()
+            && state.slots.len() == self.slots.len()
+            && state
+                .slots
+                .iter()
+                .zip(&self.slots)
+                .all(|(saved, slot)| saved.key == slot.key)
+            && state.log.len() >= self.world.warm_up.len()
+            && state.model_updates.first().map(|u| u.version) == Some(1)
+            && self.gate.is_some() == state.gate_serving.is_some()
+            && state
+                .gate_serving
+                .is_none_or(|(_, len)| len <= state.log.len());
+        if !fits {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the saved replay state is of another population or stack",
+            ));
+        }
+        for (slot, saved) in self.slots.iter_mut().zip(&state.slots) {
+            if let (Some(table), Some(saved_table)) = (slot.policy.table_mut(), &saved.table) {
+                *table = saved_table.clone();
+            }
+            slot.rng = saved.rng.restore();
+        }
+        self.users = state.users;
+        self.experiment_recorder = state.experiment_recorder;
+        self.interleaver = state.interleaver;
+        self.propensities = state.propensities;
+        self.queue = state.queue;
+        self.coverage = state.coverage;
+        self.outcome = state.outcome;
+        self.log = state.log;
+        self.model_updates = state.model_updates;
+        self.last_update_secs = state.last_update_secs;
+        self.new_since_update = state.new_since_update;
+        self.request_id = state.request_id;
+        self.day_reported = state.day_reported;
+        self.served_until = state.served_until;
+        if let (Some(gate), Some((serving, len))) = (&mut self.gate, state.gate_serving) {
+            gate.serving = serving;
+            gate.serving_log_len = len;
+        }
+        self.told_boundary = true;
+        Ok(())
+    }
+
+    /// Brings `arms`, fitted on the warm-up log (less the gate's test set with
+    /// `pipeline.gate`), and `schedule` to where a restored replay left them, and
+    /// returns the latest model version. Without a gate every logged update is taken
+    /// in again on the same slice of the log; with one, the serving candidate is
+    /// fitted again on the log it was trained on (training is deterministic, so these
+    /// are the models the interrupted run served).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidData` when an arm cannot be built again.
+    fn catch_up(
+        &self,
+        seeds: &SeedTree,
+        arms: &mut Arms,
+        schedule: &mut RetrainSchedule,
+    ) -> std::io::Result<u32> {
+        let world = self.world;
+        for update in &self.model_updates[1..] {
+            let due = schedule.due(update.time_secs);
+            debug_assert_eq!(due, Some(update.time_secs));
+        }
+        match &self.gate {
+            None => {
+                let mut end = world.warm_up.len();
+                for update in &self.model_updates[1..] {
+                    let start = end;
+                    end += update.n_interactions;
+                    arms.update(
+                        &TrainingData {
+                            catalogue: &world.catalogue,
+                            population: &world.population,
+                            interactions: &self.log[..end],
+                        },
+                        &self.log[start..end],
+                    );
+                }
+            }
+            Some(gate) if gate.serving > 1 => {
+                let train = gate.data.hold.train(&self.log[..gate.serving_log_len]);
+                *arms = fit_candidate(self.scenario, seeds, world, &train, gate.serving)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            }
+            Some(_) => {}
+        }
+        Ok(self.model_updates.last().map_or(1, |u| u.version))
+    }
+
+    /// The model version serving requests when `latest` is the latest trained: behind
+    /// it when the gate rejected the latest.
+    fn serving(&self, latest: u32) -> u32 {
+        self.gate.as_ref().map_or(latest, |g| g.serving)
+    }
+
+    /// Every slot's learned state.
+    fn slot_policies(&self) -> Vec<SlotPolicy> {
+        self.slots
+            .iter()
+            .map(|slot| SlotPolicy {
+                key: slot.key.clone(),
+                table: slot.policy.table().cloned(),
+                rng: RngPosition::of(&slot.rng),
+            })
+            .collect()
     }
 
     /// When the next request is due, if any.
@@ -425,23 +636,24 @@ impl<'w> Replay<'w> {
         at: SimSecs,
         version: u32,
     ) -> std::io::Result<Option<Arms>> {
-        let (data, serving) = self.gate.as_mut().expect("a gate with pipeline.gate");
+        let state = self.gate.as_mut().expect("a gate with pipeline.gate");
         let run = gated_run(
             self.scenario,
             seeds,
             self.world,
             gate,
-            data,
+            &state.data,
             &self.log,
             deployed,
-            *serving,
+            state.serving,
             version,
             at,
         )
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         self.model_updates.push(run.log);
         if run.deployed.is_some() {
-            *serving = version;
+            state.serving = version;
+            state.serving_log_len = self.log.len();
             for state in &mut self.users {
                 state.revision = version;
             }
@@ -882,19 +1094,11 @@ impl<'w> Replay<'w> {
                 requests: self.request_id,
             });
         }
+        self.outcome.final_policies = self.slot_policies();
         let warm_up = self.world.warm_up.len();
         self.outcome
             .finish(self.model_updates, &self.log[warm_up..]);
         self.outcome.experiments = self.experiment_recorder.map(ExperimentRecorder::finish);
-        self.outcome.final_policies = self
-            .slots
-            .iter()
-            .map(|slot| SlotPolicy {
-                key: slot.key.clone(),
-                table: slot.policy.table().cloned(),
-                rng: RngPosition::of(&slot.rng),
-            })
-            .collect();
         self.outcome
     }
 }

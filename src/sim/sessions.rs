@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bandit::ArmChoice;
 use crate::ids::ArmId;
@@ -16,7 +16,7 @@ use crate::world::Context;
 pub const RETENTION_DAYS: i64 = 7;
 
 /// Session counts of a group.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionTally {
     /// Sessions that started with a request of the group.
     pub sessions: u64,
@@ -44,7 +44,7 @@ impl SessionTally {
 }
 
 /// The groups a session is credited to: those of its first request.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct SessionGroups {
     pub slot: usize,
     pub segment: usize,
@@ -52,7 +52,7 @@ pub(crate) struct SessionGroups {
     pub arms: Vec<ArmId>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct OpenSession {
     groups: SessionGroups,
     first_secs: SimSecs,
@@ -60,7 +60,7 @@ struct OpenSession {
     n_requests: u64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 struct UserSessions {
     open: Option<OpenSession>,
     first: Option<(SessionGroups, SimSecs)>,
@@ -68,7 +68,7 @@ struct UserSessions {
 }
 
 /// Per-group session tallies of a replay.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionTallies {
     /// All sessions.
     pub overall: SessionTally,
@@ -78,14 +78,13 @@ pub struct SessionTallies {
     pub by_segment: Vec<SessionTally>,
     /// Per arm picked in the session's first request, in arm-id order.
     pub by_arm: Vec<SessionTally>,
-    /// Per context of the session's first request (not serialised here: JSON keys
-    /// must be strings; summaries key it by [`Context::key`]).
-    #[serde(skip)]
+    /// Per context of the session's first request (JSON summaries key it by
+    /// [`Context::key`]: JSON keys must be strings).
     pub by_context: BTreeMap<Context, SessionTally>,
 }
 
 /// Follows every user's sessions through a replay.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct SessionTracker {
     users: Vec<UserSessions>,
     gap_secs: SimSecs,

@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bandit::ArmChoice;
 use crate::eval::{gini, profile_dissimilarity, self_information};
@@ -56,7 +56,7 @@ pub struct Observation<'a> {
 }
 
 /// Counts of one time bucket beyond its engagement tally.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct BucketSignals {
     /// Requests whose feedback was a success under the reward rule.
     pub successes: u64,
@@ -83,7 +83,7 @@ pub struct BucketSignals {
 }
 
 /// Unexpectedness of impressions and clicks of a group of requests.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Unexpectedness {
     /// Impressions scored.
     pub impressions: u64,
@@ -117,7 +117,7 @@ impl Unexpectedness {
 }
 
 /// One arm in one (slot, context).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ArmInContext {
     /// Requests in which the policy picked the arm.
     pub selections: u64,
@@ -128,7 +128,7 @@ pub struct ArmInContext {
 }
 
 /// Requests of one (slot, context) and each arm's part in them.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ContextCell {
     /// Requests.
     pub requests: u64,
@@ -140,7 +140,7 @@ pub struct ContextCell {
 
 /// Count, sum and sum of squares of ratings (half-star values: every partial sum is
 /// exact in an f64, so the order of additions cannot change them).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RatingMoments {
     /// Ratings.
     pub n: u64,
@@ -151,12 +151,11 @@ pub struct RatingMoments {
 }
 
 /// Everything [`ReportSignals::observe`] recorded.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReportSignals {
     /// Per time bucket, as `RunOutcome::timeseries`.
     pub buckets: Vec<BucketSignals>,
     /// Per (policy slot, full context), in key order.
-    #[serde(skip)]
     pub by_context: BTreeMap<(usize, Context), ContextCell>,
     /// Clicks per movie, per policy slot.
     pub clicks_by_movie: Vec<Vec<u64>>,
@@ -168,12 +167,11 @@ pub struct ReportSignals {
     pub active_users: Vec<u64>,
     /// The threshold of a dissimilar click.
     pub min_dissimilarity: f64,
-    #[serde(skip)]
     state: RecorderState,
 }
 
 /// Working state of the recorder, not part of the results.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 struct RecorderState {
     n_genres: usize,
     /// Genre counts of every user's history, row-major by user.

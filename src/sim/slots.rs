@@ -6,6 +6,7 @@ use crate::bandit::{BetaTable, Policy, build_policy};
 use crate::recommend::Diversity;
 use crate::rng::{ChaCha8Rng, Purpose, RngPosition, SeedTree};
 use crate::scenario::Scenario;
+use serde::{Deserialize, Serialize};
 
 use super::outcome::VariantKey;
 
@@ -22,7 +23,7 @@ pub(super) struct Slot {
 }
 
 /// A policy slot's learned state: what a run ends with, or starts from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SlotPolicy {
     /// The (experiment, variant) slot and its policy.
     pub key: VariantKey,

@@ -1,9 +1,9 @@
 //! Running counts of a replay, from which every online metric is computed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Counts over a group of requests (all, one variant, one segment, one time bucket…).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// Slates shown.
     pub requests: u64,
@@ -49,7 +49,7 @@ impl Tally {
 }
 
 /// How often one arm served and what it earned.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ArmTally {
     /// Requests in which the policy picked the arm.
     pub selections: u64,

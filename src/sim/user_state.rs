@@ -2,6 +2,7 @@
 //! genres of their recent watches (fatigue), where their session stands, their
 //! streams, and the lists the arms keep for them.
 
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 use crate::ids::MovieId;
@@ -13,6 +14,7 @@ use crate::world::{Catalogue, Context, Segment};
 use super::candidates::KeptLists;
 
 /// A user's evolving state.
+#[derive(Serialize, Deserialize)]
 pub(super) struct UserState {
     /// Movies watched (warm-up and clicked), sorted.
     pub seen: Vec<MovieId>,

@@ -3,6 +3,7 @@
 mod bandit;
 mod bandit_cli;
 mod bandit_determinism;
+mod checkpoints;
 mod cli;
 mod determinism;
 mod evaluation;
