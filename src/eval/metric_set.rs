@@ -245,14 +245,161 @@ pub fn metric_set(
     features: &ItemFeatures,
     settings: &MetricSettings,
 ) -> MetricSet {
+    let genre_rows = genre_rows(features);
+    let users: Vec<PerUser> = cases
+        .iter()
+        .map(|c| per_user(c, features, settings, &genre_rows))
+        .collect();
+    let users: Vec<&PerUser> = users.iter().collect();
+    metric_set_of(cases, &users, features, settings)
+}
+
+/// [`metric_set`] over all cases, then over each segment present.
+///
+/// Each user's own metrics are computed once and averaged into both the overall
+/// set and their segment's, in case order: the same sums, bit for bit, as separate
+/// [`metric_set`] calls.
+#[must_use]
+pub fn metric_sets_by_segment(
+    cases: &[UserCase],
+    features: &ItemFeatures,
+    settings: &MetricSettings,
+) -> (MetricSet, Vec<(Segment, MetricSet)>) {
+    let genre_rows = genre_rows(features);
+    let users: Vec<PerUser> = cases
+        .iter()
+        .map(|c| per_user(c, features, settings, &genre_rows))
+        .collect();
+    let all: Vec<&UserCase> = cases.iter().collect();
+    let all_users: Vec<&PerUser> = users.iter().collect();
+    let overall = metric_set_of(&all, &all_users, features, settings);
+    let by_segment = Segment::ALL
+        .iter()
+        .filter_map(|&segment| {
+            let (subset, subset_users): (Vec<&UserCase>, Vec<&PerUser>) = cases
+                .iter()
+                .zip(&users)
+                .filter(|(c, _)| c.segment == Some(segment))
+                .unzip();
+            (!subset.is_empty()).then(|| {
+                (
+                    segment,
+                    metric_set_of(&subset, &subset_users, features, settings),
+                )
+            })
+        })
+        .collect();
+    (overall, by_segment)
+}
+
+/// One user's own metrics, in [`METRIC_NAMES`] order: precision, recall, nDCG, MRR,
+/// MAP, hit rate, serendipity, ILD (genre), ILD (embedding), calibration.
+type PerUser = [Option<f64>; 10];
+
+/// Each item's genre shares (`1/|genres|` per genre), for calibration; empty
+/// without genres.
+fn genre_rows(features: &ItemFeatures) -> Vec<Vec<f64>> {
+    if features.n_genres > 0 {
+        (0..features.n_items() as u32)
+            .map(|i| features.genre_row(i))
+            .collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The metrics of one user's list (its first `k` items).
+fn per_user(
+    c: &UserCase,
+    features: &ItemFeatures,
+    settings: &MetricSettings,
+    genre_rows: &[Vec<f64>],
+) -> PerUser {
+    let k = settings.k;
+    let list = &c.list[..c.list.len().min(k)];
+    let has_genres = |item: &u32| !features.genres[*item as usize].is_empty();
+    let calibration = || -> Option<f64> {
+        if features.n_genres == 0 {
+            return None;
+        }
+        let weighted = |items: &[u32]| -> Vec<(u32, f64)> {
+            items
+                .iter()
+                .filter(|i| has_genres(i))
+                .map(|&i| (i, 1.0))
+                .collect()
+        };
+        let p = genre_distribution(&weighted(&c.profile), genre_rows, features.n_genres)?;
+        let q = genre_distribution(&weighted(list), genre_rows, features.n_genres)
+            .unwrap_or_else(|| vec![0.0; features.n_genres]);
+        Some(calibration_kl(&p, &q, settings.calibration_alpha))
+    };
+    let unexpectedness = |item: u32| {
+        if c.profile.is_empty() {
+            return 1.0;
+        }
+        let sum: f64 = c
+            .profile
+            .iter()
+            .map(|&j| {
+                // Genres where known, else content; without either, nothing is
+                // familiar (genre dissimilarity of two empty sets is 1).
+                if features.n_genres > 0 {
+                    features.genre_dissimilarity(item, j)
+                } else {
+                    features
+                        .content_dissimilarity(item, j)
+                        .unwrap_or_else(|| features.genre_dissimilarity(item, j))
+                }
+            })
+            .sum();
+        sum / c.profile.len() as f64
+    };
+    let relevance = &c.relevance;
+    [
+        precision_at_k(list, relevance, k),
+        recall_at_k(list, relevance, k),
+        ndcg_at_k(list, relevance, k, settings.gain),
+        reciprocal_rank_at_k(list, relevance, k),
+        average_precision_at_k(list, relevance, k),
+        hit_rate_at_k(list, relevance, k),
+        serendipity_at_k(
+            list,
+            relevance,
+            &c.expected,
+            unexpectedness,
+            settings.serendipity_min_dissimilarity,
+            k,
+        ),
+        if features.n_genres > 0 {
+            intra_list_diversity(list, |a, b| features.genre_dissimilarity(a, b))
+        } else {
+            None
+        },
+        features.content.as_ref().and_then(|_| {
+            intra_list_diversity(list, |a, b| {
+                features
+                    .content_dissimilarity(a, b)
+                    .expect("content exists")
+            })
+        }),
+        calibration(),
+    ]
+}
+
+/// Every metric over `cases`, whose own metrics are `users` (one per case).
+fn metric_set_of(
+    cases: &[&UserCase],
+    users: &[&PerUser],
+    features: &ItemFeatures,
+    settings: &MetricSettings,
+) -> MetricSet {
     let k = settings.k;
     let top: Vec<&[u32]> = cases
         .iter()
         .map(|c| &c.list[..c.list.len().min(k)])
         .collect();
-    let per_user = |f: &dyn Fn(&UserCase, &[u32]) -> Option<f64>| {
-        mean(cases.iter().zip(&top).map(|(c, list)| f(c, list)))
-    };
+    let per_user = |metric: usize| mean(users.iter().map(|u| u[metric]));
     let pairs: Vec<(f64, f64)> = cases
         .iter()
         .flat_map(|c| c.predictions.iter().copied())
@@ -272,62 +419,6 @@ pub fn metric_set(
         .max(1);
     let sample: Vec<Vec<u32>> = lists.iter().step_by(stride).cloned().collect();
 
-    let genre_rows: Vec<Vec<f64>> = if features.n_genres > 0 {
-        (0..features.n_items() as u32)
-            .map(|i| features.genre_row(i))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let has_genres = |item: &u32| !features.genres[*item as usize].is_empty();
-    let calibration = |c: &UserCase, list: &[u32]| -> Option<f64> {
-        if features.n_genres == 0 {
-            return None;
-        }
-        let weighted = |items: &[u32]| -> Vec<(u32, f64)> {
-            items
-                .iter()
-                .filter(|i| has_genres(i))
-                .map(|&i| (i, 1.0))
-                .collect()
-        };
-        let p = genre_distribution(&weighted(&c.profile), &genre_rows, features.n_genres)?;
-        let q = genre_distribution(&weighted(list), &genre_rows, features.n_genres)
-            .unwrap_or_else(|| vec![0.0; features.n_genres]);
-        Some(calibration_kl(&p, &q, settings.calibration_alpha))
-    };
-    let serendipity = |c: &UserCase, list: &[u32]| {
-        let unexpectedness = |item: u32| {
-            if c.profile.is_empty() {
-                return 1.0;
-            }
-            let sum: f64 = c
-                .profile
-                .iter()
-                .map(|&j| {
-                    // Genres where known, else content; without either, nothing is
-                    // familiar (genre dissimilarity of two empty sets is 1).
-                    if features.n_genres > 0 {
-                        features.genre_dissimilarity(item, j)
-                    } else {
-                        features
-                            .content_dissimilarity(item, j)
-                            .unwrap_or_else(|| features.genre_dissimilarity(item, j))
-                    }
-                })
-                .sum();
-            sum / c.profile.len() as f64
-        };
-        serendipity_at_k(
-            list,
-            &c.relevance,
-            &c.expected,
-            unexpectedness,
-            settings.serendipity_min_dissimilarity,
-            k,
-        )
-    };
-
     let values = vec![
         Some(cases.len() as f64),
         Some(
@@ -338,27 +429,15 @@ pub fn metric_set(
         ),
         rmse(&pairs),
         mae(&pairs),
-        per_user(&|c, l| precision_at_k(l, &c.relevance, k)),
-        per_user(&|c, l| recall_at_k(l, &c.relevance, k)),
-        per_user(&|c, l| ndcg_at_k(l, &c.relevance, k, settings.gain)),
-        per_user(&|c, l| reciprocal_rank_at_k(l, &c.relevance, k)),
-        per_user(&|c, l| average_precision_at_k(l, &c.relevance, k)),
-        per_user(&|c, l| hit_rate_at_k(l, &c.relevance, k)),
-        per_user(&serendipity),
-        if features.n_genres > 0 {
-            per_user(&|_, l| intra_list_diversity(l, |a, b| features.genre_dissimilarity(a, b)))
-        } else {
-            None
-        },
-        features.content.as_ref().and_then(|_| {
-            per_user(&|_, l| {
-                intra_list_diversity(l, |a, b| {
-                    features
-                        .content_dissimilarity(a, b)
-                        .expect("content exists")
-                })
-            })
-        }),
+        per_user(0),
+        per_user(1),
+        per_user(2),
+        per_user(3),
+        per_user(4),
+        per_user(5),
+        per_user(6),
+        per_user(7),
+        per_user(8),
         (!cases.is_empty()).then(|| coverage(&counts)),
         (!cases.is_empty()).then(|| gini(&counts)),
         mean_popularity_rank(&counts, &features.popularity_ranks),
@@ -369,33 +448,11 @@ pub fn metric_set(
         long_tail_share(&counts, &features.is_long_tail),
         arp(&lists, &popularity),
         aplt(&lists, &features.is_long_tail),
-        per_user(&calibration),
+        per_user(9),
         homogenisation(&sample),
     ];
     debug_assert_eq!(values.len(), METRIC_NAMES.len());
     MetricSet { values }
-}
-
-/// [`metric_set`] over all cases, then over each segment present.
-#[must_use]
-pub fn metric_sets_by_segment(
-    cases: &[UserCase],
-    features: &ItemFeatures,
-    settings: &MetricSettings,
-) -> (MetricSet, Vec<(Segment, MetricSet)>) {
-    let all: Vec<&UserCase> = cases.iter().collect();
-    let overall = metric_set(&all, features, settings);
-    let by_segment = Segment::ALL
-        .iter()
-        .filter_map(|&segment| {
-            let subset: Vec<&UserCase> = cases
-                .iter()
-                .filter(|c| c.segment == Some(segment))
-                .collect();
-            (!subset.is_empty()).then(|| (segment, metric_set(&subset, features, settings)))
-        })
-        .collect();
-    (overall, by_segment)
 }
 
 #[cfg(test)]
