@@ -12,7 +12,6 @@
 //!   over users skip the `None`s, and because every metric shares this one rule they
 //!   all average over the same users.
 
-
 use super::relevance::Relevance;
 
 /// Share of the top `k` slots holding a relevant item.
