@@ -245,10 +245,10 @@ pub fn metric_set(
     features: &ItemFeatures,
     settings: &MetricSettings,
 ) -> MetricSet {
-    let genre_rows = genre_rows(features);
+    let genres = GenreTables::new(features);
     let users: Vec<PerUser> = cases
         .iter()
-        .map(|c| per_user(c, features, settings, &genre_rows))
+        .map(|c| per_user(c, features, settings, &genres))
         .collect();
     let users: Vec<&PerUser> = users.iter().collect();
     metric_set_of(cases, &users, features, settings)
@@ -265,10 +265,10 @@ pub fn metric_sets_by_segment(
     features: &ItemFeatures,
     settings: &MetricSettings,
 ) -> (MetricSet, Vec<(Segment, MetricSet)>) {
-    let genre_rows = genre_rows(features);
+    let genres = GenreTables::new(features);
     let users: Vec<PerUser> = cases
         .iter()
-        .map(|c| per_user(c, features, settings, &genre_rows))
+        .map(|c| per_user(c, features, settings, &genres))
         .collect();
     let all: Vec<&UserCase> = cases.iter().collect();
     let all_users: Vec<&PerUser> = users.iter().collect();
@@ -296,15 +296,54 @@ pub fn metric_sets_by_segment(
 /// MAP, hit rate, serendipity, ILD (genre), ILD (embedding), calibration.
 type PerUser = [Option<f64>; 10];
 
-/// Each item's genre shares (`1/|genres|` per genre), for calibration; empty
-/// without genres.
-fn genre_rows(features: &ItemFeatures) -> Vec<Vec<f64>> {
-    if features.n_genres > 0 {
-        (0..features.n_items() as u32)
-            .map(|i| features.genre_row(i))
-            .collect()
-    } else {
-        Vec::new()
+/// What every user's metrics read from the item features, built once per call.
+struct GenreTables {
+    /// Each item's genre shares (`1/|genres|` per genre), for calibration; empty
+    /// without genres.
+    rows: Vec<Vec<f64>>,
+    /// Each item's genres as a bit mask, when every genre id is below 64: the
+    /// Jaccard index of two items is then two popcounts.
+    masks: Option<Vec<u64>>,
+}
+
+impl GenreTables {
+    fn new(features: &ItemFeatures) -> Self {
+        let rows = if features.n_genres > 0 {
+            (0..features.n_items() as u32)
+                .map(|i| features.genre_row(i))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let masks = features
+            .genres
+            .iter()
+            .map(|set| {
+                set.iter()
+                    .try_fold(0u64, |mask, &g| (g < 64).then(|| mask | 1 << g))
+            })
+            .collect();
+        Self { rows, masks }
+    }
+
+    /// [`ItemFeatures::genre_dissimilarity`], bit for bit: genre sets are sorted
+    /// and without repeats, so `|A ∩ B|` and `|A ∪ B|` are the popcounts of the
+    /// masks' AND and OR, divided as `jaccard_of_sorted_sets` divides them.
+    #[inline]
+    fn dissimilarity(&self, features: &ItemFeatures, a: u32, b: u32) -> f64 {
+        match &self.masks {
+            Some(masks) => {
+                let (a, b) = (masks[a as usize], masks[b as usize]);
+                let n_union = (a | b).count_ones();
+                let jaccard = if n_union == 0 {
+                    0.0
+                } else {
+                    f64::from((a & b).count_ones()) / f64::from(n_union)
+                };
+                1.0 - jaccard
+            }
+            None => features.genre_dissimilarity(a, b),
+        }
     }
 }
 
@@ -313,8 +352,9 @@ fn per_user(
     c: &UserCase,
     features: &ItemFeatures,
     settings: &MetricSettings,
-    genre_rows: &[Vec<f64>],
+    genres: &GenreTables,
 ) -> PerUser {
+    let genre_rows = &genres.rows;
     let k = settings.k;
     let list = &c.list[..c.list.len().min(k)];
     let has_genres = |item: &u32| !features.genres[*item as usize].is_empty();
@@ -345,7 +385,7 @@ fn per_user(
                 // Genres where known, else content; without either, nothing is
                 // familiar (genre dissimilarity of two empty sets is 1).
                 if features.n_genres > 0 {
-                    features.genre_dissimilarity(item, j)
+                    genres.dissimilarity(features, item, j)
                 } else {
                     features
                         .content_dissimilarity(item, j)
@@ -372,7 +412,7 @@ fn per_user(
             k,
         ),
         if features.n_genres > 0 {
-            intra_list_diversity(list, |a, b| features.genre_dissimilarity(a, b))
+            intra_list_diversity(list, |a, b| genres.dissimilarity(features, a, b))
         } else {
             None
         },
@@ -492,6 +532,35 @@ mod tests {
             expected: vec![0, 1],
             predictions: Vec::new(),
         }
+    }
+
+    #[test]
+    fn genre_masks_give_the_sorted_set_dissimilarity_bit_for_bit() {
+        let genres = vec![vec![0], vec![0, 3], vec![3, 1, 2], vec![], vec![5, 0, 1]];
+        let features = ItemFeatures::new(vec![1; 5], None, vec![false; 5], genres, 6, None);
+        let tables = GenreTables::new(&features);
+        assert!(tables.masks.is_some());
+        for a in 0..5 {
+            for b in 0..5 {
+                assert_eq!(
+                    tables.dissimilarity(&features, a, b).to_bits(),
+                    features.genre_dissimilarity(a, b).to_bits()
+                );
+            }
+        }
+        // Items 1 and 2: {0, 3} and {1, 2, 3} share 1 of 4 genres.
+        assert_eq!(tables.dissimilarity(&features, 1, 2), 0.75);
+        // A genre id of 64 or more: no masks, the sorted sets decide.
+        let wide = ItemFeatures::new(
+            vec![1; 2],
+            None,
+            vec![false; 2],
+            vec![vec![64], vec![1]],
+            65,
+            None,
+        );
+        assert!(GenreTables::new(&wide).masks.is_none());
+        assert_eq!(GenreTables::new(&wide).dissimilarity(&wide, 0, 1), 1.0);
     }
 
     #[test]
