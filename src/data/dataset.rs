@@ -96,7 +96,23 @@ pub struct Dataset {
 
 /// Sorts ids numerically when every id is an unsigned integer, else as text, so that
 /// dense ids never depend on the order of the file.
-fn sorted_ids<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
+fn sorted_ids<'a>(ids: impl Iterator<Item = &'a str> + Clone) -> Vec<String> {
+    // Ids written as plain decimal numbers (no sign, no leading zero) are their
+    // numbers' text, so sorting and deduplicating the numbers gives the same list
+    // without comparing strings.
+    let canonical = |id: &str| {
+        (id.len() == 1 || !id.starts_with('0'))
+            && id.len() <= 19
+            && id.bytes().all(|b| b.is_ascii_digit())
+    };
+    if ids.clone().all(|id| !id.is_empty() && canonical(id)) {
+        let mut numbers: Vec<u64> = ids
+            .map(|id| id.parse().expect("at most 19 decimal digits"))
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        return numbers.iter().map(u64::to_string).collect();
+    }
     let mut ids: Vec<&str> = ids.collect();
     ids.sort_unstable();
     ids.dedup();

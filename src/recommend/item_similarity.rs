@@ -271,17 +271,20 @@ pub(crate) fn knn_prediction(
     mean: f64,
 ) -> f64 {
     candidates.retain(|c| c.0 > 0.0);
+    // Higher similarity first, then lower movie id, as one integer: the bits of a
+    // positive f32 order as its value (`total_cmp`), so this is that order exactly,
+    // compared without branches.
     let by_similarity =
-        |a: &(f32, MovieId, f32), b: &(f32, MovieId, f32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        |c: &(f32, MovieId, f32)| (u64::from(u32::MAX - c.0.to_bits()) << 32) | u64::from(c.1.0);
     if candidates.len() > k && k > 0 {
-        candidates.select_nth_unstable_by(k - 1, by_similarity);
+        candidates.select_nth_unstable_by_key(k - 1, by_similarity);
         candidates.truncate(k);
     }
     if k == 0 {
         candidates.clear();
     }
     // Sum in a fixed order, whatever order selection left.
-    candidates.sort_unstable_by(by_similarity);
+    candidates.sort_unstable_by_key(by_similarity);
     let (mut weighted, mut total) = (0f64, 0f64);
     for &(sim, _, rating) in candidates.iter() {
         weighted += f64::from(sim) * f64::from(rating);
