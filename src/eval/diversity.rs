@@ -197,12 +197,10 @@ fn sum_by_index(distinct: &[(&[u32], u64)], holders: &[Vec<u32>]) -> f64 {
 /// skipped, so the same terms are added in the same order.
 fn sum_by_bitsets(distinct: &[(&[u32], u64)], holders: &[Vec<u32>], n_words: usize) -> f64 {
     let mut bits = vec![0u64; distinct.len() * n_words];
-    let mut bit = 0;
-    for sets in holders.iter().filter(|h| !h.is_empty()) {
+    for (bit, sets) in holders.iter().filter(|h| !h.is_empty()).enumerate() {
         for &v in sets {
             bits[v as usize * n_words + bit / 64] |= 1 << (bit % 64);
         }
-        bit += 1;
     }
     let row = |v: usize| &bits[v * n_words..(v + 1) * n_words];
     let mut sum = 0.0;

@@ -293,7 +293,28 @@ impl ItemCf {
         candidates: &mut Vec<(f32, MovieId, f32)>,
     ) -> f64 {
         let i = movie.index();
-        if i < self.inputs.n_movies() {
+        let n = self.inputs.n_movies();
+        if let Some(matrix) = self.dense.as_deref()
+            && i < n
+        {
+            // `predict_from` without a branch per history entry: every entry is
+            // written, and kept (the cursor advances) only when it is explicit with a
+            // positive similarity — the candidates `knn_prediction` keeps, in the
+            // same order.
+            let row = &matrix[i * n..(i + 1) * n];
+            let history = self.histories.of(user);
+            if candidates.len() <= history.len() {
+                candidates.resize(history.len() + 1, (0.0, MovieId(0), 0.0));
+            }
+            let mut n_kept = 0;
+            for e in history {
+                let sim = row[e.movie.index()];
+                candidates[n_kept] = (sim, e.movie, e.value());
+                n_kept += usize::from(e.explicit & (sim > 0.0));
+            }
+            candidates.truncate(n_kept);
+            knn_prediction(candidates, self.params.neighbours, self.mean_rating)
+        } else if i < n {
             self.predict_from(
                 self.histories.of(user),
                 |j| self.similarity(i, j),

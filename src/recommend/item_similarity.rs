@@ -364,8 +364,8 @@ mod tests {
             let inputs = SimilarityInputs::new(&h, 9, kind, 2.0);
             let mut sums = RowSums::default();
             let mut full = vec![vec![None; 9]; 9];
-            for i in 0..9 {
-                inputs.row(i, &mut sums, |j, sim| full[i][j] = Some(sim.to_bits()));
+            for (i, row) in full.iter_mut().enumerate() {
+                inputs.row(i, &mut sums, |j, sim| row[j] = Some(sim.to_bits()));
             }
             let mut halves = vec![vec![None; 9]; 9];
             for i in 0..9 {
