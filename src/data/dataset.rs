@@ -96,7 +96,26 @@ pub struct Dataset {
 
 /// Sorts ids numerically when every id is an unsigned integer, else as text, so that
 /// dense ids never depend on the order of the file.
-fn sorted_ids(ids: BTreeSet<&str>) -> Vec<String> {
+fn sorted_ids<'a>(ids: impl Iterator<Item = &'a str> + Clone) -> Vec<String> {
+    // Ids written as plain decimal numbers (no sign, no leading zero) are their
+    // numbers' text, so sorting and deduplicating the numbers gives the same list
+    // without comparing strings.
+    let canonical = |id: &str| {
+        (id.len() == 1 || !id.starts_with('0'))
+            && id.len() <= 19
+            && id.bytes().all(|b| b.is_ascii_digit())
+    };
+    if ids.clone().all(|id| !id.is_empty() && canonical(id)) {
+        let mut numbers: Vec<u64> = ids
+            .map(|id| id.parse().expect("at most 19 decimal digits"))
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        return numbers.iter().map(u64::to_string).collect();
+    }
+    let mut ids: Vec<&str> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
     let mut ids: Vec<String> = ids.into_iter().map(str::to_owned).collect();
     if ids.iter().all(|id| id.parse::<u64>().is_ok()) {
         ids.sort_by_key(|id| id.parse::<u64>().expect("checked above"));
@@ -104,16 +123,61 @@ fn sorted_ids(ids: BTreeSet<&str>) -> Vec<String> {
     ids
 }
 
-fn index_of(ids: &[String]) -> BTreeMap<&str, u32> {
-    ids.iter()
-        .enumerate()
-        .map(|(i, id)| {
-            (
-                id.as_str(),
-                u32::try_from(i).expect("fewer than 2^32 distinct ids"),
-            )
-        })
-        .collect()
+/// Each id's dense index (its position in [`sorted_ids`]' order), found by binary
+/// search: over the ids' numbers when they are distinct unsigned integers (the
+/// MovieLens case, a few integer comparisons), else over the text.
+struct IdIndex<'a> {
+    ids: &'a [String],
+    /// The ids' numbers, ascending, when every id has a distinct one.
+    numbers: Option<Vec<u64>>,
+    /// (id, index) by text, when `numbers` is `None`.
+    by_text: Vec<(&'a str, u32)>,
+}
+
+impl<'a> IdIndex<'a> {
+    fn new(ids: &'a [String]) -> Self {
+        let numbers: Option<Vec<u64>> = ids.iter().map(|id| id.parse::<u64>().ok()).collect();
+        // `sorted_ids` sorted numeric ids by number: distinct numbers ascend strictly.
+        let numbers = numbers.filter(|n| n.windows(2).all(|w| w[0] < w[1]));
+        let mut by_text = Vec::new();
+        if numbers.is_none() {
+            by_text = ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    let i = u32::try_from(i).expect("fewer than 2^32 distinct ids");
+                    (id.as_str(), i)
+                })
+                .collect();
+            by_text.sort_unstable();
+        }
+        Self {
+            ids,
+            numbers,
+            by_text,
+        }
+    }
+
+    /// The index of `id`, `None` when it is not one of the ids.
+    fn get(&self, id: &str) -> Option<u32> {
+        let at = match &self.numbers {
+            // "01" and "1" share a number: the text must match too.
+            Some(numbers) => numbers
+                .binary_search(&id.parse::<u64>().ok()?)
+                .ok()
+                .filter(|&at| self.ids[at] == id)?,
+            None => {
+                let at = self.by_text.binary_search_by_key(&id, |&(t, _)| t).ok()?;
+                return Some(self.by_text[at].1);
+            }
+        };
+        Some(u32::try_from(at).expect("fewer than 2^32 distinct ids"))
+    }
+
+    /// The index of an id known to be one of the ids.
+    fn of(&self, id: &str) -> u32 {
+        self.get(id).expect("every id of the log is indexed")
+    }
 }
 
 /// The release year at the end of a MovieLens title, e.g. 1995 in "Heat (1995)".
@@ -165,46 +229,55 @@ impl Dataset {
         thresholds: SegmentThresholds,
     ) -> Result<Self, DataError> {
         let item_ids = match movies {
-            Some(movies) => {
-                let known: BTreeSet<&str> = movies.iter().map(|m| m.item.as_str()).collect();
-                let mut problems = Problems::default();
-                for r in ratings.iter().filter(|r| !known.contains(r.item.as_str())) {
-                    problems.push(
-                        r.line,
-                        format!("item {:?} is not in the movies file", r.item),
-                        "add the movie to the movies file, or pass the movies file that belongs to this log",
-                    );
-                }
-                problems.into_result(ratings_path)?;
-                sorted_ids(known)
-            }
-            None => sorted_ids(ratings.iter().map(|r| r.item.as_str()).collect()),
+            Some(movies) => sorted_ids(movies.iter().map(|m| m.item.as_str())),
+            None => sorted_ids(ratings.iter().map(|r| r.item.as_str())),
         };
-        let user_ids = sorted_ids(ratings.iter().map(|r| r.user.as_str()).collect());
-        let item_index = index_of(&item_ids);
-        let user_index = index_of(&user_ids);
-
-        // Latest rating per (user, item).
-        let mut latest: BTreeMap<(u32, u32), &RatingRow> = BTreeMap::new();
-        for r in ratings {
-            let key = (user_index[r.user.as_str()], item_index[r.item.as_str()]);
-            let slot = latest.entry(key).or_insert(r);
-            if (r.timestamp, r.line) > (slot.timestamp, slot.line) {
-                *slot = r;
+        let user_ids = sorted_ids(ratings.iter().map(|r| r.user.as_str()));
+        let item_index = IdIndex::new(&item_ids);
+        let user_index = IdIndex::new(&user_ids);
+        if movies.is_some() {
+            let mut problems = Problems::default();
+            for r in ratings.iter().filter(|r| item_index.get(&r.item).is_none()) {
+                problems.push(
+                    r.line,
+                    format!("item {:?} is not in the movies file", r.item),
+                    "add the movie to the movies file, or pass the movies file that belongs to this log",
+                );
             }
+            problems.into_result(ratings_path)?;
         }
+
+        // Latest rating per (user, item): rows by key, the latest (timestamp, line)
+        // of each key kept.
+        let mut keyed: Vec<(u64, usize)> = ratings
+            .iter()
+            .enumerate()
+            .map(|(at, r)| {
+                let user = u64::from(user_index.of(&r.user));
+                let item = u64::from(item_index.of(&r.item));
+                ((user << 32) | item, at)
+            })
+            .collect();
+        keyed.sort_unstable_by_key(|&(key, at)| (key, ratings[at].timestamp, ratings[at].line));
+        let latest: Vec<(u64, &RatingRow)> = keyed
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|same| {
+                let &(key, at) = same.last().expect("chunks are not empty");
+                (key, &ratings[at])
+            })
+            .collect();
         let n_superseded = ratings.len() - latest.len();
         let mut log: Vec<Interaction> = latest
             .iter()
-            .map(|(&(user, movie), r)| Interaction {
-                user: UserId(user),
-                movie: MovieId(movie),
+            .map(|&(key, r)| Interaction {
+                user: UserId((key >> 32) as u32),
+                movie: MovieId(key as u32),
                 kind: InteractionKind::Rating,
                 value: r.rating as f32,
                 time_secs: r.timestamp,
             })
             .collect();
-        log.sort_by_key(|i| (i.time_secs, i.user, i.movie));
+        log.sort_unstable_by_key(|i| (i.time_secs, i.user, i.movie));
 
         let mut n_votes = vec![0u64; item_ids.len()];
         let mut rating_sum = vec![0.0f64; item_ids.len()];
@@ -393,6 +466,29 @@ mod tests {
                 .iter()
                 .all(|u| u.segment == Segment::ColdStart)
         );
+    }
+
+    #[test]
+    fn ids_with_the_same_number_or_no_number_stay_distinct() {
+        // "01" and "1" are two users with one number: text order breaks the tie.
+        // Items "b", "a10", "a9" are not numbers: text order.
+        let rows = [
+            row("1", "b", 4.0, 1, 1),
+            row("01", "a9", 2.0, 2, 2),
+            row("2", "a10", 5.0, 3, 3),
+        ];
+        let d = Dataset::from_rows(
+            "t",
+            &rows,
+            None,
+            Path::new("r"),
+            SegmentThresholds::default(),
+        )
+        .unwrap();
+        assert_eq!(d.user_ids, ["01", "1", "2"]);
+        assert_eq!(d.item_ids, ["a10", "a9", "b"]);
+        let order: Vec<(u32, u32)> = d.ratings.iter().map(|i| (i.user.0, i.movie.0)).collect();
+        assert_eq!(order, [(1, 2), (0, 1), (2, 0)]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::error::{DataError, Problems, read_bytes};
-use super::records::{Separator, records, sniff};
+use super::records::{Separator, each_record, sniff};
 
 /// One rating as read, ids still as written in the file.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,71 +46,70 @@ pub const MAX_RATING: f64 = 1e6;
 pub fn read_ratings(path: &Path) -> Result<Vec<RatingRow>, DataError> {
     let bytes = read_bytes(path)?;
     let separator = sniff(&bytes);
-    let rows = records(&bytes, separator, path)?;
-    let mut out = Vec::with_capacity(rows.len());
+    let mut out = Vec::with_capacity(bytes.len() / 24);
     let mut problems = Problems::default();
     let shape = match separator {
         Separator::Tab => "user<TAB>item<TAB>rating<TAB>timestamp",
         Separator::DoubleColon => "user::item::rating::timestamp",
         _ => "user_id,item_id,rating,timestamp",
     };
-    for (index, row) in rows.iter().enumerate() {
-        let f = &row.fields;
-        if index == 0 && f.len() >= 3 && f[2].parse::<f64>().is_err() {
-            continue;
+    let mut first = true;
+    each_record(&bytes, separator, path, |line, f| {
+        if std::mem::take(&mut first) && f.len() >= 3 && f[2].parse::<f64>().is_err() {
+            return;
         }
         if f.len() != 4 {
             problems.push(
-                row.line,
+                line,
                 format!("has {} field(s), expected 4", f.len()),
                 format!("write each rating as `{shape}`"),
             );
-            continue;
+            return;
         }
         if f[0].is_empty() || f[1].is_empty() {
             problems.push(
-                row.line,
+                line,
                 "has an empty user or item id",
                 "give every rating a user id and an item id",
             );
-            continue;
+            return;
         }
         let rating = match f[2].parse::<f64>() {
             Ok(r) if r.abs() <= MAX_RATING => r,
             Ok(r) if r.is_finite() => {
                 problems.push(
-                    row.line,
+                    line,
                     format!("rating {:?} is beyond ±1,000,000", f[2]),
                     "use a rating scale within ±1,000,000 (ratings are kept as 32-bit \
                      floats, exact to a half star only there)",
                 );
-                continue;
+                return;
             }
             _ => {
                 problems.push(
-                    row.line,
+                    line,
                     format!("rating {:?} is not a finite number", f[2]),
                     "write the rating as a number, e.g. 4 or 3.5",
                 );
-                continue;
+                return;
             }
         };
         let Ok(timestamp) = f[3].parse::<i64>() else {
             problems.push(
-                row.line,
+                line,
                 format!("timestamp {:?} is not an integer", f[3]),
                 "write the timestamp as whole seconds since 1970-01-01 (0 if unknown)",
             );
-            continue;
+            return;
         };
         out.push(RatingRow {
-            user: f[0].clone(),
-            item: f[1].clone(),
+            user: f[0].to_string(),
+            item: f[1].to_string(),
             rating,
             timestamp,
-            line: row.line,
+            line,
         });
-    }
+    })?;
     problems.finish(
         path,
         out,

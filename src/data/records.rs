@@ -1,5 +1,6 @@
 //! Splitting a text file into numbered records of fields.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use super::error::{DataError, Problems};
@@ -28,15 +29,17 @@ pub(crate) struct Record {
 
 /// Decodes a field: UTF-8 when valid, else ISO-8859-1 (MovieLens 100k's `u.item` is
 /// Latin-1), so no byte is ever lost or replaced.
-fn decode(bytes: &[u8]) -> String {
+fn decode(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
-        Ok(s) => s.trim().to_owned(),
-        Err(_) => bytes
-            .iter()
-            .map(|&b| char::from(b))
-            .collect::<String>()
-            .trim()
-            .to_owned(),
+        Ok(s) => Cow::Borrowed(s.trim()),
+        Err(_) => Cow::Owned(
+            bytes
+                .iter()
+                .map(|&b| char::from(b))
+                .collect::<String>()
+                .trim()
+                .to_owned(),
+        ),
     }
 }
 
@@ -70,7 +73,30 @@ pub(crate) fn records(
     separator: Separator,
     path: &Path,
 ) -> Result<Vec<Record>, DataError> {
-    let delimited = |delimiter: u8, quoting: bool| -> Result<Vec<Record>, DataError> {
+    let mut out = Vec::new();
+    each_record(bytes, separator, path, |line, fields| {
+        out.push(Record {
+            line,
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+        });
+    })?;
+    Ok(out)
+}
+
+/// [`records`] without building them: `visit(line, fields)` for each non-blank row,
+/// in file order, its fields trimmed and borrowed from `bytes` where they are UTF-8
+/// (a rating log of 100,000 rows then allocates no string per field).
+///
+/// # Errors
+///
+/// As [`records`]; rows visited before the error are the caller's to discard.
+pub(crate) fn each_record(
+    bytes: &[u8],
+    separator: Separator,
+    path: &Path,
+    mut visit: impl FnMut(u64, &[Cow<'_, str>]),
+) -> Result<(), DataError> {
+    let mut delimited = |delimiter: u8, quoting: bool| -> Result<(), DataError> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -98,7 +124,6 @@ pub(crate) fn records(
                 line_starts.partition_point(|&s| s <= at as u64) as u64
             })
         };
-        let mut out = Vec::new();
         let mut problems = Problems::default();
         let mut record = csv::ByteRecord::new();
         loop {
@@ -109,10 +134,8 @@ pub(crate) fn records(
                     if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                         continue;
                     }
-                    out.push(Record {
-                        line,
-                        fields: record.iter().map(decode).collect(),
-                    });
+                    let fields: Vec<Cow<'_, str>> = record.iter().map(decode).collect();
+                    visit(line, &fields);
                 }
                 Err(e) => {
                     let line = line_of(e.position());
@@ -127,32 +150,27 @@ pub(crate) fn records(
                 }
             }
         }
-        problems.into_result(path)?;
-        Ok(out)
+        problems.into_result(path)
     };
     match separator {
         Separator::Comma => delimited(b',', true),
         Separator::Tab => delimited(b'\t', false),
         Separator::Pipe => delimited(b'|', false),
-        Separator::Whitespace | Separator::DoubleColon => Ok(bytes
-            .split(|&b| b == b'\n')
-            .enumerate()
-            .filter_map(|(i, raw)| {
+        Separator::Whitespace | Separator::DoubleColon => {
+            for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
                 let text = decode(raw);
                 if text.is_empty() {
-                    return None;
+                    continue;
                 }
-                let fields = if separator == Separator::Whitespace {
-                    text.split_whitespace().map(str::to_owned).collect()
+                let fields: Vec<Cow<'_, str>> = if separator == Separator::Whitespace {
+                    text.split_whitespace().map(Cow::Borrowed).collect()
                 } else {
-                    text.split("::").map(|f| f.trim().to_owned()).collect()
+                    text.split("::").map(|f| Cow::Borrowed(f.trim())).collect()
                 };
-                Some(Record {
-                    line: i as u64 + 1,
-                    fields,
-                })
-            })
-            .collect()),
+                visit(i as u64 + 1, &fields);
+            }
+            Ok(())
+        }
     }
 }
 

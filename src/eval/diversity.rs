@@ -86,7 +86,12 @@ pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
 /// sets that share an item have a non-zero index, found through an inverted index
 /// (item → sets holding it). The cost is `Σ_i s_i²` over items held by `s_i` distinct
 /// sets, not `u² · L`; pass a fixed, deterministically chosen subset of users for
-/// large populations all the same.
+/// large populations all the same. When lists concentrate on few items (a
+/// popularity-like arm, where nearly every pair shares an item), each distinct set
+/// becomes a bitset over the items used and a pair costs `⌈n_used / 64⌉` AND+popcounts
+/// instead of one scattered count per shared item; the cheaper way is chosen from
+/// these two costs. Both add the same terms in the same order, so the value is the
+/// same bit for bit.
 ///
 /// ```text
 /// H = 2 / (u (u − 1)) · Σ_{v < w} J(L_v, L_w)
@@ -104,6 +109,12 @@ pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
 /// (homogenisation measured by the Jaccard index of users' item sets).
 #[must_use]
 pub fn homogenisation(lists: &[Vec<u32>]) -> Option<f64> {
+    homogenisation_by(lists, None)
+}
+
+/// [`homogenisation`], by bitsets (`Some(true)`), the inverted index (`Some(false)`)
+/// or the cheaper of the two (`None`).
+fn homogenisation_by(lists: &[Vec<u32>], bitsets: Option<bool>) -> Option<f64> {
     if lists.len() < 2 {
         return None;
     }
@@ -129,6 +140,26 @@ pub fn homogenisation(lists: &[Vec<u32>]) -> Option<f64> {
             holders[item as usize].push(v as u32);
         }
     }
+    let n_used = holders.iter().filter(|h| !h.is_empty()).count();
+    let n_words = n_used.div_ceil(64);
+    let n_distinct = distinct.len() as u64;
+    let index_cost: u64 = holders
+        .iter()
+        .map(|h| (h.len() as u64) * (h.len() as u64) / 2)
+        .sum();
+    let bitset_cost = n_distinct * n_distinct.saturating_sub(1) / 2 * n_words as u64;
+    let sum = if bitsets.unwrap_or(bitset_cost < index_cost) {
+        sum_by_bitsets(&distinct, &holders, n_words)
+    } else {
+        sum_by_index(&distinct, &holders)
+    };
+    let n_pairs = lists.len() * (lists.len() - 1) / 2;
+    Some(sum / n_pairs as f64)
+}
+
+/// `Σ_{v < w} m_v m_w J(S_v, S_w)` plus the pairs of identical sets, over distinct
+/// sets `(S_v, m_v)`: the pairs that share an item found through `holders`.
+fn sum_by_index(distinct: &[(&[u32], u64)], holders: &[Vec<u32>]) -> f64 {
     let mut common = vec![0u32; distinct.len()];
     let mut touched: Vec<u32> = Vec::new();
     let mut sum = 0.0;
@@ -158,8 +189,40 @@ pub fn homogenisation(lists: &[Vec<u32>]) -> Option<f64> {
         }
         touched.clear();
     }
-    let n_pairs = lists.len() * (lists.len() - 1) / 2;
-    Some(sum / n_pairs as f64)
+    sum
+}
+
+/// [`sum_by_index`] with each distinct set as a bitset of `n_words` words over the
+/// items that some set holds: every later set is compared, those sharing no item
+/// skipped, so the same terms are added in the same order.
+fn sum_by_bitsets(distinct: &[(&[u32], u64)], holders: &[Vec<u32>], n_words: usize) -> f64 {
+    let mut bits = vec![0u64; distinct.len() * n_words];
+    for (bit, sets) in holders.iter().filter(|h| !h.is_empty()).enumerate() {
+        for &v in sets {
+            bits[v as usize * n_words + bit / 64] |= 1 << (bit % 64);
+        }
+    }
+    let row = |v: usize| &bits[v * n_words..(v + 1) * n_words];
+    let mut sum = 0.0;
+    for (v, &(set, m_v)) in distinct.iter().enumerate() {
+        if !set.is_empty() {
+            sum += (m_v * (m_v - 1) / 2) as f64;
+        }
+        let mine = row(v);
+        for (w, &(other, m_w)) in distinct.iter().enumerate().skip(v + 1) {
+            let n_common: u32 = mine
+                .iter()
+                .zip(row(w))
+                .map(|(a, b)| (a & b).count_ones())
+                .sum();
+            if n_common > 0 {
+                let n_common = n_common as usize;
+                let n_union = set.len() + other.len() - n_common;
+                sum += (m_v * m_w) as f64 * (n_common as f64 / n_union as f64);
+            }
+        }
+    }
+    sum
 }
 
 fn sorted_set(ids: &[u32]) -> Vec<u32> {
@@ -303,6 +366,29 @@ mod tests {
         let mut with_empty = vec![vec![1, 2]; 3];
         with_empty.push(Vec::new());
         assert_close(homogenisation(&with_empty).unwrap(), 3.0 / 6.0);
+    }
+
+    #[test]
+    fn bitsets_and_inverted_index_give_the_same_bits() {
+        // Concentrated lists (10 of the first 40 items: nearly every pair shares
+        // one) and dispersed ones (10 of 900 items, 1 to 3 words of bits), with
+        // repeats and identical lists.
+        let concentrated: Vec<Vec<u32>> = (0..300u32)
+            .map(|v| (0..10).map(|j| (v * 7 + j * j * 3) % 40).collect())
+            .collect();
+        let dispersed: Vec<Vec<u32>> = (0..300u32)
+            .map(|v| (0..10).map(|j| (v * 31 + j * 97) % 900).collect())
+            .collect();
+        for lists in [concentrated, dispersed] {
+            let by_index = homogenisation_by(&lists, Some(false)).unwrap();
+            let by_bits = homogenisation_by(&lists, Some(true)).unwrap();
+            assert_eq!(by_index.to_bits(), by_bits.to_bits());
+            assert_eq!(homogenisation(&lists).unwrap().to_bits(), by_bits.to_bits());
+            assert!(by_index > 0.0 && by_index < 1.0);
+        }
+        let mut with_empty = vec![vec![1, 2]; 3];
+        with_empty.push(Vec::new());
+        assert_eq!(homogenisation_by(&with_empty, Some(true)), Some(0.5));
     }
 
     #[test]

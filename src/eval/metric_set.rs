@@ -245,14 +245,201 @@ pub fn metric_set(
     features: &ItemFeatures,
     settings: &MetricSettings,
 ) -> MetricSet {
+    let genres = GenreTables::new(features);
+    let users: Vec<PerUser> = cases
+        .iter()
+        .map(|c| per_user(c, features, settings, &genres))
+        .collect();
+    let users: Vec<&PerUser> = users.iter().collect();
+    metric_set_of(cases, &users, features, settings)
+}
+
+/// [`metric_set`] over all cases, then over each segment present.
+///
+/// Each user's own metrics are computed once and averaged into both the overall
+/// set and their segment's, in case order: the same sums, bit for bit, as separate
+/// [`metric_set`] calls.
+#[must_use]
+pub fn metric_sets_by_segment(
+    cases: &[UserCase],
+    features: &ItemFeatures,
+    settings: &MetricSettings,
+) -> (MetricSet, Vec<(Segment, MetricSet)>) {
+    let genres = GenreTables::new(features);
+    let users: Vec<PerUser> = cases
+        .iter()
+        .map(|c| per_user(c, features, settings, &genres))
+        .collect();
+    let all: Vec<&UserCase> = cases.iter().collect();
+    let all_users: Vec<&PerUser> = users.iter().collect();
+    let overall = metric_set_of(&all, &all_users, features, settings);
+    let by_segment = Segment::ALL
+        .iter()
+        .filter_map(|&segment| {
+            let (subset, subset_users): (Vec<&UserCase>, Vec<&PerUser>) = cases
+                .iter()
+                .zip(&users)
+                .filter(|(c, _)| c.segment == Some(segment))
+                .unzip();
+            (!subset.is_empty()).then(|| {
+                (
+                    segment,
+                    metric_set_of(&subset, &subset_users, features, settings),
+                )
+            })
+        })
+        .collect();
+    (overall, by_segment)
+}
+
+/// One user's own metrics, in [`METRIC_NAMES`] order: precision, recall, nDCG, MRR,
+/// MAP, hit rate, serendipity, ILD (genre), ILD (embedding), calibration.
+type PerUser = [Option<f64>; 10];
+
+/// What every user's metrics read from the item features, built once per call.
+struct GenreTables {
+    /// Each item's genre shares (`1/|genres|` per genre), for calibration; empty
+    /// without genres.
+    rows: Vec<Vec<f64>>,
+    /// Each item's genres as a bit mask, when every genre id is below 64: the
+    /// Jaccard index of two items is then two popcounts.
+    masks: Option<Vec<u64>>,
+}
+
+impl GenreTables {
+    fn new(features: &ItemFeatures) -> Self {
+        let rows = if features.n_genres > 0 {
+            (0..features.n_items() as u32)
+                .map(|i| features.genre_row(i))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let masks = features
+            .genres
+            .iter()
+            .map(|set| {
+                set.iter()
+                    .try_fold(0u64, |mask, &g| (g < 64).then(|| mask | 1 << g))
+            })
+            .collect();
+        Self { rows, masks }
+    }
+
+    /// [`ItemFeatures::genre_dissimilarity`], bit for bit: genre sets are sorted
+    /// and without repeats, so `|A ∩ B|` and `|A ∪ B|` are the popcounts of the
+    /// masks' AND and OR, divided as `jaccard_of_sorted_sets` divides them.
+    #[inline]
+    fn dissimilarity(&self, features: &ItemFeatures, a: u32, b: u32) -> f64 {
+        match &self.masks {
+            Some(masks) => {
+                let (a, b) = (masks[a as usize], masks[b as usize]);
+                let n_union = (a | b).count_ones();
+                let jaccard = if n_union == 0 {
+                    0.0
+                } else {
+                    f64::from((a & b).count_ones()) / f64::from(n_union)
+                };
+                1.0 - jaccard
+            }
+            None => features.genre_dissimilarity(a, b),
+        }
+    }
+}
+
+/// The metrics of one user's list (its first `k` items).
+fn per_user(
+    c: &UserCase,
+    features: &ItemFeatures,
+    settings: &MetricSettings,
+    genres: &GenreTables,
+) -> PerUser {
+    let genre_rows = &genres.rows;
+    let k = settings.k;
+    let list = &c.list[..c.list.len().min(k)];
+    let has_genres = |item: &u32| !features.genres[*item as usize].is_empty();
+    let calibration = || -> Option<f64> {
+        if features.n_genres == 0 {
+            return None;
+        }
+        let weighted = |items: &[u32]| -> Vec<(u32, f64)> {
+            items
+                .iter()
+                .filter(|i| has_genres(i))
+                .map(|&i| (i, 1.0))
+                .collect()
+        };
+        let p = genre_distribution(&weighted(&c.profile), genre_rows, features.n_genres)?;
+        let q = genre_distribution(&weighted(list), genre_rows, features.n_genres)
+            .unwrap_or_else(|| vec![0.0; features.n_genres]);
+        Some(calibration_kl(&p, &q, settings.calibration_alpha))
+    };
+    let unexpectedness = |item: u32| {
+        if c.profile.is_empty() {
+            return 1.0;
+        }
+        let sum: f64 = c
+            .profile
+            .iter()
+            .map(|&j| {
+                // Genres where known, else content; without either, nothing is
+                // familiar (genre dissimilarity of two empty sets is 1).
+                if features.n_genres > 0 {
+                    genres.dissimilarity(features, item, j)
+                } else {
+                    features
+                        .content_dissimilarity(item, j)
+                        .unwrap_or_else(|| features.genre_dissimilarity(item, j))
+                }
+            })
+            .sum();
+        sum / c.profile.len() as f64
+    };
+    let relevance = &c.relevance;
+    [
+        precision_at_k(list, relevance, k),
+        recall_at_k(list, relevance, k),
+        ndcg_at_k(list, relevance, k, settings.gain),
+        reciprocal_rank_at_k(list, relevance, k),
+        average_precision_at_k(list, relevance, k),
+        hit_rate_at_k(list, relevance, k),
+        serendipity_at_k(
+            list,
+            relevance,
+            &c.expected,
+            unexpectedness,
+            settings.serendipity_min_dissimilarity,
+            k,
+        ),
+        if features.n_genres > 0 {
+            intra_list_diversity(list, |a, b| genres.dissimilarity(features, a, b))
+        } else {
+            None
+        },
+        features.content.as_ref().and_then(|_| {
+            intra_list_diversity(list, |a, b| {
+                features
+                    .content_dissimilarity(a, b)
+                    .expect("content exists")
+            })
+        }),
+        calibration(),
+    ]
+}
+
+/// Every metric over `cases`, whose own metrics are `users` (one per case).
+fn metric_set_of(
+    cases: &[&UserCase],
+    users: &[&PerUser],
+    features: &ItemFeatures,
+    settings: &MetricSettings,
+) -> MetricSet {
     let k = settings.k;
     let top: Vec<&[u32]> = cases
         .iter()
         .map(|c| &c.list[..c.list.len().min(k)])
         .collect();
-    let per_user = |f: &dyn Fn(&UserCase, &[u32]) -> Option<f64>| {
-        mean(cases.iter().zip(&top).map(|(c, list)| f(c, list)))
-    };
+    let per_user = |metric: usize| mean(users.iter().map(|u| u[metric]));
     let pairs: Vec<(f64, f64)> = cases
         .iter()
         .flat_map(|c| c.predictions.iter().copied())
@@ -272,62 +459,6 @@ pub fn metric_set(
         .max(1);
     let sample: Vec<Vec<u32>> = lists.iter().step_by(stride).cloned().collect();
 
-    let genre_rows: Vec<Vec<f64>> = if features.n_genres > 0 {
-        (0..features.n_items() as u32)
-            .map(|i| features.genre_row(i))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let has_genres = |item: &u32| !features.genres[*item as usize].is_empty();
-    let calibration = |c: &UserCase, list: &[u32]| -> Option<f64> {
-        if features.n_genres == 0 {
-            return None;
-        }
-        let weighted = |items: &[u32]| -> Vec<(u32, f64)> {
-            items
-                .iter()
-                .filter(|i| has_genres(i))
-                .map(|&i| (i, 1.0))
-                .collect()
-        };
-        let p = genre_distribution(&weighted(&c.profile), &genre_rows, features.n_genres)?;
-        let q = genre_distribution(&weighted(list), &genre_rows, features.n_genres)
-            .unwrap_or_else(|| vec![0.0; features.n_genres]);
-        Some(calibration_kl(&p, &q, settings.calibration_alpha))
-    };
-    let serendipity = |c: &UserCase, list: &[u32]| {
-        let unexpectedness = |item: u32| {
-            if c.profile.is_empty() {
-                return 1.0;
-            }
-            let sum: f64 = c
-                .profile
-                .iter()
-                .map(|&j| {
-                    // Genres where known, else content; without either, nothing is
-                    // familiar (genre dissimilarity of two empty sets is 1).
-                    if features.n_genres > 0 {
-                        features.genre_dissimilarity(item, j)
-                    } else {
-                        features
-                            .content_dissimilarity(item, j)
-                            .unwrap_or_else(|| features.genre_dissimilarity(item, j))
-                    }
-                })
-                .sum();
-            sum / c.profile.len() as f64
-        };
-        serendipity_at_k(
-            list,
-            &c.relevance,
-            &c.expected,
-            unexpectedness,
-            settings.serendipity_min_dissimilarity,
-            k,
-        )
-    };
-
     let values = vec![
         Some(cases.len() as f64),
         Some(
@@ -338,27 +469,15 @@ pub fn metric_set(
         ),
         rmse(&pairs),
         mae(&pairs),
-        per_user(&|c, l| precision_at_k(l, &c.relevance, k)),
-        per_user(&|c, l| recall_at_k(l, &c.relevance, k)),
-        per_user(&|c, l| ndcg_at_k(l, &c.relevance, k, settings.gain)),
-        per_user(&|c, l| reciprocal_rank_at_k(l, &c.relevance, k)),
-        per_user(&|c, l| average_precision_at_k(l, &c.relevance, k)),
-        per_user(&|c, l| hit_rate_at_k(l, &c.relevance, k)),
-        per_user(&serendipity),
-        if features.n_genres > 0 {
-            per_user(&|_, l| intra_list_diversity(l, |a, b| features.genre_dissimilarity(a, b)))
-        } else {
-            None
-        },
-        features.content.as_ref().and_then(|_| {
-            per_user(&|_, l| {
-                intra_list_diversity(l, |a, b| {
-                    features
-                        .content_dissimilarity(a, b)
-                        .expect("content exists")
-                })
-            })
-        }),
+        per_user(0),
+        per_user(1),
+        per_user(2),
+        per_user(3),
+        per_user(4),
+        per_user(5),
+        per_user(6),
+        per_user(7),
+        per_user(8),
         (!cases.is_empty()).then(|| coverage(&counts)),
         (!cases.is_empty()).then(|| gini(&counts)),
         mean_popularity_rank(&counts, &features.popularity_ranks),
@@ -369,33 +488,11 @@ pub fn metric_set(
         long_tail_share(&counts, &features.is_long_tail),
         arp(&lists, &popularity),
         aplt(&lists, &features.is_long_tail),
-        per_user(&calibration),
+        per_user(9),
         homogenisation(&sample),
     ];
     debug_assert_eq!(values.len(), METRIC_NAMES.len());
     MetricSet { values }
-}
-
-/// [`metric_set`] over all cases, then over each segment present.
-#[must_use]
-pub fn metric_sets_by_segment(
-    cases: &[UserCase],
-    features: &ItemFeatures,
-    settings: &MetricSettings,
-) -> (MetricSet, Vec<(Segment, MetricSet)>) {
-    let all: Vec<&UserCase> = cases.iter().collect();
-    let overall = metric_set(&all, features, settings);
-    let by_segment = Segment::ALL
-        .iter()
-        .filter_map(|&segment| {
-            let subset: Vec<&UserCase> = cases
-                .iter()
-                .filter(|c| c.segment == Some(segment))
-                .collect();
-            (!subset.is_empty()).then(|| (segment, metric_set(&subset, features, settings)))
-        })
-        .collect();
-    (overall, by_segment)
 }
 
 #[cfg(test)]
@@ -435,6 +532,35 @@ mod tests {
             expected: vec![0, 1],
             predictions: Vec::new(),
         }
+    }
+
+    #[test]
+    fn genre_masks_give_the_sorted_set_dissimilarity_bit_for_bit() {
+        let genres = vec![vec![0], vec![0, 3], vec![3, 1, 2], vec![], vec![5, 0, 1]];
+        let features = ItemFeatures::new(vec![1; 5], None, vec![false; 5], genres, 6, None);
+        let tables = GenreTables::new(&features);
+        assert!(tables.masks.is_some());
+        for a in 0..5 {
+            for b in 0..5 {
+                assert_eq!(
+                    tables.dissimilarity(&features, a, b).to_bits(),
+                    features.genre_dissimilarity(a, b).to_bits()
+                );
+            }
+        }
+        // Items 1 and 2: {0, 3} and {1, 2, 3} share 1 of 4 genres.
+        assert_eq!(tables.dissimilarity(&features, 1, 2), 0.75);
+        // A genre id of 64 or more: no masks, the sorted sets decide.
+        let wide = ItemFeatures::new(
+            vec![1; 2],
+            None,
+            vec![false; 2],
+            vec![vec![64], vec![1]],
+            65,
+            None,
+        );
+        assert!(GenreTables::new(&wide).masks.is_none());
+        assert_eq!(GenreTables::new(&wide).dissimilarity(&wide, 0, 1), 1.0);
     }
 
     #[test]

@@ -12,8 +12,6 @@
 //!   over users skip the `None`s, and because every metric shares this one rule they
 //!   all average over the same users.
 
-use std::collections::BTreeSet;
-
 use super::relevance::Relevance;
 
 /// Share of the top `k` slots holding a relevant item.
@@ -134,15 +132,16 @@ pub(super) fn judge_top_k(
     relevance: &Relevance,
     k: usize,
 ) -> Vec<Option<f64>> {
-    let mut seen = BTreeSet::new();
-    recommended
-        .iter()
-        .take(k)
-        .map(|&item| {
-            if seen.insert(item) {
-                relevance.grade(item)
-            } else {
+    let top = &recommended[..recommended.len().min(k)];
+    // A list is short (k items), so a scan of the positions above finds repeats
+    // faster than a set would.
+    top.iter()
+        .enumerate()
+        .map(|(at, &item)| {
+            if top[..at].contains(&item) {
                 None
+            } else {
+                relevance.grade(item)
             }
         })
         .collect()

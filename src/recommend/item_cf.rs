@@ -153,40 +153,68 @@ impl ItemCf {
         let inputs = &self.inputs;
         let k = self.params.neighbours;
         let n = inputs.n_movies();
-        let dense = n <= DENSE_MAX_MOVIES;
-        let rows: Vec<(NeighbourList, Vec<f32>)> = (0..n)
+        let top_of = |top: TopN| -> NeighbourList {
+            let mut list = Vec::new();
+            top.finish(&mut list);
+            list.into_iter()
+                .map(|s| (s.movie, s.score as f32))
+                .collect()
+        };
+        if n <= DENSE_MAX_MOVIES {
+            let matrix = self.dense_similarities();
+            let lists = matrix
+                .par_chunks(n.max(1))
+                .map(|row| {
+                    let mut top = TopN::new(k);
+                    for (j, &sim) in row.iter().enumerate() {
+                        // NaN (undefined) is not > 0.
+                        if sim > 0.0 {
+                            top.push(MovieId(j as u32), f64::from(sim));
+                        }
+                    }
+                    top_of(top)
+                })
+                .collect();
+            return (lists, Some(matrix));
+        }
+        let lists = (0..n)
             .into_par_iter()
             .map_init(RowSums::default, |sums, i| {
                 let mut top = TopN::new(k);
-                let mut row = if dense { vec![f32::NAN; n] } else { Vec::new() };
                 inputs.row(i, sums, |j, sim| {
-                    if dense {
-                        row[j] = sim;
-                    }
                     if sim > 0.0 {
                         top.push(MovieId(j as u32), f64::from(sim));
                     }
                 });
-                let mut list = Vec::new();
-                top.finish(&mut list);
-                let list = list
-                    .into_iter()
-                    .map(|s| (s.movie, s.score as f32))
-                    .collect();
-                (list, row)
+                top_of(top)
             })
             .collect();
-        let mut lists = Vec::with_capacity(n);
-        let mut matrix = if dense {
-            Vec::with_capacity(n * n)
-        } else {
-            Vec::new()
-        };
-        for (list, row) in rows {
-            lists.push(list);
-            matrix.extend(row);
+        (lists, None)
+    }
+
+    /// Every similarity, `n × n` row-major, NaN where undefined: each unordered pair
+    /// computed once ([`SimilarityInputs::upper_row`], rows in parallel) and written
+    /// to both halves — the values [`SimilarityInputs::row`] gives, bit for bit.
+    fn dense_similarities(&self) -> Vec<f32> {
+        let inputs = &self.inputs;
+        let n = inputs.n_movies();
+        let upper: Vec<Vec<(u32, f32)>> = (0..n)
+            .into_par_iter()
+            .map_init(RowSums::default, |sums, i| {
+                let mut row = Vec::new();
+                inputs.upper_row(i, sums, |j, sim| row.push((j as u32, sim)));
+                row
+            })
+            .collect();
+        let mut matrix = vec![f32::NAN; n * n];
+        for (i, row) in upper.iter().enumerate() {
+            for &(j, sim) in row {
+                let j = j as usize;
+                matrix[i * n + j] = sim;
+                matrix[j * n + i] = sim;
+            }
         }
-        (lists, dense.then_some(matrix))
+        matrix
     }
 
     /// Completes a list shorter than `n` (a user whose history reaches few movies,
@@ -255,6 +283,46 @@ impl ItemCf {
                 .filter_map(|e| sim_of(e.movie.index()).map(|sim| (sim, e.movie, e.value()))),
         );
         knn_prediction(candidates, self.params.neighbours, self.mean_rating)
+    }
+
+    /// [`Recommender::predict_rating`], reusing `candidates`' allocation.
+    fn predict_one(
+        &self,
+        user: UserId,
+        movie: MovieId,
+        candidates: &mut Vec<(f32, MovieId, f32)>,
+    ) -> f64 {
+        let i = movie.index();
+        let n = self.inputs.n_movies();
+        if let Some(matrix) = self.dense.as_deref()
+            && i < n
+        {
+            // `predict_from` without a branch per history entry: every entry is
+            // written, and kept (the cursor advances) only when it is explicit with a
+            // positive similarity — the candidates `knn_prediction` keeps, in the
+            // same order.
+            let row = &matrix[i * n..(i + 1) * n];
+            let history = self.histories.of(user);
+            if candidates.len() <= history.len() {
+                candidates.resize(history.len() + 1, (0.0, MovieId(0), 0.0));
+            }
+            let mut n_kept = 0;
+            for e in history {
+                let sim = row[e.movie.index()];
+                candidates[n_kept] = (sim, e.movie, e.value());
+                n_kept += usize::from(e.explicit & (sim > 0.0));
+            }
+            candidates.truncate(n_kept);
+            knn_prediction(candidates, self.params.neighbours, self.mean_rating)
+        } else if i < n {
+            self.predict_from(
+                self.histories.of(user),
+                |j| self.similarity(i, j),
+                candidates,
+            )
+        } else {
+            self.mean_rating.clamp(1.0, 5.0)
+        }
     }
 
     /// Scores of every candidate movie by a dense scan (the exactness test's reference).
@@ -332,25 +400,24 @@ impl Recommender for ItemCf {
     }
 
     fn predict_rating(&self, user: UserId, movie: MovieId) -> Option<f64> {
-        let mut candidates = Vec::new();
-        let i = movie.index();
-        Some(if i < self.inputs.n_movies() {
-            self.predict_from(
-                self.histories.of(user),
-                |j| self.similarity(i, j),
-                &mut candidates,
-            )
-        } else {
-            self.mean_rating.clamp(1.0, 5.0)
-        })
+        Some(self.predict_one(user, movie, &mut Vec::new()))
     }
 
     fn predict_ratings(&self, pairs: &[(UserId, MovieId)], out: &mut Vec<Option<f64>>) {
         // One similarity row per target movie, shared by its pairs; the values are
         // `predict_rating`'s bit for bit (see `item_similarity`).
         if self.dense.is_some() {
+            // Pairs by target movie, so that its row of the matrix stays in cache
+            // for all of them; each pair is still computed alone.
             out.clear();
-            out.extend(pairs.iter().map(|&(u, m)| self.predict_rating(u, m)));
+            out.resize(pairs.len(), None);
+            let mut order: Vec<usize> = (0..pairs.len()).collect();
+            order.sort_by_key(|&p| pairs[p].1);
+            let mut candidates = Vec::new();
+            for p in order {
+                let (user, movie) = pairs[p];
+                out[p] = Some(self.predict_one(user, movie, &mut candidates));
+            }
             return;
         }
         out.clear();

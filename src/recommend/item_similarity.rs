@@ -53,7 +53,7 @@ use super::history::Histories;
 pub(crate) struct SimilarityInputs {
     kind: SimilarityKind,
     shrinkage: f32,
-    /// Per user: (movie, value) in history order.
+    /// Per user: (movie, value), ascending movie.
     rows: Vec<Vec<(u32, f32)>>,
     /// Per movie: (user, value), ascending user.
     columns: Vec<Vec<(u32, f32)>>,
@@ -98,7 +98,11 @@ impl SimilarityInputs {
                 } else {
                     0.0
                 };
-                h.iter().map(|e| (e.movie.0, e.value() - mean)).collect()
+                let mut row: Vec<(u32, f32)> =
+                    h.iter().map(|e| (e.movie.0, e.value() - mean)).collect();
+                // A user rates a movie once, so the order is total.
+                row.sort_unstable_by_key(|&(m, _)| m);
+                row
             })
             .collect();
         let mut columns: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_movies];
@@ -184,6 +188,49 @@ impl SimilarityInputs {
         }
     }
 
+    /// [`Self::row`] restricted to movies `j > i`: each unordered pair once, for
+    /// callers that fill a symmetric matrix. The similarity is symmetric bit for bit
+    /// (the same products over the same users in the same order; `finish` only
+    /// multiplies the two sides' sums and norms, which commutes), so `visit(j, s)`
+    /// gives `sim(i, j)` and `sim(j, i)` at half the cost of two rows.
+    pub(crate) fn upper_row(
+        &self,
+        i: usize,
+        sums: &mut RowSums,
+        mut visit: impl FnMut(usize, f32),
+    ) {
+        let n = self.n_movies();
+        if sums.cells.len() < n {
+            sums.cells.resize(n, PairSums::default());
+            sums.touched.resize(n + 1, 0);
+        }
+        let common_norms = self.kind == SimilarityKind::CosineCommon;
+        let mut n_touched = 0;
+        for &(u, vi) in &self.columns[i] {
+            let row = &self.rows[u as usize];
+            // Rows ascend by movie, so the movies after i are a suffix.
+            let from = row.partition_point(|&(m, _)| m as usize <= i);
+            for &(j, vj) in &row[from..] {
+                let cell = &mut sums.cells[j as usize];
+                sums.touched[n_touched] = j;
+                n_touched += usize::from(cell.common == 0);
+                cell.common += 1;
+                cell.dot += vi * vj;
+                if common_norms {
+                    cell.sq_i += vi * vi;
+                    cell.sq_j += vj * vj;
+                }
+            }
+        }
+        for &j in &sums.touched[..n_touched] {
+            let j = j as usize;
+            let cell = std::mem::take(&mut sums.cells[j]);
+            if let Some(sim) = self.finish(i, j, cell.dot, cell.sq_i, cell.sq_j, cell.common) {
+                visit(j, sim);
+            }
+        }
+    }
+
     /// `sim(i, j)` of one pair, by merging the two columns; `None` without a common
     /// user or with a zero norm. Equal, bit for bit, to the value [`Self::row`] gives.
     pub(crate) fn similarity(&self, i: usize, j: usize) -> Option<f32> {
@@ -224,17 +271,20 @@ pub(crate) fn knn_prediction(
     mean: f64,
 ) -> f64 {
     candidates.retain(|c| c.0 > 0.0);
+    // Higher similarity first, then lower movie id, as one integer: the bits of a
+    // positive f32 order as its value (`total_cmp`), so this is that order exactly,
+    // compared without branches.
     let by_similarity =
-        |a: &(f32, MovieId, f32), b: &(f32, MovieId, f32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        |c: &(f32, MovieId, f32)| (u64::from(u32::MAX - c.0.to_bits()) << 32) | u64::from(c.1.0);
     if candidates.len() > k && k > 0 {
-        candidates.select_nth_unstable_by(k - 1, by_similarity);
+        candidates.select_nth_unstable_by_key(k - 1, by_similarity);
         candidates.truncate(k);
     }
     if k == 0 {
         candidates.clear();
     }
     // Sum in a fixed order, whatever order selection left.
-    candidates.sort_unstable_by(by_similarity);
+    candidates.sort_unstable_by_key(by_similarity);
     let (mut weighted, mut total) = (0f64, 0f64);
     for &(sim, _, rating) in candidates.iter() {
         weighted += f64::from(sim) * f64::from(rating);
@@ -292,6 +342,43 @@ mod tests {
                 });
                 assert_eq!(seen, 6, "{kind:?} item {i}: every other item shares a user");
             }
+        }
+    }
+
+    #[test]
+    fn upper_rows_give_both_halves_of_every_row_bit_for_bit() {
+        let mut log = Vec::new();
+        for u in 0..11u32 {
+            for m in 0..9u32 {
+                if (u * 7 + m * 3) % 5 != 0 {
+                    log.push(rating(u, m, 1.0 + ((u * 3 + m * 5) % 9) as f32 / 2.0));
+                }
+            }
+        }
+        let h = Histories::from_log(11, &log);
+        for kind in [
+            SimilarityKind::Cosine,
+            SimilarityKind::AdjustedCosine,
+            SimilarityKind::CosineCommon,
+        ] {
+            let inputs = SimilarityInputs::new(&h, 9, kind, 2.0);
+            let mut sums = RowSums::default();
+            let mut full = vec![vec![None; 9]; 9];
+            for (i, row) in full.iter_mut().enumerate() {
+                inputs.row(i, &mut sums, |j, sim| row[j] = Some(sim.to_bits()));
+            }
+            let mut halves = vec![vec![None; 9]; 9];
+            let mut pairs = Vec::new();
+            for i in 0..9 {
+                inputs.upper_row(i, &mut sums, |j, sim| pairs.push((i, j, sim.to_bits())));
+            }
+            for (i, j, bits) in pairs {
+                assert!(j > i, "{kind:?}: upper row {i} visited {j}");
+                halves[i][j] = Some(bits);
+                halves[j][i] = Some(bits);
+            }
+            assert_eq!(halves, full, "{kind:?}");
+            assert!(full.iter().flatten().filter(|s| s.is_some()).count() > 60);
         }
     }
 
