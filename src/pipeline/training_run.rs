@@ -19,7 +19,7 @@ use crate::interaction::{Interaction, SimSecs};
 use crate::recommend::{ArmBuildError, ArmFactory, Arms, TrainingData};
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::Scenario;
-use crate::scenario::spec::GateSpec;
+use crate::scenario::spec::{ArmSpec, GateSpec};
 use crate::world::World;
 
 use super::gate::{Failure, judge};
@@ -81,7 +81,8 @@ pub struct RunResult {
 }
 
 /// Training run `version` at `at` on `log` (every interaction so far), against the
-/// `deployed` arms (version `deployed_version`).
+/// `deployed` arms (version `deployed_version`); the candidate is built from
+/// `arm_specs` (the stack's arms, or the faulted ones of [`super::faults`]).
 ///
 /// # Errors
 ///
@@ -93,6 +94,7 @@ pub fn gated_run(
     seeds: &SeedTree,
     world: &World,
     gate: &GateSpec,
+    arm_specs: &[ArmSpec],
     data: &GateData,
     log: &[Interaction],
     deployed: &Arms,
@@ -110,9 +112,7 @@ pub fn gated_run(
     );
 
     let factory = ArmFactory::new(world, *seeds, spec.context.fatigue.window);
-    let boxes = spec
-        .stack
-        .arms
+    let boxes = arm_specs
         .iter()
         .enumerate()
         .map(|(a, s)| {
@@ -176,6 +176,7 @@ pub fn gated_run(
                 failures: verdict.failures,
                 reason,
             }),
+            fault: None,
         },
         deployed: verdict.pass.then_some(candidate),
     })
@@ -250,6 +251,7 @@ mod tests {
             &seeds,
             world,
             &gate(),
+            &scenario.spec().stack.arms,
             data,
             log,
             arms,

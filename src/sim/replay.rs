@@ -19,6 +19,7 @@ use crate::experiment::{
 };
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
+use crate::pipeline::faults::{FaultQueue, RunPlan, RunStart, diverged_arms};
 use crate::pipeline::{GateData, ModelUpdateLog, RetrainSchedule, UpdateDecision, gated_run};
 use crate::recommend::{
     ArmFactory, Arms, BlendedItem, CoverageTracker, PostProcess, Request, Scored, SlateBuilder,
@@ -26,7 +27,7 @@ use crate::recommend::{
 };
 use crate::rng::{Purpose, RngPosition, SeedTree};
 use crate::scenario::Scenario;
-use crate::scenario::spec::GateSpec;
+use crate::scenario::spec::{ArmSpec, GateSpec};
 use crate::world::context::Calendar;
 use crate::world::{Situation, World};
 
@@ -153,22 +154,52 @@ pub fn replay_with(
     let mut version: u32 = 1;
     // The version serving (behind `version` when the gate rejected the latest).
     let mut serving: u32 = 1;
+    let mut faults = FaultQueue::new(&spec.pipeline.faults);
 
     while let Some(first) = replay.next_time() {
         // The models serving this window: updates that fell due are taken in first.
         while let Some(at) = schedule.due(first) {
             version += 1;
+            let plan = RunPlan {
+                version,
+                at,
+                previous_at: replay.model_updates.last().map_or(0, |m| m.time_secs),
+                n_window: if spec.pipeline.gate.is_some() {
+                    replay.log.len()
+                } else {
+                    replay.new_since_update
+                },
+                n_arms: spec.stack.arms.len(),
+            };
+            let budget = spec.pipeline.work_budget;
+            let hit = match faults.start_run(plan, budget, &mut replay.log, seeds) {
+                RunStart::Failed(entry) => {
+                    replay.model_updates.push(entry);
+                    continue;
+                }
+                RunStart::Train(hit) => hit,
+            };
             match &spec.pipeline.gate {
                 None => {
                     replay.update_arms(&mut arms, at, version);
                     serving = version;
                 }
                 Some(gate) => {
-                    if let Some(candidate) = replay.gated_update(seeds, &arms, gate, at, version)? {
+                    let specs = hit.lr_factor.map(|f| diverged_arms(&spec.stack.arms, f));
+                    let specs = specs.as_deref().unwrap_or(&spec.stack.arms);
+                    if let Some(candidate) =
+                        replay.gated_update(seeds, &arms, gate, specs, at, version)?
+                    {
                         arms = candidate;
                         serving = version;
                     }
                 }
+            }
+            if let Some(entry) = replay.model_updates.last_mut() {
+                entry.fault = hit.note();
+            }
+            if let Some(c) = hit.corruption {
+                c.restore(&mut replay.log);
             }
         }
         let window_end = schedule.next_at().min(horizon_secs);
@@ -342,6 +373,7 @@ impl<'w> Replay<'w> {
             warm_start: false,
             decision: UpdateDecision::Deployed,
             evaluation: None,
+            fault: None,
         }];
         let list_len = spec.stack.slate_size * POOL_FACTOR;
         Self {
@@ -409,6 +441,7 @@ impl<'w> Replay<'w> {
             warm_start: true,
             decision: UpdateDecision::Deployed,
             evaluation: None,
+            fault: None,
         });
         self.last_update_secs = at;
         self.new_since_update = 0;
@@ -422,6 +455,7 @@ impl<'w> Replay<'w> {
         seeds: &SeedTree,
         deployed: &Arms,
         gate: &GateSpec,
+        arm_specs: &[ArmSpec],
         at: SimSecs,
         version: u32,
     ) -> std::io::Result<Option<Arms>> {
@@ -431,6 +465,7 @@ impl<'w> Replay<'w> {
             seeds,
             self.world,
             gate,
+            arm_specs,
             data,
             &self.log,
             deployed,

@@ -92,3 +92,70 @@ fn a_run_without_alerts_writes_no_alerts_file() {
     succeed_into("run", &scenario("smoke.ron"), &out, "2", &[]);
     assert!(!out.join("alerts.json").exists());
 }
+
+/// `scenarios/training_faults.ron`: each injected fault is logged at its run, a
+/// diverged candidate is rejected with its alert, and failed jobs leave the
+/// deployed version untouched with a `training_failure` alert.
+#[test]
+fn injected_faults_are_survived_logged_and_alerted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    succeed_into("run", &scenario("training_faults.ron"), &out, "2", &[]);
+    let runs: Value =
+        serde_json::from_slice(&std::fs::read(out.join("model_updates.json")).unwrap()).unwrap();
+    let runs = runs.as_array().unwrap();
+    let at = |hours: i64| {
+        runs.iter()
+            .find(|r| r["time_secs"] == hours * 3600)
+            .unwrap_or_else(|| panic!("no run at {hours} h"))
+    };
+    let fault = |r: &Value| r["fault"].as_str().unwrap_or("").to_owned();
+
+    // 48 h: the corrupted batch is noted and the run goes on to the gate.
+    assert!(
+        fault(at(48)).starts_with("injected fault: corrupted batch, "),
+        "{}",
+        at(48)
+    );
+    assert!(at(48)["evaluation"].is_object());
+
+    // 72 h: the job fails; nothing is deployed and the next run compares with the
+    // version that was serving before it.
+    let failed = at(72);
+    assert_eq!(failed["decision"], "failed");
+    assert_eq!(fault(failed), "injected fault: the job failed");
+    assert!(failed["evaluation"].is_null());
+    let serving_before = runs
+        .iter()
+        .filter(|r| r["time_secs"].as_i64().unwrap() < 72 * 3600 && r["decision"] == "deployed")
+        .map(|r| r["version"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    assert_eq!(at(96)["evaluation"]["deployed_version"], serving_before);
+
+    // 96 h: the diverged candidate is rejected on SVD.
+    let diverged = at(96);
+    assert_eq!(fault(diverged), "injected fault: SVD learning rate × 50");
+    assert_eq!(diverged["decision"], "rejected");
+    let failures = diverged["evaluation"]["failures"].as_array().unwrap();
+    assert!(failures.iter().any(|f| f["arm"] == "svd"), "{diverged}");
+
+    // The last run outgrows the work budget.
+    let last = runs.last().unwrap();
+    assert_eq!(last["decision"], "failed");
+    assert!(fault(last).starts_with("over its work budget: "), "{last}");
+
+    let alerts: Value =
+        serde_json::from_slice(&std::fs::read(out.join("alerts.json")).unwrap()).unwrap();
+    let alerts = alerts.as_array().unwrap();
+    let of_kind = |kind: &str| -> Vec<i64> {
+        alerts
+            .iter()
+            .filter(|a| a["kind"] == kind)
+            .map(|a| a["time_secs"].as_i64().unwrap())
+            .collect()
+    };
+    let last_at = last["time_secs"].as_i64().unwrap();
+    assert_eq!(of_kind("training_failure"), vec![72 * 3600, last_at]);
+    assert!(of_kind("training").contains(&(96 * 3600)));
+}
