@@ -1135,12 +1135,8 @@ impl ScenarioSpec {
                 );
             }
         }
-        if p.work_budget == Some(0) {
-            c.fail(
-                "pipeline.work_budget",
-                "is 0, so every training run would fail",
-                "use a budget ≥ 1 or leave it out (unbounded)",
-            );
+        if let Some(budget) = p.work_budget {
+            c.integer("pipeline.work_budget", budget, limits::WORK_BUDGET);
         }
     }
 
