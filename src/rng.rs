@@ -81,6 +81,9 @@ pub enum Purpose {
     /// Randomness of an arm while a gated training run evaluates the candidate and
     /// the deployed version (the same draws for both); unit = arm · 2^32 + user.
     PipelineEvaluation = 23,
+    /// The shuffle of a corrupted training batch (`pipeline.faults`, `CorruptBatch`);
+    /// unit = model version of the faulted run.
+    PipelineFault = 24,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.

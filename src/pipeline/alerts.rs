@@ -38,6 +38,8 @@ pub enum AlertKind {
     Training,
     /// An experiment reached a decision.
     ExperimentDecision,
+    /// A training job failed (`pipeline.faults`, `pipeline.work_budget`).
+    TrainingFailure,
 }
 
 /// One alert.
@@ -247,13 +249,26 @@ pub fn evaluate(spec: &AlertSpec, run: &RunView<'_>) -> Vec<Alert> {
     alerts
 }
 
-/// Alerts for rejected training runs whose worst watched metric fell by more than
-/// `max_offline_drop`.
+/// Alerts for failed training runs, and for rejected ones whose worst watched metric
+/// fell by more than `max_offline_drop`.
 fn training_alerts<'a>(
     spec: &'a AlertSpec,
     runs: &'a [ModelUpdateLog],
 ) -> impl Iterator<Item = Alert> + 'a {
     runs.iter().filter_map(|run| {
+        if run.decision == UpdateDecision::Failed {
+            return Some(Alert {
+                time_secs: run.time_secs,
+                kind: AlertKind::TrainingFailure,
+                value: None,
+                threshold: None,
+                message: format!(
+                    "training run of version {} failed: {}",
+                    run.version,
+                    run.fault.as_deref().unwrap_or("no reason logged")
+                ),
+            });
+        }
         let eval = run.evaluation.as_ref()?;
         let worst = eval.worst_change?;
         (run.decision == UpdateDecision::Rejected && worst < -spec.max_offline_drop).then(|| {
@@ -366,6 +381,7 @@ mod tests {
                 failures: Vec::new(),
                 reason: "r".into(),
             }),
+            fault: None,
         };
         // −12% is beyond the default 10%; −8% is not.
         let runs = [run(2, -0.12), run(3, -0.08)];
@@ -374,5 +390,22 @@ mod tests {
         assert_eq!(alerts[0].kind, AlertKind::Training);
         assert_eq!(alerts[0].time_secs, 2 * 86_400);
         assert_eq!(alerts[0].message, "version 2 rejected: r");
+    }
+
+    #[test]
+    fn a_failed_run_alerts_at_its_time_with_its_reason() {
+        let runs = [super::super::faults::failed_log(
+            4,
+            3 * 86_400,
+            "over its work budget: 12 > 10".into(),
+        )];
+        let alerts = evaluate(&spec(), &view(&[], &runs));
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].kind, AlertKind::TrainingFailure);
+        assert_eq!(alerts[0].time_secs, 3 * 86_400);
+        assert_eq!(
+            alerts[0].message,
+            "training run of version 4 failed: over its work budget: 12 > 10"
+        );
     }
 }

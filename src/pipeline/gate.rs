@@ -73,7 +73,12 @@ pub fn judge(
             let (Some(cv), Some(dv)) = (c.get(metric), d.get(metric)) else {
                 continue;
             };
-            let change = relative_change(metric, cv, dv);
+            // A non-finite candidate value (a diverged model) is as bad as it gets.
+            let change = if cv.is_finite() {
+                relative_change(metric, cv, dv)
+            } else {
+                f64::NEG_INFINITY
+            };
             worst = Some(worst.map_or(change, |w| w.min(change)));
             if change < -tolerance {
                 failures.push(Failure {
@@ -138,6 +143,20 @@ mod tests {
         assert_eq!(v.failures[0].arm, "item_cf");
         assert_eq!(v.failures[0].metric, "rmse");
         assert!((v.failures[0].change + 0.10).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_non_finite_candidate_value_fails_whatever_the_tolerance() {
+        // A diverged SVD: RMSE NaN, nDCG computed on inf scores still finite (0.1 =
+        // unchanged). NaN compares false with everything, so without the rule it
+        // would pass; it must fail even at tolerance 1.
+        let c = [arm("svd", Some(0.1), Some(f64::NAN))];
+        let d = [arm("svd", Some(0.1), Some(1.0))];
+        let v = judge(&c, &d, &WATCH, 1.0);
+        assert!(!v.pass);
+        assert_eq!(v.failures.len(), 1);
+        assert_eq!(v.failures[0].metric, "rmse");
+        assert_eq!(v.worst_change, Some(f64::NEG_INFINITY));
     }
 
     #[test]

@@ -10,6 +10,9 @@
 //!   ([`split`]), a candidate trained from scratch, its offline evaluation against
 //!   the deployed version ([`version_eval`]) and the deployment gate ([`gate`]).
 //!
+//! [`faults`] injects the faults of `pipeline.faults` into chosen runs and fails
+//! runs over `pipeline.work_budget`; a failed run leaves the deployed version alone.
+//!
 //! With `pipeline.alerts`, [`alerts`] reads the finished run for the plan's
 //! monitoring alerts.
 //!
@@ -17,6 +20,7 @@
 //! writes the offline table.
 
 pub mod alerts;
+pub mod faults;
 pub mod gate;
 pub mod offline_table;
 mod schedule;

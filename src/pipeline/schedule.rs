@@ -14,6 +14,9 @@ pub enum UpdateDecision {
     Deployed,
     /// Refused by the deployment gate (`pipeline.gate`): the deployed version stays.
     Rejected,
+    /// The job failed (`pipeline.faults`, `pipeline.work_budget`): nothing was
+    /// fitted and the deployed version stays.
+    Failed,
 }
 
 /// One training run (the plan's `ModelUpdateLog` table).
@@ -34,6 +37,10 @@ pub struct ModelUpdateLog {
     /// With `pipeline.gate`: the offline evaluation the gate decided on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<VersionEvaluation>,
+    /// What went wrong: why the run failed (decision `failed`), or the injected
+    /// fault it trained through (a corrupted batch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 /// When the next incremental update is due.

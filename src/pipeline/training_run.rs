@@ -19,7 +19,7 @@ use crate::interaction::{Interaction, SimSecs};
 use crate::recommend::{ArmBuildError, ArmFactory, Arms, TrainingData};
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::Scenario;
-use crate::scenario::spec::GateSpec;
+use crate::scenario::spec::{ArmSpec, GateSpec};
 use crate::world::World;
 
 use super::gate::{Failure, judge};
@@ -80,10 +80,11 @@ pub struct RunResult {
     pub deployed: Option<Arms>,
 }
 
-/// Step 2, training: candidate `version`, every arm of the stack built afresh (its
-/// own training streams, apart from the replay's units) and fitted on `train` (the
-/// log so far less the gate's test set). Deterministic: a resumed run rebuilds the
-/// deployed candidate with it (`crate::sim` checkpoints).
+/// Step 2, training: candidate `version`, every arm of `arm_specs` (the stack's, or
+/// the faulted ones of [`super::faults`]) built afresh (its own training streams,
+/// apart from the replay's units) and fitted on `train` (the log so far less the
+/// gate's test set). Deterministic: a resumed run rebuilds the deployed candidate
+/// with it (`crate::sim` checkpoints).
 ///
 /// # Errors
 ///
@@ -92,14 +93,13 @@ pub fn fit_candidate(
     scenario: &Scenario,
     seeds: &SeedTree,
     world: &World,
+    arm_specs: &[ArmSpec],
     train: &[Interaction],
     version: u32,
 ) -> Result<Arms, ArmBuildError> {
     let spec = scenario.spec();
     let factory = ArmFactory::new(world, *seeds, spec.context.fatigue.window);
-    let boxes = spec
-        .stack
-        .arms
+    let boxes = arm_specs
         .iter()
         .enumerate()
         .map(|(a, s)| {
@@ -117,7 +117,8 @@ pub fn fit_candidate(
 }
 
 /// Training run `version` at `at` on `log` (every interaction so far), against the
-/// `deployed` arms (version `deployed_version`).
+/// `deployed` arms (version `deployed_version`); the candidate is built from
+/// `arm_specs` (the stack's arms, or the faulted ones of [`super::faults`]).
 ///
 /// # Errors
 ///
@@ -129,6 +130,7 @@ pub fn gated_run(
     seeds: &SeedTree,
     world: &World,
     gate: &GateSpec,
+    arm_specs: &[ArmSpec],
     data: &GateData,
     log: &[Interaction],
     deployed: &Arms,
@@ -144,7 +146,7 @@ pub fn gated_run(
         data.users.clone(),
         world.population.len(),
     );
-    let candidate = fit_candidate(scenario, seeds, world, &train, version)?;
+    let candidate = fit_candidate(scenario, seeds, world, arm_specs, &train, version)?;
 
     let k = spec.stack.slate_size;
     let (cand, dep) = if set.n_users() == 0 {
@@ -195,6 +197,7 @@ pub fn gated_run(
                 failures: verdict.failures,
                 reason,
             }),
+            fault: None,
         },
         deployed: verdict.pass.then_some(candidate),
     })
@@ -269,6 +272,7 @@ mod tests {
             &seeds,
             world,
             &gate(),
+            &scenario.spec().stack.arms,
             data,
             log,
             arms,

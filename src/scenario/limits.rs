@@ -195,6 +195,11 @@ pub const GATE_EVAL_USERS: IntegerLimit = IntegerLimit::new(
 /// `pipeline.alerts.min_ratings` and `min_selections`.
 pub const ALERT_MIN_COUNT: IntegerLimit =
     IntegerLimit::new(1, U32, "a bucket's count before it is judged");
+/// `pipeline.work_budget`.
+pub const WORK_BUDGET: IntegerLimit = IntegerLimit::at_least(
+    1,
+    "interactions × arms one training run may cost; 0 fails every run",
+);
 /// `report.propensity_draws`.
 pub const PROPENSITY_DRAWS: IntegerLimit = IntegerLimit::new(
     1,
@@ -265,6 +270,7 @@ const INTEGER_FIELDS: &[(&str, IntegerLimit)] = &[
     ("pipeline.gate.eval_users", GATE_EVAL_USERS),
     ("pipeline.alerts.min_ratings", ALERT_MIN_COUNT),
     ("pipeline.alerts.min_selections", ALERT_MIN_COUNT),
+    ("pipeline.work_budget", WORK_BUDGET),
     ("evaluation.k", EVAL_K),
     ("evaluation.homogenisation_users", HOMOGENISATION_USERS),
     ("RandomSplit.repeats", REPEATS),

@@ -1479,6 +1479,15 @@ pub struct PipelineSpec {
     /// Monitoring alerts (`alerts.json`). Absent (the default): none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alerts: Option<AlertSpec>,
+    /// Faults injected into training runs (docs/TRAINING_PIPELINE.md#faults), each
+    /// applied to the first run at or after its time. Default none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultSpec>,
+    /// Work budget of one training run: interactions in the run's data window times
+    /// arms of the stack. A run over it fails and the deployed version stays.
+    /// Absent (the default): unbounded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work_budget: Option<u64>,
 }
 
 impl Default for PipelineSpec {
@@ -1487,8 +1496,38 @@ impl Default for PipelineSpec {
             retrain_every_hours: 6.0,
             gate: None,
             alerts: None,
+            faults: Vec::new(),
+            work_budget: None,
         }
     }
+}
+
+/// A fault injected into the training pipeline at a simulated time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// Simulated hours from day 0: the fault hits the first training run at or after
+    /// this time.
+    pub at_hours: f64,
+    /// What goes wrong.
+    pub kind: FaultKind,
+}
+
+/// What goes wrong in a faulted training run.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FaultKind {
+    /// The run's batch of new ratings (those since the previous run) is shuffled among
+    /// its interactions: every rating value lands on another (user, movie).
+    CorruptBatch,
+    /// The job fails before training: nothing is fitted, the deployed version stays.
+    JobFails,
+    /// The candidate's SVD arms train with their learning rate multiplied by
+    /// `factor`, so SGD diverges (needs `pipeline.gate`, whose runs build the
+    /// candidate from the scenario's arms).
+    DivergingLearningRate {
+        /// Multiplier of the learning rate; finite and > 0.
+        factor: f64,
+    },
 }
 
 /// The deployment gate: each training run fits a candidate version from scratch on

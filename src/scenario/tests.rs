@@ -296,6 +296,36 @@ fn gate_errors_name_the_field_and_the_fix() {
 }
 
 #[test]
+fn fault_errors_name_the_entry_and_the_fix() {
+    // The default horizon is 30 days: 720 hours.
+    let msg = message(
+        "(pipeline: (faults: [(at_hours: 720.0, kind: JobFails), \
+         (at_hours: 5.0, kind: DivergingLearningRate(factor: inf))], work_budget: 0))",
+    );
+    assert_mentions(
+        &msg,
+        &[
+            "bad.ron",
+            "pipeline.faults[0].at_hours",
+            "use a time in (0, 720) hours",
+            "pipeline.faults[1].kind.factor",
+            "use a finite number",
+            "`pipeline.gate` is absent",
+            "add `gate: ()`",
+            "pipeline.work_budget",
+        ],
+    );
+    let msg = message("(pipeline: (retrain_every_hours: 0.0, work_budget: 10))");
+    assert_mentions(&msg, &["pipeline.faults", "retrain_every_hours` is 0"]);
+    let ok = parse(
+        "(stack: (arms: [Popularity, Svd()], policy: Thompson(), arms_per_request: 1), \
+         pipeline: (gate: (), faults: [(at_hours: 48.0, kind: CorruptBatch), \
+         (at_hours: 72.0, kind: DivergingLearningRate(factor: 50.0))], work_budget: 10))",
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
 fn a_resolved_gate_round_trips_and_its_absence_writes_nothing() {
     let gated = parse("(pipeline: (gate: (tolerance: 0.2)))").unwrap();
     assert_eq!(parse(&gated.to_ron()).unwrap(), gated);

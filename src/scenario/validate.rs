@@ -8,8 +8,8 @@ use super::Scenario;
 use super::error::{Problem, ScenarioError};
 use super::limits::{self, IntegerLimit};
 use super::spec::{
-    ActivitySpec, ArmSpec, BetaSpec, ContextFeature, DiversitySpec, PolicySpec, ScenarioSpec,
-    SegmentSpec,
+    ActivitySpec, ArmSpec, BetaSpec, ContextFeature, DiversitySpec, FaultKind, PolicySpec,
+    ScenarioSpec, SegmentSpec,
 };
 
 /// Longest scenario name: it names the report folder, and the report writer adds a
@@ -374,6 +374,7 @@ impl ScenarioSpec {
             self.pipeline.retrain_every_hours,
         );
         self.check_gate(c);
+        self.check_faults(c);
         self.check_alerts(c);
         c.problems.extend(self.evaluation.problems());
         c.integer(
@@ -1079,6 +1080,64 @@ impl ScenarioSpec {
             alerts.min_selections,
             limits::ALERT_MIN_COUNT,
         );
+    }
+
+    fn check_faults(&self, c: &mut Checker) {
+        let p = &self.pipeline;
+        if (!p.faults.is_empty() || p.work_budget.is_some()) && p.retrain_every_hours == 0.0 {
+            c.fail(
+                "pipeline.faults",
+                "are set (or `work_budget` is) but `pipeline.retrain_every_hours` is 0, so no \
+                 training run would reach them",
+                "set `retrain_every_hours` > 0 or leave `faults` and `work_budget` out",
+            );
+        }
+        let horizon_hours = f64::from(self.horizon.days) * 24.0;
+        for (i, fault) in p.faults.iter().enumerate() {
+            let field = format!("pipeline.faults[{i}].at_hours");
+            if c.finite(&field, fault.at_hours)
+                && !(fault.at_hours > 0.0 && fault.at_hours < horizon_hours)
+            {
+                c.fail(
+                    &field,
+                    is(fault.at_hours),
+                    format!(
+                        "use a time in (0, {horizon_hours}) hours: a training run inside the \
+                         horizon must reach it"
+                    ),
+                );
+            }
+        }
+        for (i, fault) in p.faults.iter().enumerate() {
+            let FaultKind::DivergingLearningRate { factor } = fault.kind else {
+                continue;
+            };
+            let field = format!("pipeline.faults[{i}].kind.factor");
+            c.positive(&field, factor);
+            if p.gate.is_none() {
+                c.fail(
+                    format!("pipeline.faults[{i}].kind"),
+                    "is `DivergingLearningRate` but `pipeline.gate` is absent: warm-start runs \
+                     keep the deployed arms' settings",
+                    "add `gate: ()` to `pipeline` or use another fault",
+                );
+            }
+            if !self
+                .stack
+                .arms
+                .iter()
+                .any(|a| matches!(a, ArmSpec::Svd { .. }))
+            {
+                c.fail(
+                    format!("pipeline.faults[{i}].kind"),
+                    "is `DivergingLearningRate` but `stack.arms` has no `Svd` arm to diverge",
+                    "add `Svd()` to `stack.arms` or use another fault",
+                );
+            }
+        }
+        if let Some(budget) = p.work_budget {
+            c.integer("pipeline.work_budget", budget, limits::WORK_BUDGET);
+        }
     }
 
     fn check_gate(&self, c: &mut Checker) {

@@ -165,7 +165,7 @@ impl Boundaries for NoBoundaries {
 }
 
 /// The model-update log in a checkpoint. `model_updates.json` leaves out an absent
-/// gate evaluation (`skip_serializing_if`), which a format without field names cannot
+/// gate evaluation and fault (`skip_serializing_if`), which a format without field names cannot
 /// read back; here every field is written, the evaluation as an `Option`.
 mod updates {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -182,6 +182,7 @@ mod updates {
         warm_start: bool,
         decision: UpdateDecision,
         evaluation: &'a Option<VersionEvaluation>,
+        fault: &'a Option<String>,
     }
 
     #[derive(Deserialize)]
@@ -193,6 +194,7 @@ mod updates {
         warm_start: bool,
         decision: UpdateDecision,
         evaluation: Option<VersionEvaluation>,
+        fault: Option<String>,
     }
 
     pub(super) fn save<S: Serializer>(log: &&[ModelUpdateLog], s: S) -> Result<S::Ok, S::Error> {
@@ -204,6 +206,7 @@ mod updates {
             warm_start: u.warm_start,
             decision: u.decision,
             evaluation: &u.evaluation,
+            fault: &u.fault,
         }))
     }
 
@@ -219,6 +222,7 @@ mod updates {
                 warm_start: u.warm_start,
                 decision: u.decision,
                 evaluation: u.evaluation,
+                fault: u.fault,
             })
             .collect())
     }

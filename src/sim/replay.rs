@@ -19,6 +19,9 @@ use crate::experiment::{
 };
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
+use crate::pipeline::faults::{
+    FaultQueue, RunFaults, RunPlan, RunStart, corrupt_batch, diverged_arms,
+};
 use crate::pipeline::{
     GateData, ModelUpdateLog, RetrainSchedule, UpdateDecision, fit_candidate, gated_run,
 };
@@ -28,7 +31,7 @@ use crate::recommend::{
 };
 use crate::rng::{Purpose, RngPosition, SeedTree};
 use crate::scenario::Scenario;
-use crate::scenario::spec::GateSpec;
+use crate::scenario::spec::{ArmSpec, GateSpec};
 use crate::world::context::Calendar;
 use crate::world::{Situation, World};
 
@@ -185,9 +188,10 @@ pub fn replay_until(
     let mut replay = Replay::new(scenario, seeds, world, &arms, options.resume);
     let mut schedule = RetrainSchedule::every_hours(spec.pipeline.retrain_every_hours);
     let mut version: u32 = 1;
+    let mut faults = FaultQueue::new(&spec.pipeline.faults);
     if let Some(state) = options.restore {
         replay.restore(state)?;
-        version = replay.catch_up(seeds, &mut arms, &mut schedule)?;
+        version = replay.catch_up(seeds, &mut arms, &mut schedule, &mut faults)?;
     }
     let midnights = boundaries.wanted();
     let candidates = Candidates::new(
@@ -214,13 +218,42 @@ pub fn replay_until(
         // The models serving this window: updates that fell due are taken in first.
         while let Some(at) = schedule.due(first) {
             version += 1;
+            let plan = RunPlan {
+                version,
+                at,
+                previous_at: replay.model_updates.last().map_or(0, |m| m.time_secs),
+                n_window: if spec.pipeline.gate.is_some() {
+                    replay.log.len()
+                } else {
+                    replay.new_since_update
+                },
+                n_arms: spec.stack.arms.len(),
+            };
+            let budget = spec.pipeline.work_budget;
+            let hit = match faults.start_run(plan, budget, &mut replay.log, seeds) {
+                RunStart::Failed(entry) => {
+                    replay.model_updates.push(entry);
+                    continue;
+                }
+                RunStart::Train(hit) => hit,
+            };
             match &spec.pipeline.gate {
                 None => replay.update_arms(&mut arms, at, version),
                 Some(gate) => {
-                    if let Some(candidate) = replay.gated_update(seeds, &arms, gate, at, version)? {
+                    let specs = hit.lr_factor.map(|f| diverged_arms(&spec.stack.arms, f));
+                    let specs = specs.as_deref().unwrap_or(&spec.stack.arms);
+                    if let Some(candidate) =
+                        replay.gated_update(seeds, &arms, gate, specs, at, version)?
+                    {
                         arms = candidate;
                     }
                 }
+            }
+            if let Some(entry) = replay.model_updates.last_mut() {
+                entry.fault = hit.note();
+            }
+            if let Some(c) = hit.corruption {
+                c.restore(&mut replay.log);
             }
         }
         let mut window_end = schedule.next_at().min(horizon_secs);
@@ -415,6 +448,7 @@ impl<'w> Replay<'w> {
             warm_start: false,
             decision: UpdateDecision::Deployed,
             evaluation: None,
+            fault: None,
         }];
         let list_len = spec.stack.slate_size * POOL_FACTOR;
         Self {
@@ -527,32 +561,46 @@ impl<'w> Replay<'w> {
     }
 
     /// Brings `arms`, fitted on the warm-up log (less the gate's test set with
-    /// `pipeline.gate`), and `schedule` to where a restored replay left them, and
-    /// returns the latest model version. Without a gate every logged update is taken
-    /// in again on the same slice of the log; with one, the serving candidate is
-    /// fitted again on the log it was trained on (training is deterministic, so these
-    /// are the models the interrupted run served).
+    /// `pipeline.gate`), `schedule` and the pending `faults` to where a restored
+    /// replay left them, and returns the latest model version. Without a gate every
+    /// logged update is taken in again on the same slice of the log (a failed run
+    /// took in nothing; a corrupted batch is shuffled again as it was); with one, the
+    /// serving candidate is fitted again on the log it was trained on, with the
+    /// faults of its run. Training and faults are deterministic, so these are the
+    /// models the interrupted run served.
     ///
     /// # Errors
     ///
     /// `InvalidData` when an arm cannot be built again.
     fn catch_up(
-        &self,
+        &mut self,
         seeds: &SeedTree,
         arms: &mut Arms,
         schedule: &mut RetrainSchedule,
+        faults: &mut FaultQueue,
     ) -> std::io::Result<u32> {
         let world = self.world;
-        for update in &self.model_updates[1..] {
-            let due = schedule.due(update.time_secs);
-            debug_assert_eq!(due, Some(update.time_secs));
-        }
-        match &self.gate {
-            None => {
-                let mut end = world.warm_up.len();
-                for update in &self.model_updates[1..] {
+        let spec = self.scenario.spec();
+        let mut end = world.warm_up.len();
+        // The serving candidate's run: its faults and the time of the run before it.
+        let mut serving_run: Option<(RunFaults, SimSecs)> = None;
+        for n in 1..self.model_updates.len() {
+            let update = &self.model_updates[n];
+            let previous_at = self.model_updates[n - 1].time_secs;
+            let (at, version, decision) = (update.time_secs, update.version, update.decision);
+            let due = schedule.due(at);
+            debug_assert_eq!(due, Some(at));
+            let hit = faults.take_due(at);
+            if decision == UpdateDecision::Failed {
+                continue;
+            }
+            match &self.gate {
+                None => {
                     let start = end;
                     end += update.n_interactions;
+                    let corruption = hit
+                        .corrupt_batch
+                        .then(|| corrupt_batch(&mut self.log[..end], previous_at, seeds, version));
                     arms.update(
                         &TrainingData {
                             catalogue: &world.catalogue,
@@ -561,14 +609,28 @@ impl<'w> Replay<'w> {
                         },
                         &self.log[start..end],
                     );
+                    if let Some(c) = corruption {
+                        c.restore(&mut self.log);
+                    }
                 }
+                Some(gate) if gate.serving == version => serving_run = Some((hit, previous_at)),
+                Some(_) => {}
             }
-            Some(gate) if gate.serving > 1 => {
-                let train = gate.data.hold.train(&self.log[..gate.serving_log_len]);
-                *arms = fit_candidate(self.scenario, seeds, world, &train, gate.serving)
-                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        }
+        if let (Some(gate), Some((hit, previous_at))) = (&self.gate, serving_run) {
+            let (serving, len) = (gate.serving, gate.serving_log_len);
+            let corruption = hit
+                .corrupt_batch
+                .then(|| corrupt_batch(&mut self.log[..len], previous_at, seeds, serving));
+            let gate = self.gate.as_ref().expect("checked above");
+            let train = gate.data.hold.train(&self.log[..len]);
+            if let Some(c) = corruption {
+                c.restore(&mut self.log);
             }
-            Some(_) => {}
+            let specs = hit.lr_factor.map(|f| diverged_arms(&spec.stack.arms, f));
+            let specs = specs.as_deref().unwrap_or(&spec.stack.arms);
+            *arms = fit_candidate(self.scenario, seeds, world, specs, &train, serving)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         }
         Ok(self.model_updates.last().map_or(1, |u| u.version))
     }
@@ -620,6 +682,7 @@ impl<'w> Replay<'w> {
             warm_start: true,
             decision: UpdateDecision::Deployed,
             evaluation: None,
+            fault: None,
         });
         self.last_update_secs = at;
         self.new_since_update = 0;
@@ -633,6 +696,7 @@ impl<'w> Replay<'w> {
         seeds: &SeedTree,
         deployed: &Arms,
         gate: &GateSpec,
+        arm_specs: &[ArmSpec],
         at: SimSecs,
         version: u32,
     ) -> std::io::Result<Option<Arms>> {
@@ -642,6 +706,7 @@ impl<'w> Replay<'w> {
             seeds,
             self.world,
             gate,
+            arm_specs,
             &state.data,
             &self.log,
             deployed,

@@ -671,7 +671,7 @@ fn bases() -> Vec<ScenarioSpec> {
             (id: "m", traffic: 0.3, variants: [(name: "a"), (name: "b")],
             stopping: Msprt(looks: 30, tau: 0.05))],
         checks: [(metric: "gini", min: 0.1), (metric: "coverage", max: 0.9)],
-        pipeline: (gate: (), alerts: ()),"#;
+        pipeline: (gate: (), alerts: (), work_budget: 1000000000),"#;
     let arms = "arms: [Popularity, Random, Svd(), ItemCf(), Embeddings(), Graph(), LongTail(), \
                 Serendipity(), PureSvd(), Oracle(selectable: true)], arms_per_request: 1";
     [
