@@ -218,43 +218,7 @@ pub fn replay_until(
         // The models serving this window: updates that fell due are taken in first.
         while let Some(at) = schedule.due(first) {
             version += 1;
-            let plan = RunPlan {
-                version,
-                at,
-                previous_at: replay.model_updates.last().map_or(0, |m| m.time_secs),
-                n_window: if spec.pipeline.gate.is_some() {
-                    replay.log.len()
-                } else {
-                    replay.new_since_update
-                },
-                n_arms: spec.stack.arms.len(),
-            };
-            let budget = spec.pipeline.work_budget;
-            let hit = match faults.start_run(plan, budget, &mut replay.log, seeds) {
-                RunStart::Failed(entry) => {
-                    replay.model_updates.push(entry);
-                    continue;
-                }
-                RunStart::Train(hit) => hit,
-            };
-            match &spec.pipeline.gate {
-                None => replay.update_arms(&mut arms, at, version),
-                Some(gate) => {
-                    let specs = hit.lr_factor.map(|f| diverged_arms(&spec.stack.arms, f));
-                    let specs = specs.as_deref().unwrap_or(&spec.stack.arms);
-                    if let Some(candidate) =
-                        replay.gated_update(seeds, &arms, gate, specs, at, version)?
-                    {
-                        arms = candidate;
-                    }
-                }
-            }
-            if let Some(entry) = replay.model_updates.last_mut() {
-                entry.fault = hit.note();
-            }
-            if let Some(c) = hit.corruption {
-                c.restore(&mut replay.log);
-            }
+            replay.training_run(seeds, &mut arms, &mut faults, at, version)?;
         }
         let mut window_end = schedule.next_at().min(horizon_secs);
         if midnights {
@@ -656,6 +620,61 @@ impl<'w> Replay<'w> {
     /// When the next request is due, if any.
     fn next_time(&self) -> Option<SimSecs> {
         self.queue.peek().map(|r| r.0.0)
+    }
+
+    /// One training run of model `version` at `at` (docs/TRAINING_PIPELINE.md): the
+    /// faults due at it are applied ([`FaultQueue::start_run`]: a failed job or a run
+    /// over its work budget is logged and trains nothing); then the arms warm-start,
+    /// or with `pipeline.gate` a candidate is trained and gated and replaces `arms`
+    /// when deployed; a corrupted batch is put back afterwards.
+    ///
+    /// # Errors
+    ///
+    /// As [`Replay::gated_update`].
+    fn training_run(
+        &mut self,
+        seeds: &SeedTree,
+        arms: &mut Arms,
+        faults: &mut FaultQueue,
+        at: SimSecs,
+        version: u32,
+    ) -> std::io::Result<()> {
+        let spec = self.scenario.spec();
+        let plan = RunPlan {
+            version,
+            at,
+            previous_at: self.model_updates.last().map_or(0, |m| m.time_secs),
+            n_window: if spec.pipeline.gate.is_some() {
+                self.log.len()
+            } else {
+                self.new_since_update
+            },
+            n_arms: spec.stack.arms.len(),
+        };
+        let hit = match faults.start_run(plan, spec.pipeline.work_budget, &mut self.log, seeds) {
+            RunStart::Failed(entry) => {
+                self.model_updates.push(entry);
+                return Ok(());
+            }
+            RunStart::Train(hit) => hit,
+        };
+        match &spec.pipeline.gate {
+            None => self.update_arms(arms, at, version),
+            Some(gate) => {
+                let specs = hit.lr_factor.map(|f| diverged_arms(&spec.stack.arms, f));
+                let specs = specs.as_deref().unwrap_or(&spec.stack.arms);
+                if let Some(candidate) = self.gated_update(seeds, arms, gate, specs, at, version)? {
+                    *arms = candidate;
+                }
+            }
+        }
+        if let Some(entry) = self.model_updates.last_mut() {
+            entry.fault = hit.note();
+        }
+        if let Some(c) = hit.corruption {
+            c.restore(&mut self.log);
+        }
+        Ok(())
     }
 
     /// Pipeline step 5, continuous learning: every arm warm-starts on the
