@@ -15,8 +15,7 @@ use crate::recommend::{
 };
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::spec::{ArmSpec, EvaluationSpec};
-use crate::world::context::{Saturation, SessionPhase};
-use crate::world::{Catalogue, Context, DayType, Daypart, Population, Segment};
+use crate::world::{Catalogue, Context, Population, Segment};
 
 use super::interval::MeanInterval;
 use super::metric_set::{
@@ -386,17 +385,6 @@ struct PreparedFold<'a> {
     now: SimSecs,
 }
 
-/// The neutral context of offline requests: a weekday evening, first in a session.
-fn context_of(segment: Segment) -> Context {
-    Context {
-        daypart: Daypart::Evening,
-        day_type: DayType::Weekday,
-        segment,
-        saturation: Saturation::Low,
-        session_phase: SessionPhase::Early,
-    }
-}
-
 impl<'a> PreparedFold<'a> {
     fn new(
         dataset: &'a Dataset,
@@ -497,7 +485,7 @@ impl<'a> PreparedFold<'a> {
         out: &mut Vec<Scored>,
     ) {
         let no_recent = vec![0u16; self.catalogue.genre_names.len()];
-        let context = context_of(self.segment(user));
+        let context = Context::offline(self.segment(user));
         let request = Request {
             user: UserId(user),
             context: &context,

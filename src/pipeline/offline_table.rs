@@ -38,8 +38,7 @@ use crate::interaction::{Interaction, InteractionKind};
 use crate::recommend::{ArmFactory, Arms, Request, Scored, TrainingData};
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::Scenario;
-use crate::scenario::spec::{ArmSpec, Daypart};
-use crate::world::context::{DayType, Saturation, SessionPhase};
+use crate::scenario::spec::ArmSpec;
 use crate::world::{Context, Situation, World};
 
 /// Rating at or above which a held-out movie is relevant.
@@ -284,13 +283,7 @@ pub fn evaluate(
                 .par_iter()
                 .enumerate()
                 .map(|(at, &user)| {
-                    let context = Context {
-                        daypart: Daypart::Evening,
-                        day_type: DayType::Weekday,
-                        segment: world.population.users[user.index()].segment,
-                        saturation: Saturation::Low,
-                        session_phase: SessionPhase::Early,
-                    };
+                    let context = Context::offline(world.population.users[user.index()].segment);
                     let request = Request {
                         user,
                         context: &context,

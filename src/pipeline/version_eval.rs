@@ -24,8 +24,7 @@ use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::Interaction;
 use crate::recommend::{Arms, Request, Scored};
 use crate::rng::{Purpose, SeedTree};
-use crate::scenario::spec::{Daypart, GateMetric};
-use crate::world::context::{DayType, Saturation, SessionPhase};
+use crate::scenario::spec::GateMetric;
 use crate::world::{Context, World};
 
 use super::offline_table::RELEVANT_STARS;
@@ -160,13 +159,7 @@ pub fn evaluate_version(
                 .par_iter()
                 .zip(&set.seen)
                 .map(|(&user, seen)| {
-                    let context = Context {
-                        daypart: Daypart::Evening,
-                        day_type: DayType::Weekday,
-                        segment: world.population.users[user.index()].segment,
-                        saturation: Saturation::Low,
-                        session_phase: SessionPhase::Early,
-                    };
+                    let context = Context::offline(world.population.users[user.index()].segment);
                     let request = Request {
                         user,
                         context: &context,

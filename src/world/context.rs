@@ -57,6 +57,19 @@ pub struct Context {
 }
 
 impl Context {
+    /// The neutral context of offline requests (evaluation folds, the offline table,
+    /// the deployment gate): a weekday evening, first in a session, not saturated.
+    #[must_use]
+    pub fn offline(segment: Segment) -> Self {
+        Self {
+            daypart: Daypart::Evening,
+            day_type: DayType::Weekday,
+            segment,
+            saturation: Saturation::Low,
+            session_phase: SessionPhase::Early,
+        }
+    }
+
     /// A compact, stable key such as `evening/weekday/regular/low/early`.
     #[must_use]
     pub fn key(&self) -> String {
