@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::interaction::{SECS_PER_HOUR, SimSecs};
 
+use super::search::SearchLog;
 use super::training_run::VersionEvaluation;
 
 /// What happened to a trained model version.
@@ -34,6 +35,10 @@ pub struct ModelUpdateLog {
     pub warm_start: bool,
     /// What happened to the version.
     pub decision: UpdateDecision,
+    /// With `pipeline.gate.search`: the configurations searched, their validation
+    /// scores and the chosen ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchLog>,
     /// With `pipeline.gate`: the offline evaluation the gate decided on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<VersionEvaluation>,

@@ -89,11 +89,11 @@ pub fn fit_arms(scenario: &Scenario, seeds: &SeedTree, world: &World) -> std::io
     let factory = ArmFactory::new(world, *seeds, spec.context.fatigue.window);
     let mut arms = Arms::build(&spec.stack.arms, &factory)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-    let gated = spec.pipeline.gate.as_ref().map(|gate| {
-        GateData::draw(gate, &world.warm_up, seeds)
-            .hold
-            .train(&world.warm_up)
-    });
+    let gated = spec
+        .pipeline
+        .gate
+        .as_ref()
+        .map(|gate| GateData::draw(gate, &world.warm_up, seeds).train(&world.warm_up));
     arms.fit(&TrainingData {
         catalogue: &world.catalogue,
         population: &world.population,
@@ -408,9 +408,10 @@ impl<'w> Replay<'w> {
             window_start_secs: None,
             n_interactions: gate
                 .as_ref()
-                .map_or(log.len(), |g| log.len() - g.data.hold.n_test()),
+                .map_or(log.len(), |g| log.len() - g.data.n_held()),
             warm_start: false,
             decision: UpdateDecision::Deployed,
+            search: None,
             evaluation: None,
             fault: None,
         }];
@@ -587,12 +588,20 @@ impl<'w> Replay<'w> {
                 .corrupt_batch
                 .then(|| corrupt_batch(&mut self.log[..len], previous_at, seeds, serving));
             let gate = self.gate.as_ref().expect("checked above");
-            let train = gate.data.hold.train(&self.log[..len]);
+            let train = gate.data.train(&self.log[..len]);
             if let Some(c) = corruption {
                 c.restore(&mut self.log);
             }
             let specs = hit.lr_factor.map(|f| diverged_arms(&spec.stack.arms, f));
             let specs = specs.as_deref().unwrap_or(&spec.stack.arms);
+            // With a search, the settings it chose for the serving version.
+            let chosen = self
+                .model_updates
+                .iter()
+                .find(|u| u.version == serving)
+                .and_then(|u| u.search.as_ref())
+                .map(|s| s.chosen_specs(specs));
+            let specs = chosen.as_deref().unwrap_or(specs);
             *arms = fit_candidate(self.scenario, seeds, world, specs, &train, serving)
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         }
@@ -700,6 +709,7 @@ impl<'w> Replay<'w> {
             n_interactions: self.new_since_update,
             warm_start: true,
             decision: UpdateDecision::Deployed,
+            search: None,
             evaluation: None,
             fault: None,
         });
