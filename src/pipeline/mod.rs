@@ -31,5 +31,7 @@ pub mod split;
 pub mod training_run;
 pub mod version_eval;
 
-pub use schedule::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
+pub use schedule::{
+    ModelUpdateLog, RetrainSchedule, SnapshotKind, SnapshotSchedule, UpdateDecision,
+};
 pub use training_run::{GateData, RunResult, VersionEvaluation, fit_candidate, gated_run};

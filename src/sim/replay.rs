@@ -23,7 +23,8 @@ use crate::pipeline::faults::{
     FaultQueue, RunFaults, RunPlan, RunStart, corrupt_batch, diverged_arms,
 };
 use crate::pipeline::{
-    GateData, ModelUpdateLog, RetrainSchedule, UpdateDecision, fit_candidate, gated_run,
+    GateData, ModelUpdateLog, RetrainSchedule, SnapshotKind, SnapshotSchedule, UpdateDecision,
+    fit_candidate, gated_run,
 };
 use crate::recommend::{
     ArmFactory, Arms, BlendedItem, CoverageTracker, PostProcess, Request, Scored, SlateBuilder,
@@ -44,6 +45,7 @@ use super::outcome::RunOutcome;
 use super::regret::RequestRegret;
 use super::signals::Observation;
 use super::slots::{Slot, SlotPolicy, build_slots};
+use super::snapshots::{BanditSnapshot, MetricSnapshot};
 use super::tally::Tally;
 use super::user_state::UserState;
 
@@ -193,6 +195,11 @@ pub fn replay_until(
         replay.restore(state)?;
         version = replay.catch_up(seeds, &mut arms, &mut schedule, &mut faults)?;
     }
+    let mut snapshots = SnapshotSchedule::new(
+        &spec.pipeline,
+        replay.outcome.bandit_snapshots.len(),
+        replay.outcome.metric_snapshots.len(),
+    );
     let midnights = boundaries.wanted();
     let candidates = Candidates::new(
         &arms,
@@ -215,12 +222,23 @@ pub fn replay_until(
                 return Ok(None);
             }
         }
-        // The models serving this window: updates that fell due are taken in first.
-        while let Some(at) = schedule.due(first) {
-            version += 1;
-            replay.training_run(seeds, &mut arms, &mut faults, at, version)?;
+        // The models serving this window: updates that fell due are taken in first,
+        // each after the snapshots due at or before its time.
+        loop {
+            if snapshots.next_at() <= schedule.next_at().min(first) {
+                let (kind, at) = snapshots.due(first).expect("a snapshot is due");
+                replay.snapshot(kind, at, version);
+            } else if let Some(at) = schedule.due(first) {
+                version += 1;
+                replay.training_run(seeds, &mut arms, &mut faults, at, version)?;
+            } else {
+                break;
+            }
         }
-        let mut window_end = schedule.next_at().min(horizon_secs);
+        let mut window_end = schedule
+            .next_at()
+            .min(snapshots.next_at())
+            .min(horizon_secs);
         if midnights {
             window_end = window_end.min((first / SECS_PER_DAY + 1) * SECS_PER_DAY);
         }
@@ -244,6 +262,9 @@ pub fn replay_until(
         }
         replay.served_until = window_end;
         replay.told_boundary = false;
+    }
+    while let Some((kind, at)) = snapshots.due(horizon_secs) {
+        replay.snapshot(kind, at, version);
     }
     Ok(Some(replay.finish(progress)))
 }
@@ -624,6 +645,31 @@ impl<'w> Replay<'w> {
                 rng: RngPosition::of(&slot.rng),
             })
             .collect()
+    }
+
+    /// Takes the snapshot of `kind` due at `at` (every request before it served),
+    /// `latest` the latest model version trained.
+    fn snapshot(&mut self, kind: SnapshotKind, at: SimSecs, latest: u32) {
+        match kind {
+            SnapshotKind::Bandit => {
+                let slots = self.slot_policies();
+                self.outcome.bandit_snapshots.push(BanditSnapshot {
+                    time_secs: at,
+                    slots,
+                });
+            }
+            SnapshotKind::Metrics => {
+                let o = &self.outcome;
+                let snapshot = MetricSnapshot::take(
+                    at,
+                    self.serving(latest),
+                    &o.overall,
+                    &o.by_variant,
+                    &o.exposure,
+                );
+                self.outcome.metric_snapshots.push(snapshot);
+            }
+        }
     }
 
     /// When the next request is due, if any.
