@@ -41,7 +41,7 @@ pub struct ModelUpdateLog {
     /// With `pipeline.gate.search`: the configurations searched, their validation
     /// scores and the chosen ones.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub search: Option<SearchLog>,
+    pub search: Option<Box<SearchLog>>,
     /// With `pipeline.gate`: the offline evaluation the gate decided on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<VersionEvaluation>,
@@ -144,10 +144,10 @@ impl SnapshotSchedule {
     /// The next snapshot due at or before `now`, with its time (bandit before
     /// metrics at the same time); call until `None`.
     pub fn due(&mut self, now: SimSecs) -> Option<(SnapshotKind, SimSecs)> {
-        if self.bandit.next_at() <= self.metrics.next_at() {
-            if let Some(at) = self.bandit.due(now) {
-                return Some((SnapshotKind::Bandit, at));
-            }
+        if self.bandit.next_at() <= self.metrics.next_at()
+            && let Some(at) = self.bandit.due(now)
+        {
+            return Some((SnapshotKind::Bandit, at));
         }
         if let Some(at) = self.metrics.due(now) {
             return Some((SnapshotKind::Metrics, at));

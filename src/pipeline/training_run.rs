@@ -245,7 +245,7 @@ pub fn gated_run(
             n_interactions: train.len(),
             warm_start: false,
             decision,
-            search: searched,
+            search: searched.map(Box::new),
             evaluation: Some(VersionEvaluation {
                 deployed_version,
                 n_test: data.users.iter().map(|u| data.hold.test[u].len()).sum(),

@@ -182,7 +182,7 @@ mod updates {
         n_interactions: usize,
         warm_start: bool,
         decision: UpdateDecision,
-        search: &'a Option<SearchLog>,
+        search: &'a Option<Box<SearchLog>>,
         evaluation: &'a Option<VersionEvaluation>,
         fault: &'a Option<String>,
     }
@@ -195,7 +195,7 @@ mod updates {
         n_interactions: usize,
         warm_start: bool,
         decision: UpdateDecision,
-        search: Option<SearchLog>,
+        search: Option<Box<SearchLog>>,
         evaluation: Option<VersionEvaluation>,
         fault: Option<String>,
     }
