@@ -84,6 +84,14 @@ pub enum Purpose {
     /// The shuffle of a corrupted training batch (`pipeline.faults`, `CorruptBatch`);
     /// unit = model version of the faulted run.
     PipelineFault = 24,
+    /// Hyper-parameter search of a gated training run (`pipeline.gate.search`): the
+    /// validation set's sample of users (unit 0) and the random sample of each arm's
+    /// grid (unit = version · 2^8 + arm). Numbered apart from 25–29, which other
+    /// pipeline work may take.
+    PipelineSearch = 30,
+    /// Randomness of an arm while search candidates are scored on the validation set
+    /// (the same draws for every candidate of an arm); unit = arm · 2^32 + user.
+    PipelineValidation = 31,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.

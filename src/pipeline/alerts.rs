@@ -371,6 +371,7 @@ mod tests {
             n_interactions: 10,
             warm_start: false,
             decision: UpdateDecision::Rejected,
+            search: None,
             evaluation: Some(super::super::VersionEvaluation {
                 deployed_version: 1,
                 n_test: 5,

@@ -207,6 +207,7 @@ pub fn failed_log(version: u32, at: SimSecs, reason: String) -> ModelUpdateLog {
         n_interactions: 0,
         warm_start: false,
         decision: UpdateDecision::Failed,
+        search: None,
         evaluation: None,
         fault: Some(reason),
     }

@@ -8,7 +8,9 @@
 //!   the previous run and the new version is deployed at once.
 //! - With it, a run is a [`training_run::gated_run`]: data preparation
 //!   ([`split`]), a candidate trained from scratch, its offline evaluation against
-//!   the deployed version ([`version_eval`]) and the deployment gate ([`gate`]).
+//!   the deployed version ([`version_eval`]) and the deployment gate ([`gate`]);
+//!   with `pipeline.gate.search`, a hyper-parameter search on a validation set
+//!   ([`search`]) chooses the candidate's settings first.
 //!
 //! [`faults`] injects the faults of `pipeline.faults` into chosen runs and fails
 //! runs over `pipeline.work_budget`; a failed run leaves the deployed version alone.
@@ -24,9 +26,12 @@ pub mod faults;
 pub mod gate;
 pub mod offline_table;
 mod schedule;
+pub mod search;
 pub mod split;
 pub mod training_run;
 pub mod version_eval;
 
-pub use schedule::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
+pub use schedule::{
+    ModelUpdateLog, RetrainSchedule, SnapshotKind, SnapshotSchedule, UpdateDecision,
+};
 pub use training_run::{GateData, RunResult, VersionEvaluation, fit_candidate, gated_run};

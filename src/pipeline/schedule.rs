@@ -1,9 +1,13 @@
-//! The retraining schedule and its log.
+//! The simulated-time scheduler: retraining ([`RetrainSchedule`]) and the
+//! snapshots of bandit state and metrics ([`SnapshotSchedule`]), and the training
+//! runs' log.
 
 use serde::{Deserialize, Serialize};
 
 use crate::interaction::{SECS_PER_HOUR, SimSecs};
+use crate::scenario::spec::PipelineSpec;
 
+use super::search::SearchLog;
 use super::training_run::VersionEvaluation;
 
 /// What happened to a trained model version.
@@ -34,6 +38,10 @@ pub struct ModelUpdateLog {
     pub warm_start: bool,
     /// What happened to the version.
     pub decision: UpdateDecision,
+    /// With `pipeline.gate.search`: the configurations searched, their validation
+    /// scores and the chosen ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<Box<SearchLog>>,
     /// With `pipeline.gate`: the offline evaluation the gate decided on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<VersionEvaluation>,
@@ -69,6 +77,13 @@ impl RetrainSchedule {
         self.next_secs
     }
 
+    /// Moves past the next due time, whenever that is (one that was already taken).
+    pub fn skip(&mut self) {
+        if let Some(every) = self.every_secs {
+            self.next_secs += every;
+        }
+    }
+
     /// If an update is due at or before `now`, its scheduled time (and the schedule
     /// moves on); call repeatedly until `None` to catch up on idle periods.
     pub fn due(&mut self, now: SimSecs) -> Option<SimSecs> {
@@ -82,9 +97,105 @@ impl RetrainSchedule {
     }
 }
 
+/// The scheduler's snapshot jobs: bandit state every
+/// `pipeline.bandit_snapshot_every_hours`, metrics every
+/// `pipeline.metric_snapshot_every_hours` (0 = never), from time 0.
+#[derive(Clone, Debug)]
+pub struct SnapshotSchedule {
+    /// When bandit snapshots fall due.
+    pub bandit: RetrainSchedule,
+    /// When metric snapshots fall due.
+    pub metrics: RetrainSchedule,
+}
+
+/// A snapshot that fell due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapshotKind {
+    /// Every policy slot's learned state.
+    Bandit,
+    /// The run's metrics so far.
+    Metrics,
+}
+
+impl SnapshotSchedule {
+    /// The schedule of `pipeline`, with the first `n_bandit` bandit and `n_metrics`
+    /// metric snapshots already taken (a resumed run's).
+    #[must_use]
+    pub fn new(pipeline: &PipelineSpec, n_bandit: usize, n_metrics: usize) -> Self {
+        let mut out = Self {
+            bandit: RetrainSchedule::every_hours(pipeline.bandit_snapshot_every_hours),
+            metrics: RetrainSchedule::every_hours(pipeline.metric_snapshot_every_hours),
+        };
+        for _ in 0..n_bandit {
+            out.bandit.skip();
+        }
+        for _ in 0..n_metrics {
+            out.metrics.skip();
+        }
+        out
+    }
+
+    /// When the next snapshot falls due (`SimSecs::MAX` when never).
+    #[must_use]
+    pub fn next_at(&self) -> SimSecs {
+        self.bandit.next_at().min(self.metrics.next_at())
+    }
+
+    /// The next snapshot due at or before `now`, with its time (bandit before
+    /// metrics at the same time); call until `None`.
+    pub fn due(&mut self, now: SimSecs) -> Option<(SnapshotKind, SimSecs)> {
+        if self.bandit.next_at() <= self.metrics.next_at()
+            && let Some(at) = self.bandit.due(now)
+        {
+            return Some((SnapshotKind::Bandit, at));
+        }
+        if let Some(at) = self.metrics.due(now) {
+            return Some((SnapshotKind::Metrics, at));
+        }
+        self.bandit.due(now).map(|at| (SnapshotKind::Bandit, at))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snapshots_fall_due_in_time_order_and_resume_after_those_taken() {
+        let pipeline = PipelineSpec {
+            bandit_snapshot_every_hours: 12.0,
+            metric_snapshot_every_hours: 8.0,
+            ..PipelineSpec::default()
+        };
+        let h = SECS_PER_HOUR;
+        let mut s = SnapshotSchedule::new(&pipeline, 0, 0);
+        assert_eq!(s.next_at(), 8 * h);
+        let mut got = Vec::new();
+        while let Some(d) = s.due(24 * h) {
+            got.push(d);
+        }
+        use SnapshotKind::{Bandit, Metrics};
+        assert_eq!(
+            got,
+            [
+                (Metrics, 8 * h),
+                (Bandit, 12 * h),
+                (Metrics, 16 * h),
+                (Bandit, 24 * h),
+                (Metrics, 24 * h)
+            ]
+        );
+        // Resumed with 1 bandit and 2 metric snapshots taken: next are 24 h and 24 h.
+        let mut r = SnapshotSchedule::new(&pipeline, 1, 2);
+        assert_eq!(r.due(24 * h), Some((Bandit, 24 * h)));
+        assert_eq!(r.due(24 * h), Some((Metrics, 24 * h)));
+        assert_eq!(r.due(24 * h), None);
+        // Off by default.
+        assert_eq!(
+            SnapshotSchedule::new(&PipelineSpec::default(), 0, 0).next_at(),
+            SimSecs::MAX
+        );
+    }
 
     #[test]
     fn schedule_fires_on_each_boundary_once() {

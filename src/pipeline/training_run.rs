@@ -2,9 +2,11 @@
 //!
 //! 1. [`super::split`]: the run's training data, the log so far less the gate's test
 //!    set ([`GateData`], drawn from the warm-up history at day 0).
-//! 2. Training: every arm of the stack built afresh and fitted on the training data
-//!    (a candidate version; training stream `(ArmTraining, 2^24 + version · 2^8 +
-//!    arm)`, apart from the replay's and the offline table's units).
+//! 2. Training: with `gate.search`, first the hyper-parameter search
+//!    ([`super::search`]) on the validation set; then every arm of the stack (the
+//!    searched ones with their chosen settings) built afresh and fitted on the
+//!    training data (a candidate version; training stream `(ArmTraining, 2^24 +
+//!    version · 2^8 + arm)`, apart from the replay's and the offline table's units).
 //! 3. [`super::version_eval`]: candidate and deployed version scored on the same
 //!    sampled users of the test set.
 //! 4. [`super::gate`]: the verdict.
@@ -19,35 +21,86 @@ use crate::interaction::{Interaction, SimSecs};
 use crate::recommend::{ArmBuildError, ArmFactory, Arms, TrainingData};
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::Scenario;
-use crate::scenario::spec::{ArmSpec, GateSpec};
+use crate::scenario::spec::{ArmSpec, GateSpec, SplitKind};
 use crate::world::World;
 
 use super::gate::{Failure, judge};
 use super::schedule::{ModelUpdateLog, UpdateDecision};
-use super::split::{HoldOut, sample_users};
+use super::search::{Validation, search};
+use super::split::{HoldOut, random_split, sample_users, temporal_split};
 use super::version_eval::{ArmMetrics, TestSet, evaluate_version};
 
 /// First training unit of candidate versions.
 const CANDIDATE_UNITS: u64 = 1 << 24;
 
+/// The training unit of arm `a` of candidate `version`.
+#[must_use]
+pub fn candidate_unit(version: u32, a: usize) -> u64 {
+    CANDIDATE_UNITS + (u64::from(version & 0xFFFF) << 8) + (a as u64 & 0xFF)
+}
+
 /// The gate's test set and the users every run scores, drawn once at day 0 from
-/// stream `(PipelineSplit, 0)`: the hold-out first, then the user sample.
+/// stream `(PipelineSplit, 0)`: the hold-out first (a random split's draws), then
+/// the user sample; with `gate.search`, the validation set beside it and its users
+/// (from stream `(PipelineSearch, 0)`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct GateData {
     /// Held-out warm-up ratings.
     pub hold: HoldOut,
     /// Up to `gate.eval_users` users with held-out ratings, in id order.
     pub users: Vec<UserId>,
+    /// With `gate.search`: the validation set.
+    pub validation: Option<Validation>,
 }
 
 impl GateData {
-    /// Draws the test set of `gate` from the `warm_up` history.
+    /// Draws the test set of `gate` (and its validation set, with a search) from the
+    /// `warm_up` history.
     #[must_use]
     pub fn draw(gate: &GateSpec, warm_up: &[Interaction], seeds: &SeedTree) -> Self {
         let mut rng = seeds.stream(Purpose::PipelineSplit, 0);
-        let hold = HoldOut::draw(warm_up, gate.test_share, &mut rng);
+        let validation_share = gate.search.as_ref().map(|s| s.validation_share);
+        let (hold, validation) = match (gate.split, validation_share) {
+            (SplitKind::Random, None) => (HoldOut::draw(warm_up, gate.test_share, &mut rng), None),
+            (SplitKind::Random, Some(v)) => {
+                let split = random_split(warm_up, gate.test_share, v, &mut rng);
+                (split.test, Some(split.validation))
+            }
+            (SplitKind::Temporal, v) => {
+                let split = temporal_split(warm_up, gate.test_share, v.unwrap_or(0.0));
+                (split.test, v.map(|_| split.validation))
+            }
+        };
         let users = sample_users(&hold.test, gate.eval_users, &mut rng);
-        Self { hold, users }
+        let validation = validation.map(|hold| {
+            let mut rng = seeds.stream(Purpose::PipelineSearch, 0);
+            let users = sample_users(&hold.test, gate.eval_users, &mut rng);
+            Validation { hold, users }
+        });
+        Self {
+            hold,
+            users,
+            validation,
+        }
+    }
+
+    /// A run's training data: `log` less every held-out event, test and validation.
+    #[must_use]
+    pub fn train(&self, log: &[Interaction]) -> Vec<Interaction> {
+        match &self.validation {
+            None => self.hold.train(log),
+            Some(v) => log
+                .iter()
+                .filter(|i| !self.hold.holds(i) && !v.hold.holds(i))
+                .copied()
+                .collect(),
+        }
+    }
+
+    /// Held-out ratings, test and validation.
+    #[must_use]
+    pub fn n_held(&self) -> usize {
+        self.hold.n_test() + self.validation.as_ref().map_or(0, |v| v.hold.n_test())
     }
 }
 
@@ -102,10 +155,7 @@ pub fn fit_candidate(
     let boxes = arm_specs
         .iter()
         .enumerate()
-        .map(|(a, s)| {
-            let unit = CANDIDATE_UNITS + (u64::from(version & 0xFFFF) << 8) + (a as u64 & 0xFF);
-            factory.build(s, unit)
-        })
+        .map(|(a, s)| factory.build(s, candidate_unit(version, a)))
         .collect::<Result<Vec<_>, _>>()?;
     let mut candidate = Arms::from_boxes(boxes);
     candidate.fit(&TrainingData {
@@ -139,7 +189,15 @@ pub fn gated_run(
     at: SimSecs,
 ) -> Result<RunResult, ArmBuildError> {
     let spec = scenario.spec();
-    let train = data.hold.train(log);
+    let train = data.train(log);
+    let searched = match (&gate.search, &data.validation) {
+        (Some(ranges), Some(validation)) => Some(search(
+            scenario, seeds, world, ranges, arm_specs, &train, validation, version,
+        )?),
+        _ => None,
+    };
+    let chosen = searched.as_ref().map(|s| s.chosen_specs(arm_specs));
+    let arm_specs = chosen.as_deref().unwrap_or(arm_specs);
     let set = TestSet::new(
         &data.hold,
         &train,
@@ -187,6 +245,7 @@ pub fn gated_run(
             n_interactions: train.len(),
             warm_start: false,
             decision,
+            search: searched.map(Box::new),
             evaluation: Some(VersionEvaluation {
                 deployed_version,
                 n_test: data.users.iter().map(|u| data.hold.test[u].len()).sum(),
@@ -246,6 +305,7 @@ mod tests {
             eval_users: 600,
             tolerance: 0.05,
             metrics: vec![GateMetric::Ndcg, GateMetric::Rmse],
+            ..GateSpec::default()
         }
     }
 
@@ -255,7 +315,7 @@ mod tests {
         let seeds = SeedTree::new(scenario.spec().seed);
         let data = GateData::draw(&gate(), &world.warm_up, &seeds);
         let known = world.warm_up.len() * 6 / 10;
-        let arms = fitted(scenario, world, &data.hold.train(&world.warm_up[..known]));
+        let arms = fitted(scenario, world, &data.train(&world.warm_up[..known]));
         (data, arms, known)
     }
 
@@ -305,10 +365,7 @@ mod tests {
         );
         assert!(c < d, "{c} {d}");
         assert!(eval.failures.is_empty());
-        assert_eq!(
-            run.log.n_interactions,
-            data.hold.train(&world.warm_up).len()
-        );
+        assert_eq!(run.log.n_interactions, data.train(&world.warm_up).len());
     }
 
     #[test]
@@ -354,9 +411,93 @@ mod tests {
         let empty = GateData {
             hold: data.hold.clone(),
             users: Vec::new(),
+            validation: None,
         };
         let none = run(&scenario, &world, &empty, &world.warm_up, &deployed);
         assert_eq!(none.log.decision, UpdateDecision::Rejected);
         assert!(none.deployed.is_none());
+    }
+
+    #[test]
+    fn a_searched_run_judges_the_best_configuration_and_ignores_thread_count() {
+        use crate::scenario::spec::{ItemCfSearch, SearchSpec, SvdSearch};
+        let (scenario, world) = setup();
+        let seeds = SeedTree::new(scenario.spec().seed);
+        let searched = GateSpec {
+            search: Some(SearchSpec {
+                svd: Some(SvdSearch {
+                    factors: Some(vec![2, 16]),
+                    learning_rate: Some(vec![0.001, 0.01]),
+                    regularisation: None,
+                }),
+                item_cf: Some(ItemCfSearch {
+                    neighbours: Some(vec![5, 40]),
+                }),
+                sample: Some(3),
+                ..SearchSpec::default()
+            }),
+            ..gate()
+        };
+        let data = GateData::draw(&searched, &world.warm_up, &seeds);
+        let validation = data.validation.as_ref().unwrap();
+        // The random split keeps the plain gate's test set and users.
+        let plain = GateData::draw(&gate(), &world.warm_up, &seeds);
+        assert_eq!((&data.hold, &data.users), (&plain.hold, &plain.users));
+        assert!(validation.hold.n_test() > 0 && !validation.users.is_empty());
+        let known = world.warm_up.len() * 6 / 10;
+        let deployed = fitted(&scenario, &world, &data.train(&world.warm_up[..known]));
+        let arms = &scenario.spec().stack.arms;
+        let run_in = |threads: usize, gate: &GateSpec, specs: &[ArmSpec]| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    gated_run(
+                        &scenario,
+                        &seeds,
+                        &world,
+                        gate,
+                        specs,
+                        &data,
+                        &world.warm_up,
+                        &deployed,
+                        1,
+                        2,
+                        3_600,
+                    )
+                    .unwrap()
+                    .log
+                })
+        };
+        let one = run_in(1, &searched, arms);
+        assert_eq!(one, run_in(2, &searched, arms));
+        let search = one.search.as_ref().unwrap();
+        assert_eq!(search.metric, "ndcg");
+        // SVD (stack index 2): a sample of 3 of its 4 configurations; item CF (3): its
+        // whole grid of 2 (the sample is larger).
+        let shape: Vec<(&str, usize, usize, usize)> = search
+            .arms
+            .iter()
+            .map(|a| (a.arm.as_str(), a.index, a.grid_size, a.configurations.len()))
+            .collect();
+        assert_eq!(shape, [("svd", 2, 4, 3), ("item_cf", 3, 2, 2)]);
+        for arm in &search.arms {
+            let best = arm.configurations[arm.chosen].score;
+            assert!(
+                arm.configurations.iter().all(|c| c.score <= best),
+                "{arm:?}"
+            );
+        }
+        // The candidate the gate judged is the chosen configurations, trained as a
+        // run without a search trains them.
+        let chosen = search.chosen_specs(arms);
+        let unsearched = GateSpec {
+            search: None,
+            ..searched.clone()
+        };
+        let direct = run_in(2, &unsearched, &chosen);
+        assert_eq!(direct.evaluation, one.evaluation);
+        assert_eq!(direct.search, None);
     }
 }

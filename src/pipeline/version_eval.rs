@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::eval::{Gain, Relevance, hit_rate_at_k, ndcg_at_k, precision_at_k, recall_at_k, rmse};
 use crate::ids::{ArmId, MovieId, UserId};
 use crate::interaction::Interaction;
-use crate::recommend::{Arms, Request, Scored};
+use crate::recommend::{Arms, Recommender, Request, Scored};
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::spec::GateMetric;
 use crate::world::{Context, World};
@@ -135,68 +135,97 @@ pub fn evaluate_version(
     k: usize,
     seeds: &SeedTree,
 ) -> Vec<ArmMetrics> {
-    let no_recent = vec![0u16; world.catalogue.genre_names.len()];
     let names = arms.names();
     (0..arms.len())
         .map(|a| {
             let arm = arms.get(ArmId(a as u16));
-            let pairs: Vec<(UserId, MovieId)> = set
-                .users
-                .iter()
-                .flat_map(|&u| set.test[&u].iter().map(move |i| (u, i.movie)))
-                .collect();
-            let mut predicted = Vec::with_capacity(pairs.len());
-            arm.predict_ratings(&pairs, &mut predicted);
-            let rating_pairs: Vec<(f64, f64)> = set
-                .users
-                .iter()
-                .flat_map(|u| &set.test[u])
-                .zip(&predicted)
-                .filter_map(|(i, p)| p.map(|p| (p, f64::from(i.value))))
-                .collect();
-            let scores: Vec<UserScores> = set
-                .users
-                .par_iter()
-                .zip(&set.seen)
-                .map(|(&user, seen)| {
-                    let context = Context::offline(world.population.users[user.index()].segment);
-                    let request = Request {
-                        user,
-                        context: &context,
-                        seen,
-                        time_secs: 0,
-                        session_position: 1,
-                        recent_genre_counts: &no_recent,
-                    };
-                    let mut rng = seeds.stream(
-                        Purpose::PipelineEvaluation,
-                        ((a as u64) << 32) | u64::from(user.0),
-                    );
-                    let mut out: Vec<Scored> = Vec::with_capacity(k);
-                    arm.recommend(&request, k, &mut rng, &mut out);
-                    let list: Vec<u32> = out.iter().map(|s| s.movie.0).collect();
-                    let grades: BTreeMap<u32, f64> = set.test[&user]
-                        .iter()
-                        .map(|i| (i.movie.0, f64::from(i.value)))
-                        .collect();
-                    let relevance =
-                        Relevance::new(grades, RELEVANT_STARS).expect("finite stars, threshold 4");
-                    UserScores {
-                        precision: precision_at_k(&list, &relevance, k),
-                        recall: recall_at_k(&list, &relevance, k),
-                        ndcg: ndcg_at_k(&list, &relevance, k, Gain::Linear),
-                        hit_rate: hit_rate_at_k(&list, &relevance, k),
-                    }
-                })
-                .collect();
-            ArmMetrics {
-                arm: names[a].to_owned(),
-                ndcg: mean(scores.iter().map(|s| s.ndcg)),
-                precision: mean(scores.iter().map(|s| s.precision)),
-                recall: mean(scores.iter().map(|s| s.recall)),
-                hit_rate: mean(scores.iter().map(|s| s.hit_rate)),
-                rmse: rmse(&rating_pairs),
-            }
+            evaluate_arm(
+                arm,
+                a,
+                names[a],
+                set,
+                world,
+                k,
+                seeds,
+                Purpose::PipelineEvaluation,
+            )
         })
         .collect()
+}
+
+/// Arm `a` of a version (`arm`, named `name`) scored on `set` with lists of length
+/// `k`, its request draws from stream `(purpose, a · 2^32 + user)`: the gate's
+/// evaluation ([`evaluate_version`]) and the search's validation
+/// ([`super::search`]) each have their own purpose.
+///
+/// # Determinism
+///
+/// Users are scored in parallel, collected in order and averaged on one thread.
+#[allow(clippy::too_many_arguments)]
+#[must_use]
+pub fn evaluate_arm(
+    arm: &dyn Recommender,
+    a: usize,
+    name: &str,
+    set: &TestSet<'_>,
+    world: &World,
+    k: usize,
+    seeds: &SeedTree,
+    purpose: Purpose,
+) -> ArmMetrics {
+    let no_recent = vec![0u16; world.catalogue.genre_names.len()];
+    let pairs: Vec<(UserId, MovieId)> = set
+        .users
+        .iter()
+        .flat_map(|&u| set.test[&u].iter().map(move |i| (u, i.movie)))
+        .collect();
+    let mut predicted = Vec::with_capacity(pairs.len());
+    arm.predict_ratings(&pairs, &mut predicted);
+    let rating_pairs: Vec<(f64, f64)> = set
+        .users
+        .iter()
+        .flat_map(|u| &set.test[u])
+        .zip(&predicted)
+        .filter_map(|(i, p)| p.map(|p| (p, f64::from(i.value))))
+        .collect();
+    let scores: Vec<UserScores> = set
+        .users
+        .par_iter()
+        .zip(&set.seen)
+        .map(|(&user, seen)| {
+            let context = Context::offline(world.population.users[user.index()].segment);
+            let request = Request {
+                user,
+                context: &context,
+                seen,
+                time_secs: 0,
+                session_position: 1,
+                recent_genre_counts: &no_recent,
+            };
+            let mut rng = seeds.stream(purpose, ((a as u64) << 32) | u64::from(user.0));
+            let mut out: Vec<Scored> = Vec::with_capacity(k);
+            arm.recommend(&request, k, &mut rng, &mut out);
+            let list: Vec<u32> = out.iter().map(|s| s.movie.0).collect();
+            let grades: BTreeMap<u32, f64> = set.test[&user]
+                .iter()
+                .map(|i| (i.movie.0, f64::from(i.value)))
+                .collect();
+            let relevance =
+                Relevance::new(grades, RELEVANT_STARS).expect("finite stars, threshold 4");
+            UserScores {
+                precision: precision_at_k(&list, &relevance, k),
+                recall: recall_at_k(&list, &relevance, k),
+                ndcg: ndcg_at_k(&list, &relevance, k, Gain::Linear),
+                hit_rate: hit_rate_at_k(&list, &relevance, k),
+            }
+        })
+        .collect();
+    ArmMetrics {
+        arm: name.to_owned(),
+        ndcg: mean(scores.iter().map(|s| s.ndcg)),
+        precision: mean(scores.iter().map(|s| s.precision)),
+        recall: mean(scores.iter().map(|s| s.recall)),
+        hit_rate: mean(scores.iter().map(|s| s.hit_rate)),
+        rmse: rmse(&rating_pairs),
+    }
 }

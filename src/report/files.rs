@@ -44,6 +44,7 @@ pub fn write_run(dir: &ReportDir, view: &RunView<'_>) -> Result<()> {
     dir.write("timeseries.csv", timeseries.to_csv().as_bytes())?;
     dir.write("model_updates.json", &to_json(&outcome.model_updates))?;
     super::write_regret(dir, scenario.name(), outcome, bucket_hours)?;
+    super::write_snapshots(dir, scenario.name(), &scenario.spec().pipeline, outcome)?;
     let analytics = Analytics::of(view);
     analytics.write(dir)?;
     let plots = run_plots(

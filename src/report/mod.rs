@@ -18,6 +18,8 @@
 //! | `ope.json`, `ope.md` | `recolab ope`: [`OpeReport`](crate::ope::OpeReport), off-policy estimates of target policies beside their truths |
 //! | `power.json`, `power.md` | `recolab power`: [`PowerReport`](crate::sweep::PowerReport), power, bias and coverage against the truth |
 //! | `bandit_state.json` | when a policy learns: its posteriors ([`crate::bandit::state`]) |
+//! | `bandit_snapshots.json` | with `pipeline.bandit_snapshot_every_hours`: every slot's bandit state at each snapshot time, each a whole `bandit_state.json` |
+//! | `metric_snapshots.json` | with `pipeline.metric_snapshot_every_hours`: the run's metrics so far at each snapshot time ([`MetricSnapshot`](crate::sim::MetricSnapshot)) |
 //! | `experiments.json`, `experiments.md` | with experiments: [`ExperimentsReport`](crate::experiment::ExperimentsReport) — sample ratio, verdicts, every metric with intervals, truth, stopping rule, guardrails, power, breakdowns, scorecard (also the end of `summary.md`) |
 //!
 //! Files are written to a temporary sibling folder that is renamed into place at the
@@ -36,6 +38,7 @@ mod markdown;
 mod ope;
 pub mod plot;
 mod regret;
+mod snapshots;
 mod sweep;
 mod timeseries;
 mod trials;
@@ -50,6 +53,10 @@ pub use experiments::{experiments_markdown, sig};
 pub use files::{write_alerts, write_run};
 pub use ope::{ope_markdown, write_ope};
 pub use regret::write_regret;
+pub use snapshots::{
+    BANDIT_SNAPSHOTS_FILE, BANDIT_SNAPSHOTS_FORMAT, METRIC_SNAPSHOTS_FILE, METRIC_SNAPSHOTS_FORMAT,
+    write_snapshots,
+};
 pub use sweep::{sweep_markdown, write_shard, write_sweep};
 pub use timeseries::{TimeRow, Timeseries};
 

@@ -192,6 +192,12 @@ pub const GATE_EVAL_USERS: IntegerLimit = IntegerLimit::new(
     1_000_000,
     "users each version is scored on at every training run",
 );
+/// `pipeline.gate.search.sample`, and the configurations one arm's search may try.
+pub const SEARCH_CONFIGURATIONS: IntegerLimit = IntegerLimit::new(
+    1,
+    256,
+    "configurations of one arm trained at every training run",
+);
 /// `pipeline.alerts.min_ratings` and `min_selections`.
 pub const ALERT_MIN_COUNT: IntegerLimit =
     IntegerLimit::new(1, U32, "a bucket's count before it is judged");
@@ -268,6 +274,9 @@ const INTEGER_FIELDS: &[(&str, IntegerLimit)] = &[
     ("report.offline_users", OFFLINE_USERS),
     ("report.propensity_draws", PROPENSITY_DRAWS),
     ("pipeline.gate.eval_users", GATE_EVAL_USERS),
+    ("pipeline.gate.search.svd.factors", ARM_FACTORS),
+    ("pipeline.gate.search.item_cf.neighbours", NEIGHBOURS),
+    ("pipeline.gate.search.sample", SEARCH_CONFIGURATIONS),
     ("pipeline.alerts.min_ratings", ALERT_MIN_COUNT),
     ("pipeline.alerts.min_selections", ALERT_MIN_COUNT),
     ("pipeline.work_budget", WORK_BUDGET),

@@ -1488,6 +1488,19 @@ pub struct PipelineSpec {
     /// Absent (the default): unbounded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub work_budget: Option<u64>,
+    /// Simulated hours between snapshots of every policy slot's bandit state
+    /// (`bandit_snapshots.json`). Default 0: none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub bandit_snapshot_every_hours: f64,
+    /// Simulated hours between snapshots of the run's metrics so far
+    /// (`metric_snapshots.json`). Default 0: none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub metric_snapshot_every_hours: f64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Default for PipelineSpec {
@@ -1498,6 +1511,8 @@ impl Default for PipelineSpec {
             alerts: None,
             faults: Vec::new(),
             work_budget: None,
+            bandit_snapshot_every_hours: 0.0,
+            metric_snapshot_every_hours: 0.0,
         }
     }
 }
@@ -1549,6 +1564,15 @@ pub struct GateSpec {
     pub tolerance: f64,
     /// Metrics watched, per arm of the stack. Default `[ndcg, rmse]`.
     pub metrics: Vec<GateMetric>,
+    /// How the warm-up ratings are split into test (and, with `search`, validation)
+    /// sets. Default `random`.
+    #[serde(skip_serializing_if = "SplitKind::is_random")]
+    pub split: SplitKind,
+    /// Hyper-parameter search on a validation set before the gate
+    /// (docs/TRAINING_PIPELINE.md#hyper-parameter-search). Absent (the default): the
+    /// candidate keeps the stack's settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchSpec>,
 }
 
 impl Default for GateSpec {
@@ -1558,8 +1582,91 @@ impl Default for GateSpec {
             eval_users: 500,
             tolerance: 0.10,
             metrics: vec![GateMetric::Ndcg, GateMetric::Rmse],
+            split: SplitKind::Random,
+            search: None,
         }
     }
+}
+
+/// How the gate's held-out sets are drawn from the warm-up ratings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitKind {
+    /// Each rating held out at random (one uniform draw per rating): test with
+    /// probability `test_share`, else validation with `search.validation_share`.
+    #[default]
+    Random,
+    /// The newest ratings by time: the newest `test_share` of the warm-up ratings are
+    /// the test set, the `validation_share` before them the validation set.
+    Temporal,
+}
+
+impl SplitKind {
+    /// Whether this is the default, random split (left out of written scenarios).
+    #[must_use]
+    pub fn is_random(&self) -> bool {
+        *self == Self::Random
+    }
+}
+
+/// Hyper-parameter search: every searched arm's candidates are trained on the
+/// training part and scored on a validation set; the best per arm is the candidate
+/// the gate judges.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchSpec {
+    /// Share of the warm-up ratings held out as the validation set (never trained on
+    /// while the search is on, like the test set). Default 0.15.
+    pub validation_share: f64,
+    /// The validation metric the best configuration is chosen by. Default `ndcg`.
+    pub metric: GateMetric,
+    /// Ranges searched for every `Svd` arm of the stack. Absent: not searched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub svd: Option<SvdSearch>,
+    /// Ranges searched for every `ItemCf` arm of the stack. Absent: not searched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_cf: Option<ItemCfSearch>,
+    /// Configurations of each arm's grid tried per run, drawn without replacement
+    /// from stream `(PipelineSearch, version · 2^8 + arm)`. Absent (the default):
+    /// the whole grid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<usize>,
+}
+
+impl Default for SearchSpec {
+    fn default() -> Self {
+        Self {
+            validation_share: 0.15,
+            metric: GateMetric::Ndcg,
+            svd: None,
+            item_cf: None,
+            sample: None,
+        }
+    }
+}
+
+/// Values searched for SVD arms; an absent field keeps the arm's own value.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SvdSearch {
+    /// Latent factors tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factors: Option<Vec<usize>>,
+    /// SGD learning rates tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learning_rate: Option<Vec<f64>>,
+    /// L2 regularisations tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regularisation: Option<Vec<f64>>,
+}
+
+/// Values searched for item-CF arms; an absent field keeps the arm's own value.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ItemCfSearch {
+    /// Neighbours per item tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neighbours: Option<Vec<usize>>,
 }
 
 /// The thresholds of the monitoring alerts (the plan's "Monitoring & Alerts").

@@ -347,3 +347,110 @@ fn alert_errors_name_the_field_and_the_fix() {
     let alerted = parse("(pipeline: (alerts: (long_tail_baseline: 0.2)))").unwrap();
     assert_eq!(parse(&alerted.to_ron()).unwrap(), alerted);
 }
+
+#[test]
+fn search_range_errors_name_the_field_and_the_fix() {
+    let stack =
+        "stack: (arms: [Popularity, Svd(), ItemCf()], policy: Thompson(), arms_per_request: 1)";
+    let msg = message(&format!(
+        "({stack}, pipeline: (gate: (search: (svd: (factors: [16, 0], learning_rate: \
+         [-0.01], regularisation: []), item_cf: (neighbours: [20, 20])))))"
+    ));
+    assert_mentions(
+        &msg,
+        &[
+            "bad.ron",
+            "pipeline.gate.search.svd.factors[1]",
+            "use a whole number from 1 to 512",
+            "pipeline.gate.search.svd.learning_rate[0]",
+            "use a learning rate in (0, 1)",
+            "pipeline.gate.search.svd.regularisation",
+            "is empty, so there would be nothing to search",
+            "leave the field out to keep the arm's own",
+            "pipeline.gate.search.item_cf",
+            "names a value twice",
+        ],
+    );
+    // Shares that leave nothing to train, a search of nothing, an arm the stack lacks.
+    let msg = message(
+        "(stack: (arms: [Popularity, Svd()], policy: Thompson(), arms_per_request: 1), pipeline: (gate: \
+         (test_share: 0.5, search: (validation_share: 0.5, item_cf: (neighbours: [10])))))",
+    );
+    assert_mentions(
+        &msg,
+        &[
+            "pipeline.gate.search.validation_share",
+            "test_share + validation_share < 1",
+            "`stack.arms` has no `ItemCf` arm",
+            "add `ItemCf()` to `stack.arms` or leave `item_cf` out",
+        ],
+    );
+    assert_mentions(
+        &message(&format!("({stack}, pipeline: (gate: (search: ())))")),
+        &["pipeline.gate.search", "nothing to search"],
+    );
+    // A grid beyond 256 configurations needs a sample; a sample of 0 is refused.
+    let big = format!(
+        "({stack}, pipeline: (gate: (search: (svd: (factors: [{}], learning_rate: [0.01, \
+         0.02, 0.03])))))",
+        (1..=100)
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    assert_mentions(
+        &message(&big),
+        &[
+            "has a grid of 300 configurations",
+            "set `sample` to at most 256",
+        ],
+    );
+    let sampled = big.replace("0.03]))", "0.03]), sample: Some(20))");
+    assert!(parse(&sampled).is_ok(), "{sampled}");
+    assert_mentions(
+        &message(&format!(
+            "({stack}, pipeline: (gate: (search: (item_cf: (neighbours: [5]), sample: Some(0)))))"
+        )),
+        &[
+            "pipeline.gate.search.sample",
+            "use a whole number from 1 to 256",
+        ],
+    );
+    // A diverging learning rate cannot multiply a searched learning rate.
+    assert_mentions(
+        &message(&format!(
+            "({stack}, pipeline: (gate: (search: (svd: (learning_rate: [0.01]))), faults: \
+             [(at_hours: 24.0, kind: DivergingLearningRate(factor: 50.0))]))"
+        )),
+        &[
+            "pipeline.faults[0].kind",
+            "leave `learning_rate` out of the search",
+        ],
+    );
+}
+
+#[test]
+fn a_resolved_search_round_trips_and_snapshot_hours_are_checked() {
+    let searched = parse(
+        "(stack: (arms: [Popularity, Svd(), ItemCf()], policy: Thompson(), arms_per_request: 1), \
+         pipeline: (gate: (split: temporal, search: (svd: (factors: [8, 16]), item_cf: (neighbours: \
+         [10, 20]), metric: rmse, sample: Some(3))), bandit_snapshot_every_hours: 24.0, \
+         metric_snapshot_every_hours: 6.0))",
+    )
+    .unwrap();
+    assert_eq!(parse(&searched.to_ron()).unwrap(), searched);
+    let plain = parse("(pipeline: (gate: ()))").unwrap().to_ron();
+    for absent in ["split", "search", "snapshot"] {
+        assert!(!plain.contains(absent), "{plain}");
+    }
+    assert_mentions(
+        &message(
+            "(pipeline: (metric_snapshot_every_hours: 0.5, bandit_snapshot_every_hours: -1.0))",
+        ),
+        &[
+            "pipeline.metric_snapshot_every_hours",
+            "pipeline.bandit_snapshot_every_hours",
+            "use 0 (no snapshots) or a number of simulated hours in [1, 1e6]",
+        ],
+    );
+}

@@ -9,7 +9,7 @@ use super::error::{Problem, ScenarioError};
 use super::limits::{self, IntegerLimit};
 use super::spec::{
     ActivitySpec, ArmSpec, BetaSpec, ContextFeature, DiversitySpec, FaultKind, PolicySpec,
-    ScenarioSpec, SegmentSpec,
+    ScenarioSpec, SearchSpec, SegmentSpec,
 };
 
 /// Longest scenario name: it names the report folder, and the report writer adds a
@@ -18,6 +18,37 @@ pub const MAX_NAME_LEN: usize = 100;
 
 /// Tolerance for shares that must sum to 1.
 const SHARE_TOLERANCE: f64 = 1e-6;
+
+/// A searched list (`pipeline.gate.search.<name>`): not empty, no value twice.
+/// Returns its length.
+fn search_list<T: PartialEq>(c: &mut Checker, name: &str, values: &[T]) -> usize {
+    let field = format!("pipeline.gate.search.{name}");
+    if values.is_empty() {
+        c.fail(
+            &field,
+            "is empty, so there would be nothing to search",
+            "list at least one value, or leave the field out to keep the arm's own",
+        );
+    }
+    if (1..values.len()).any(|i| values[..i].contains(&values[i])) {
+        c.fail(field, "names a value twice", "list each value once");
+    }
+    values.len()
+}
+
+/// The configurations one arm's search trains per run (its grid, or the sample of
+/// it) within [`limits::SEARCH_CONFIGURATIONS`].
+fn search_grid_size(c: &mut Checker, field: &str, grid: usize, sample: Option<usize>) {
+    let tried = sample.map_or(grid, |s| s.min(grid));
+    let max = limits::SEARCH_CONFIGURATIONS.max;
+    if tried as u64 > max {
+        c.fail(
+            field,
+            format!("has a grid of {grid} configurations, all trained at every run"),
+            format!("shorten the lists or set `sample` to at most {max}"),
+        );
+    }
+}
 
 fn round_for_display(x: f64) -> f64 {
     (x * 1e9).round() / 1e9
@@ -1138,6 +1169,24 @@ impl ScenarioSpec {
         if let Some(budget) = p.work_budget {
             c.integer("pipeline.work_budget", budget, limits::WORK_BUDGET);
         }
+        for (field, hours) in [
+            (
+                "pipeline.bandit_snapshot_every_hours",
+                p.bandit_snapshot_every_hours,
+            ),
+            (
+                "pipeline.metric_snapshot_every_hours",
+                p.metric_snapshot_every_hours,
+            ),
+        ] {
+            if c.finite(field, hours) && hours != 0.0 && !(1.0..=1e6).contains(&hours) {
+                c.fail(
+                    field,
+                    is(hours),
+                    "use 0 (no snapshots) or a number of simulated hours in [1, 1e6]",
+                );
+            }
+        }
     }
 
     fn check_gate(&self, c: &mut Checker) {
@@ -1180,6 +1229,123 @@ impl ScenarioSpec {
                 "names a metric twice",
                 "list each metric once",
             );
+        }
+        if let Some(search) = &gate.search {
+            self.check_search(c, gate.test_share, search);
+        }
+    }
+
+    /// `pipeline.gate.search`: its share, and every range a non-empty list of valid
+    /// settings of an arm the stack has.
+    fn check_search(&self, c: &mut Checker, test_share: f64, search: &SearchSpec) {
+        let share = search.validation_share;
+        if c.finite("pipeline.gate.search.validation_share", share)
+            && !(share > 0.0 && share < 1.0 && share + test_share < 1.0)
+        {
+            c.fail(
+                "pipeline.gate.search.validation_share",
+                format!("{} (with test_share {test_share})", is(share)),
+                "use a share in (0, 1) with test_share + validation_share < 1: some ratings \
+                 must train",
+            );
+        }
+        if search.svd.is_none() && search.item_cf.is_none() {
+            c.fail(
+                "pipeline.gate.search",
+                "has no ranges, so there is nothing to search",
+                "add `svd: (factors: [16, 32])` or `item_cf: (neighbours: [20, 40])`, or \
+                 leave `search` out",
+            );
+        }
+        if let Some(sample) = search.sample {
+            c.integer(
+                "pipeline.gate.search.sample",
+                sample,
+                limits::SEARCH_CONFIGURATIONS,
+            );
+        }
+        let has = |f: fn(&ArmSpec) -> bool| self.stack.arms.iter().any(f);
+        if let Some(svd) = &search.svd {
+            if !has(|a| matches!(a, ArmSpec::Svd { .. })) {
+                c.fail(
+                    "pipeline.gate.search.svd",
+                    "has ranges but `stack.arms` has no `Svd` arm",
+                    "add `Svd()` to `stack.arms` or leave `svd` out",
+                );
+            }
+            let mut n = 1usize;
+            if let Some(v) = &svd.factors {
+                n = n.saturating_mul(search_list(c, "svd.factors", v));
+                for (i, &f) in v.iter().enumerate() {
+                    c.integer(
+                        &format!("pipeline.gate.search.svd.factors[{i}]"),
+                        f,
+                        limits::ARM_FACTORS,
+                    );
+                }
+            }
+            if let Some(v) = &svd.learning_rate {
+                n = n.saturating_mul(search_list(c, "svd.learning_rate", v));
+                for (i, &lr) in v.iter().enumerate() {
+                    let field = format!("pipeline.gate.search.svd.learning_rate[{i}]");
+                    if c.finite(&field, lr) && !(lr > 0.0 && lr < 1.0) {
+                        c.fail(field, is(lr), "use a learning rate in (0, 1)");
+                    }
+                }
+                for (i, fault) in self.pipeline.faults.iter().enumerate() {
+                    if matches!(fault.kind, FaultKind::DivergingLearningRate { .. }) {
+                        c.fail(
+                            format!("pipeline.faults[{i}].kind"),
+                            "is `DivergingLearningRate` but `pipeline.gate.search.svd.\
+                             learning_rate` replaces the learning rate it multiplies",
+                            "leave `learning_rate` out of the search or use another fault",
+                        );
+                    }
+                }
+            }
+            if let Some(v) = &svd.regularisation {
+                n = n.saturating_mul(search_list(c, "svd.regularisation", v));
+                for (i, &r) in v.iter().enumerate() {
+                    c.non_negative(&format!("pipeline.gate.search.svd.regularisation[{i}]"), r);
+                }
+            }
+            if svd.factors.is_none() && svd.learning_rate.is_none() && svd.regularisation.is_none()
+            {
+                c.fail(
+                    "pipeline.gate.search.svd",
+                    "has no range",
+                    "list values of `factors`, `learning_rate` or `regularisation`, or leave \
+                     `svd` out",
+                );
+            }
+            search_grid_size(c, "pipeline.gate.search.svd", n, search.sample);
+        }
+        if let Some(cf) = &search.item_cf {
+            if !has(|a| matches!(a, ArmSpec::ItemCf { .. })) {
+                c.fail(
+                    "pipeline.gate.search.item_cf",
+                    "has ranges but `stack.arms` has no `ItemCf` arm",
+                    "add `ItemCf()` to `stack.arms` or leave `item_cf` out",
+                );
+            }
+            match &cf.neighbours {
+                None => c.fail(
+                    "pipeline.gate.search.item_cf",
+                    "has no range",
+                    "list values of `neighbours`, or leave `item_cf` out",
+                ),
+                Some(v) => {
+                    let n = search_list(c, "item_cf.neighbours", v);
+                    for (i, &k) in v.iter().enumerate() {
+                        c.integer(
+                            &format!("pipeline.gate.search.item_cf.neighbours[{i}]"),
+                            k,
+                            limits::NEIGHBOURS,
+                        );
+                    }
+                    search_grid_size(c, "pipeline.gate.search.item_cf", n, search.sample);
+                }
+            }
         }
     }
 

@@ -165,12 +165,13 @@ impl Boundaries for NoBoundaries {
 }
 
 /// The model-update log in a checkpoint. `model_updates.json` leaves out an absent
-/// gate evaluation and fault (`skip_serializing_if`), which a format without field names cannot
+/// search, gate evaluation and fault (`skip_serializing_if`), which a format without field names cannot
 /// read back; here every field is written, the evaluation as an `Option`.
 mod updates {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use crate::interaction::SimSecs;
+    use crate::pipeline::search::SearchLog;
     use crate::pipeline::{ModelUpdateLog, UpdateDecision, VersionEvaluation};
 
     #[derive(Serialize)]
@@ -181,6 +182,7 @@ mod updates {
         n_interactions: usize,
         warm_start: bool,
         decision: UpdateDecision,
+        search: &'a Option<Box<SearchLog>>,
         evaluation: &'a Option<VersionEvaluation>,
         fault: &'a Option<String>,
     }
@@ -193,6 +195,7 @@ mod updates {
         n_interactions: usize,
         warm_start: bool,
         decision: UpdateDecision,
+        search: Option<Box<SearchLog>>,
         evaluation: Option<VersionEvaluation>,
         fault: Option<String>,
     }
@@ -205,6 +208,7 @@ mod updates {
             n_interactions: u.n_interactions,
             warm_start: u.warm_start,
             decision: u.decision,
+            search: &u.search,
             evaluation: &u.evaluation,
             fault: &u.fault,
         }))
@@ -221,6 +225,7 @@ mod updates {
                 n_interactions: u.n_interactions,
                 warm_start: u.warm_start,
                 decision: u.decision,
+                search: u.search,
                 evaluation: u.evaluation,
                 fault: u.fault,
             })

@@ -11,6 +11,7 @@ mod replay;
 mod sessions;
 mod signals;
 mod slots;
+mod snapshots;
 mod tally;
 mod user_state;
 
@@ -32,6 +33,7 @@ pub use signals::{
     Unexpectedness,
 };
 pub use slots::{SlotPolicy, initial_policies};
+pub use snapshots::{BanditSnapshot, MetricSnapshot, VariantSnapshot};
 pub use tally::{ArmTally, Tally};
 
 /// A sink that drops every event (when only the tallies are wanted).

@@ -58,6 +58,10 @@ pub struct RunOutcome {
     pub variant_exposure: Vec<Vec<u64>>,
     /// The training runs.
     pub model_updates: Vec<ModelUpdateLog>,
+    /// Bandit-state snapshots (`pipeline.bandit_snapshot_every_hours`).
+    pub bandit_snapshots: Vec<super::BanditSnapshot>,
+    /// Metric snapshots (`pipeline.metric_snapshot_every_hours`).
+    pub metric_snapshots: Vec<super::MetricSnapshot>,
     /// Interactions produced during the replay, by kind: clicks, ratings, thumbs.
     pub n_interactions: [u64; 3],
     /// Distinct users who made at least one request.
@@ -114,6 +118,8 @@ impl RunOutcome {
             exposure: vec![0; n_movies],
             variant_exposure: vec![vec![0; n_movies]; slots.len()],
             model_updates: Vec::new(),
+            bandit_snapshots: Vec::new(),
+            metric_snapshots: Vec::new(),
             n_interactions: [0; 3],
             n_active_users: 0,
             by_arm_engagement: vec![Tally::default(); arm_names.len()],

@@ -23,7 +23,8 @@ use crate::pipeline::faults::{
     FaultQueue, RunFaults, RunPlan, RunStart, corrupt_batch, diverged_arms,
 };
 use crate::pipeline::{
-    GateData, ModelUpdateLog, RetrainSchedule, UpdateDecision, fit_candidate, gated_run,
+    GateData, ModelUpdateLog, RetrainSchedule, SnapshotKind, SnapshotSchedule, UpdateDecision,
+    fit_candidate, gated_run,
 };
 use crate::recommend::{
     ArmFactory, Arms, BlendedItem, CoverageTracker, PostProcess, Request, Scored, SlateBuilder,
@@ -44,6 +45,7 @@ use super::outcome::RunOutcome;
 use super::regret::RequestRegret;
 use super::signals::Observation;
 use super::slots::{Slot, SlotPolicy, build_slots};
+use super::snapshots::{BanditSnapshot, MetricSnapshot};
 use super::tally::Tally;
 use super::user_state::UserState;
 
@@ -89,11 +91,11 @@ pub fn fit_arms(scenario: &Scenario, seeds: &SeedTree, world: &World) -> std::io
     let factory = ArmFactory::new(world, *seeds, spec.context.fatigue.window);
     let mut arms = Arms::build(&spec.stack.arms, &factory)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-    let gated = spec.pipeline.gate.as_ref().map(|gate| {
-        GateData::draw(gate, &world.warm_up, seeds)
-            .hold
-            .train(&world.warm_up)
-    });
+    let gated = spec
+        .pipeline
+        .gate
+        .as_ref()
+        .map(|gate| GateData::draw(gate, &world.warm_up, seeds).train(&world.warm_up));
     arms.fit(&TrainingData {
         catalogue: &world.catalogue,
         population: &world.population,
@@ -193,6 +195,11 @@ pub fn replay_until(
         replay.restore(state)?;
         version = replay.catch_up(seeds, &mut arms, &mut schedule, &mut faults)?;
     }
+    let mut snapshots = SnapshotSchedule::new(
+        &spec.pipeline,
+        replay.outcome.bandit_snapshots.len(),
+        replay.outcome.metric_snapshots.len(),
+    );
     let midnights = boundaries.wanted();
     let candidates = Candidates::new(
         &arms,
@@ -215,12 +222,23 @@ pub fn replay_until(
                 return Ok(None);
             }
         }
-        // The models serving this window: updates that fell due are taken in first.
-        while let Some(at) = schedule.due(first) {
-            version += 1;
-            replay.training_run(seeds, &mut arms, &mut faults, at, version)?;
+        // The models serving this window: updates that fell due are taken in first,
+        // each after the snapshots due at or before its time.
+        loop {
+            if snapshots.next_at() <= schedule.next_at().min(first) {
+                let (kind, at) = snapshots.due(first).expect("a snapshot is due");
+                replay.snapshot(kind, at, version);
+            } else if let Some(at) = schedule.due(first) {
+                version += 1;
+                replay.training_run(seeds, &mut arms, &mut faults, at, version)?;
+            } else {
+                break;
+            }
         }
-        let mut window_end = schedule.next_at().min(horizon_secs);
+        let mut window_end = schedule
+            .next_at()
+            .min(snapshots.next_at())
+            .min(horizon_secs);
         if midnights {
             window_end = window_end.min((first / SECS_PER_DAY + 1) * SECS_PER_DAY);
         }
@@ -244,6 +262,9 @@ pub fn replay_until(
         }
         replay.served_until = window_end;
         replay.told_boundary = false;
+    }
+    while let Some((kind, at)) = snapshots.due(horizon_secs) {
+        replay.snapshot(kind, at, version);
     }
     Ok(Some(replay.finish(progress)))
 }
@@ -408,9 +429,10 @@ impl<'w> Replay<'w> {
             window_start_secs: None,
             n_interactions: gate
                 .as_ref()
-                .map_or(log.len(), |g| log.len() - g.data.hold.n_test()),
+                .map_or(log.len(), |g| log.len() - g.data.n_held()),
             warm_start: false,
             decision: UpdateDecision::Deployed,
+            search: None,
             evaluation: None,
             fault: None,
         }];
@@ -587,12 +609,20 @@ impl<'w> Replay<'w> {
                 .corrupt_batch
                 .then(|| corrupt_batch(&mut self.log[..len], previous_at, seeds, serving));
             let gate = self.gate.as_ref().expect("checked above");
-            let train = gate.data.hold.train(&self.log[..len]);
+            let train = gate.data.train(&self.log[..len]);
             if let Some(c) = corruption {
                 c.restore(&mut self.log);
             }
             let specs = hit.lr_factor.map(|f| diverged_arms(&spec.stack.arms, f));
             let specs = specs.as_deref().unwrap_or(&spec.stack.arms);
+            // With a search, the settings it chose for the serving version.
+            let chosen = self
+                .model_updates
+                .iter()
+                .find(|u| u.version == serving)
+                .and_then(|u| u.search.as_ref())
+                .map(|s| s.chosen_specs(specs));
+            let specs = chosen.as_deref().unwrap_or(specs);
             *arms = fit_candidate(self.scenario, seeds, world, specs, &train, serving)
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         }
@@ -615,6 +645,31 @@ impl<'w> Replay<'w> {
                 rng: RngPosition::of(&slot.rng),
             })
             .collect()
+    }
+
+    /// Takes the snapshot of `kind` due at `at` (every request before it served),
+    /// `latest` the latest model version trained.
+    fn snapshot(&mut self, kind: SnapshotKind, at: SimSecs, latest: u32) {
+        match kind {
+            SnapshotKind::Bandit => {
+                let slots = self.slot_policies();
+                self.outcome.bandit_snapshots.push(BanditSnapshot {
+                    time_secs: at,
+                    slots,
+                });
+            }
+            SnapshotKind::Metrics => {
+                let o = &self.outcome;
+                let snapshot = MetricSnapshot::take(
+                    at,
+                    self.serving(latest),
+                    &o.overall,
+                    &o.by_variant,
+                    &o.exposure,
+                );
+                self.outcome.metric_snapshots.push(snapshot);
+            }
+        }
     }
 
     /// When the next request is due, if any.
@@ -700,6 +755,7 @@ impl<'w> Replay<'w> {
             n_interactions: self.new_since_update,
             warm_start: true,
             decision: UpdateDecision::Deployed,
+            search: None,
             evaluation: None,
             fault: None,
         });

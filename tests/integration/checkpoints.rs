@@ -276,7 +276,7 @@ fn resume_refuses_a_checkpoint_that_does_not_fit_and_says_why() {
     std::fs::write(&file, &other).unwrap();
     let err = refused(&dir, None);
     assert!(
-        err.contains("`format_version` is 99") && err.contains("reads version 1"),
+        err.contains("`format_version` is 99") && err.contains("reads version 2"),
         "{err}"
     );
 
@@ -311,4 +311,60 @@ fn a_fresh_run_does_not_overwrite_a_checkpoint() {
         "{stderr}"
     );
     assert_eq!(std::fs::read(dir.join("checkpoint.bin")).unwrap(), before);
+}
+
+#[test]
+fn a_searched_run_with_snapshots_resumes_into_the_uninterrupted_report() {
+    // A small world with a hyper-parameter search behind the gate and both
+    // snapshots: the resumed run must fit the serving version with the settings its
+    // search chose (none is the stack's own), and take the snapshots not yet taken.
+    let tmp = tempfile::tempdir().unwrap();
+    let s = tmp.path().join("searched.ron");
+    std::fs::write(
+        &s,
+        "(name: \"searched\", seed: 5, catalogue: (n_movies: 300),
+          population: (n_users: 600), horizon: (days: 3, warm_up_days: 10),
+          stack: (arms: [Popularity, Svd(), ItemCf()], policy: Thompson(context: [daypart]),
+                  arms_per_request: 2, slate_size: 5),
+          pipeline: (retrain_every_hours: 24.0,
+                     gate: (eval_users: 100, tolerance: 0.5,
+                            search: (svd: (factors: [4, 8]), item_cf: (neighbours: [10, 20]))),
+                     bandit_snapshot_every_hours: 12.0, metric_snapshot_every_hours: 6.0),
+          report: (offline_users: 0))",
+    )
+    .unwrap();
+    let plain = tmp.path().join("plain");
+    let (code, stderr) = run(&s, &plain, "2", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let updates: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(plain.join("model_updates.json")).unwrap()).unwrap();
+    // Version 2 (day 1) was searched and deployed: it serves when the run stops.
+    assert_eq!(updates[1]["decision"], "deployed", "{updates:#}");
+    let chosen = &updates[1]["search"]["arms"][0];
+    assert_eq!(chosen["configurations"].as_array().unwrap().len(), 2);
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(plain.join("metric_snapshots.json")).unwrap())
+            .unwrap();
+    assert_eq!(metrics["snapshots"].as_array().unwrap().len(), 12);
+    let bandit: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(plain.join("bandit_snapshots.json")).unwrap())
+            .unwrap();
+    assert_eq!(bandit["snapshots"].as_array().unwrap().len(), 6);
+
+    let resumed = tmp.path().join("resumed");
+    let (code, stderr) = run(
+        &s,
+        &resumed,
+        "2",
+        &["--checkpoint-every-days", "1", "--stop-after-days", "2"],
+    );
+    assert_eq!(code, STOPPED, "{stderr}");
+    let dir = checkpoint_of(&resumed);
+    let (code, stderr) = run(&s, &resumed, "1", &["--resume", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let (a, b) = (read_tree(&plain), read_tree(&resumed));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(bytes == &b[path], "{} differs", path.display());
+    }
 }

@@ -671,7 +671,9 @@ fn bases() -> Vec<ScenarioSpec> {
             (id: "m", traffic: 0.3, variants: [(name: "a"), (name: "b")],
             stopping: Msprt(looks: 30, tau: 0.05))],
         checks: [(metric: "gini", min: 0.1), (metric: "coverage", max: 0.9)],
-        pipeline: (gate: (), alerts: (), work_budget: 1000000000),"#;
+        pipeline: (gate: (search: (svd: (factors: [32], learning_rate: [0.01],
+            regularisation: [0.05]), item_cf: (neighbours: [50]), sample: 4)), alerts: (),
+            work_budget: 1000000000),"#;
     let arms = "arms: [Popularity, Random, Svd(), ItemCf(), Embeddings(), Graph(), LongTail(), \
                 Serendipity(), PureSvd(), Oracle(selectable: true)], arms_per_request: 1";
     [
