@@ -84,6 +84,13 @@ pub enum Purpose {
     /// The shuffle of a corrupted training batch (`pipeline.faults`, `CorruptBatch`);
     /// unit = model version of the faulted run.
     PipelineFault = 24,
+    /// Which users a staged rollout moves to the new version (`pipeline.rollout`): one
+    /// uniform draw per user, the same for every stage of one rollout; unit = model
+    /// version · 2^32 + user.
+    RolloutAssignment = 25,
+    /// The fresh tastes users move towards at a taste shift (`pipeline.faults`,
+    /// `TasteShift`); unit = fault index · 2^32 + user.
+    TasteShift = 26,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixed `u64 -> u64`.

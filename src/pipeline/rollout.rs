@@ -1,0 +1,629 @@
+//! Staged rollout, online watch and rollback (`pipeline.rollout`).
+//!
+//! A version the gate passed does not take all traffic at once. It serves the users
+//! whose rollout draw ([`assignment_draws`], one uniform per user from stream
+//! `(RolloutAssignment, version · 2^32 + user)`) is below the stage's share — 10%,
+//! then 50%, then everyone by default — and the rest keep the previous version.
+//! The draw is fixed for the rollout, so each stage's users contain the last
+//! stage's.
+//!
+//! Every `check_every_hours` a check ([`Rollout::check`]) compares the online
+//! metrics ([`OnlineStats`]: CTR, mean rating of clicked movies, long-tail share of
+//! impressions) of the requests each version served since the stage began
+//! ([`judge`]). Once the new version serves everyone (the last stage), it is
+//! watched for `watch_hours` against the previous version's metrics over all the
+//! stages before. At a check:
+//!
+//! 1. a watched metric worse than the previous version's by more than
+//!    `rollback_threshold` rolls the new version back;
+//! 2. otherwise, when the stage has lasted its `stage_hours` (`watch_hours` for the
+//!    last) and no watched metric is worse by more than `tolerance`, it advances
+//!    (the watch completes the rollout);
+//! 3. otherwise it is held until the next check.
+//!
+//! Either side with fewer than `min_requests` requests is not judged (the stage is
+//! held). Everything is logged with simulated times in the version's
+//! [`RolloutLog`], which `model_updates.json`, the alerts and the time series read.
+
+use std::collections::BTreeMap;
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use crate::interaction::{SECS_PER_HOUR, SimSecs};
+use crate::rng::{Purpose, SeedTree};
+use crate::scenario::spec::{OnlineMetric, RolloutSpec};
+
+/// Online counts of the requests one version served.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OnlineStats {
+    /// Requests served.
+    pub requests: u64,
+    /// Requests with a click.
+    pub clicks: u64,
+    /// Slots shown.
+    pub impressions: u64,
+    /// Slots holding long-tail movies.
+    pub long_tail_impressions: u64,
+    /// Ratings of clicked movies.
+    pub ratings: u64,
+    /// Their sum of stars.
+    pub rating_sum: f64,
+}
+
+impl OnlineStats {
+    /// Adds one request: whether it was clicked, its slots and long-tail slots, and
+    /// the rating of the clicked movie if any.
+    pub fn add(&mut self, clicked: bool, impressions: u64, long_tail: u64, rating: Option<f32>) {
+        self.requests += 1;
+        self.clicks += u64::from(clicked);
+        self.impressions += impressions;
+        self.long_tail_impressions += long_tail;
+        if let Some(stars) = rating {
+            self.ratings += 1;
+            self.rating_sum += f64::from(stars);
+        }
+    }
+
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: &Self) {
+        self.requests += other.requests;
+        self.clicks += other.clicks;
+        self.impressions += other.impressions;
+        self.long_tail_impressions += other.long_tail_impressions;
+        self.ratings += other.ratings;
+        self.rating_sum += other.rating_sum;
+    }
+
+    /// The value of `metric`; `None` when it has no denominator.
+    #[must_use]
+    pub fn value(&self, metric: OnlineMetric) -> Option<f64> {
+        let per = |a: f64, b: u64| (b > 0).then(|| a / b as f64);
+        match metric {
+            OnlineMetric::Ctr => per(self.clicks as f64, self.requests),
+            OnlineMetric::ClickedRating => per(self.rating_sum, self.ratings),
+            OnlineMetric::LongTailShare => {
+                per(self.long_tail_impressions as f64, self.impressions)
+            }
+        }
+    }
+}
+
+/// One watched metric of a check: both values and the relative change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OnlineChange {
+    /// The metric.
+    pub metric: OnlineMetric,
+    /// The new version's value.
+    pub new: f64,
+    /// The previous version's value.
+    pub previous: f64,
+    /// `(new − previous) / |previous|` (the absolute difference when `previous` is
+    /// 0): negative is worse.
+    pub change: f64,
+}
+
+/// What a check found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Judgement {
+    /// Too few requests on one side (or no watched metric defined on both).
+    TooLittleData,
+    /// Every watched metric, with the worst change.
+    Judged {
+        /// The watched metrics.
+        changes: Vec<OnlineChange>,
+        /// The most negative change.
+        worst: f64,
+    },
+}
+
+/// The relative change of `new` against `previous`, signed so that negative is
+/// worse (every online metric is higher-is-better).
+#[must_use]
+pub fn relative_change(new: f64, previous: f64) -> f64 {
+    if previous == 0.0 {
+        new - previous
+    } else {
+        (new - previous) / previous.abs()
+    }
+}
+
+/// Compares the `new` version's counts with the `previous` one's on the watched
+/// metrics of `spec`.
+#[must_use]
+pub fn judge(spec: &RolloutSpec, new: &OnlineStats, previous: &OnlineStats) -> Judgement {
+    if new.requests < spec.min_requests || previous.requests < spec.min_requests {
+        return Judgement::TooLittleData;
+    }
+    let changes: Vec<OnlineChange> = spec
+        .watch
+        .iter()
+        .filter_map(|&metric| {
+            let (n, p) = (new.value(metric)?, previous.value(metric)?);
+            Some(OnlineChange {
+                metric,
+                new: n,
+                previous: p,
+                change: relative_change(n, p),
+            })
+        })
+        .collect();
+    match changes.iter().map(|c| c.change).reduce(f64::min) {
+        None => Judgement::TooLittleData,
+        Some(worst) => Judgement::Judged { changes, worst },
+    }
+}
+
+/// One uniform draw in [0, 1) per user for the rollout of `version`: the user is on
+/// the new version while its draw is below the stage's share.
+///
+/// # Determinism
+///
+/// One draw from stream `(RolloutAssignment, version · 2^32 + user)` per user.
+#[must_use]
+pub fn assignment_draws(seeds: &SeedTree, version: u32, n_users: usize) -> Vec<f64> {
+    (0..n_users as u64)
+        .map(|u| {
+            seeds
+                .stream(
+                    Purpose::RolloutAssignment,
+                    (u64::from(version) << 32) | u,
+                )
+                .random::<f64>()
+        })
+        .collect()
+}
+
+/// How a stage ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageEnd {
+    /// It held and the next stage began.
+    Advanced,
+    /// The last stage's watch held: the version serves everyone, for good.
+    Completed,
+    /// A watched metric degraded beyond the threshold: the previous version is back.
+    RolledBack,
+}
+
+/// One stage of a rollout, as `model_updates.json` shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageLog {
+    /// Share of users the new version served.
+    pub share: f64,
+    /// When the stage began.
+    pub start_secs: SimSecs,
+    /// When it ended; `None` while it runs (a run that ends mid-stage).
+    pub end_secs: Option<SimSecs>,
+    /// How it ended; `None` while it runs. (Written as `null` rather than left out:
+    /// checkpoints store this log in a format without field names.)
+    pub end: Option<StageEnd>,
+    /// Checks held for too little data or a change beyond the tolerance.
+    pub n_held: u32,
+    /// Requests the new version served in the stage.
+    pub new_requests: u64,
+    /// Requests the previous version served in the stage (the last stage: over the
+    /// stages before, which it is compared with).
+    pub previous_requests: u64,
+    /// The watched metrics at the stage's last check.
+    pub changes: Vec<OnlineChange>,
+}
+
+/// A version's rollout, as `model_updates.json` shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RolloutLog {
+    /// The version serving the other users, restored by a rollback.
+    pub previous_version: u32,
+    /// Its stages, in order.
+    pub stages: Vec<StageLog>,
+    /// Why it was rolled back, in words; `null` when it was not.
+    pub rollback_reason: Option<String>,
+}
+
+impl RolloutLog {
+    /// The share of users the new version served at `at` while its rollout ran (its
+    /// stages, the watch included); 0 before, and after it completed or was rolled
+    /// back.
+    #[must_use]
+    pub fn share_at(&self, at: SimSecs) -> f64 {
+        self.stages
+            .iter()
+            .find(|s| s.start_secs <= at && s.end_secs.is_none_or(|end| at < end))
+            .map_or(0.0, |s| s.share)
+    }
+
+    /// When the new version began serving everyone, if it did.
+    #[must_use]
+    pub fn full_secs(&self) -> Option<SimSecs> {
+        self.stages
+            .iter()
+            .find(|s| s.share >= 1.0)
+            .map(|s| s.start_secs)
+    }
+
+    /// When it was rolled back, if it was.
+    #[must_use]
+    pub fn rolled_back_secs(&self) -> Option<SimSecs> {
+        self.stages
+            .iter()
+            .find(|s| s.end == Some(StageEnd::RolledBack))
+            .and_then(|s| s.end_secs)
+    }
+}
+
+/// What a check decided.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// Nothing changes until the next check.
+    Hold,
+    /// The next stage began: the new version serves this share.
+    Advance(f64),
+    /// The rollout is over: the new version serves everyone.
+    Complete,
+    /// Roll back to the previous version.
+    RollBack,
+}
+
+/// A rollout under way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rollout {
+    /// The version rolled out.
+    pub version: u32,
+    /// The version serving the other users.
+    pub previous: u32,
+    /// Length of the interaction log the previous version was trained on.
+    pub previous_log_len: usize,
+    stage: usize,
+    stage_start: SimSecs,
+    next_check: SimSecs,
+    /// Counts since the stage began: the new version's and the previous one's.
+    new: OnlineStats,
+    old: OnlineStats,
+    /// The previous version's counts over the stages before the last.
+    baseline: OnlineStats,
+    /// The log of the rollout so far.
+    pub log: RolloutLog,
+    /// Each user's draw ([`assignment_draws`]); rebuilt, not saved.
+    #[serde(skip)]
+    draws: Vec<f64>,
+}
+
+fn hours(h: f64) -> SimSecs {
+    (h * SECS_PER_HOUR as f64).round() as SimSecs
+}
+
+impl Rollout {
+    /// Starts the rollout of `version` at `at`, with `previous` (trained on the first
+    /// `previous_log_len` interactions of the log) serving the other users.
+    #[must_use]
+    pub fn start(
+        spec: &RolloutSpec,
+        seeds: &SeedTree,
+        n_users: usize,
+        (version, previous, previous_log_len): (u32, u32, usize),
+        at: SimSecs,
+    ) -> Self {
+        Self {
+            version,
+            previous,
+            previous_log_len,
+            stage: 0,
+            stage_start: at,
+            next_check: at + hours(spec.check_every_hours),
+            new: OnlineStats::default(),
+            old: OnlineStats::default(),
+            baseline: OnlineStats::default(),
+            log: RolloutLog {
+                previous_version: previous,
+                stages: vec![new_stage(spec.stages[0], at)],
+                rollback_reason: None,
+            },
+            draws: assignment_draws(seeds, version, n_users),
+        }
+    }
+
+    /// Draws the users' assignment again (after a restore from a checkpoint).
+    pub fn redraw(&mut self, seeds: &SeedTree, n_users: usize) {
+        self.draws = assignment_draws(seeds, self.version, n_users);
+    }
+
+    /// The share of users the new version serves now.
+    #[must_use]
+    pub fn share(&self, spec: &RolloutSpec) -> f64 {
+        spec.stages[self.stage]
+    }
+
+    /// Whether user index `user` is served by the new version now.
+    #[must_use]
+    pub fn on_new(&self, spec: &RolloutSpec, user: usize) -> bool {
+        self.draws[user] < self.share(spec)
+    }
+
+    /// When the next check is due.
+    #[must_use]
+    pub fn next_check(&self) -> SimSecs {
+        self.next_check
+    }
+
+    /// Records one served request of user index `user`.
+    pub fn record(&mut self, spec: &RolloutSpec, user: usize, request: OnlineStats) {
+        if self.on_new(spec, user) {
+            self.new.merge(&request);
+        } else {
+            self.old.merge(&request);
+        }
+    }
+
+    /// The check due at `at` (see the module doc); updates the log.
+    pub fn check(&mut self, spec: &RolloutSpec, at: SimSecs) -> Step {
+        self.next_check = at + hours(spec.check_every_hours);
+        let last = self.stage + 1 == spec.stages.len();
+        let previous = if last { self.baseline } else { self.old };
+        let judgement = judge(spec, &self.new, &previous);
+        let stage_log = self
+            .log
+            .stages
+            .last_mut()
+            .expect("a rollout has a stage");
+        stage_log.new_requests = self.new.requests;
+        stage_log.previous_requests = previous.requests;
+        let worst = match judgement {
+            Judgement::TooLittleData => None,
+            Judgement::Judged { changes, worst } => {
+                stage_log.changes = changes;
+                Some(worst)
+            }
+        };
+        if let Some(worst) = worst
+            && worst < -spec.rollback_threshold
+        {
+            stage_log.end_secs = Some(at);
+            stage_log.end = Some(StageEnd::RolledBack);
+            let failing: Vec<String> = stage_log
+                .changes
+                .iter()
+                .filter(|c| c.change < -spec.rollback_threshold)
+                .map(|c| {
+                    format!(
+                        "{} {:.4} against {:.4} ({:+.1}%)",
+                        c.metric.name(),
+                        c.new,
+                        c.previous,
+                        c.change * 100.0
+                    )
+                })
+                .collect();
+            self.log.rollback_reason = Some(format!(
+                "at {:.0}% of users, {} beyond the rollback threshold of −{}%",
+                self.share(spec) * 100.0,
+                failing.join(", "),
+                spec.rollback_threshold * 100.0
+            ));
+            return Step::RollBack;
+        }
+        let duration = if last {
+            spec.watch_hours
+        } else {
+            spec.stage_hours
+        };
+        let holds = worst.is_some_and(|w| w >= -spec.tolerance);
+        if at < self.stage_start + hours(duration) {
+            return Step::Hold;
+        }
+        if !holds {
+            stage_log.n_held += 1;
+            return Step::Hold;
+        }
+        stage_log.end_secs = Some(at);
+        if last {
+            stage_log.end = Some(StageEnd::Completed);
+            return Step::Complete;
+        }
+        stage_log.end = Some(StageEnd::Advanced);
+        self.baseline.merge(&self.old);
+        self.stage += 1;
+        self.stage_start = at;
+        self.new = OnlineStats::default();
+        self.old = OnlineStats::default();
+        let share = spec.stages[self.stage];
+        self.log.stages.push(new_stage(share, at));
+        Step::Advance(share)
+    }
+}
+
+fn new_stage(share: f64, at: SimSecs) -> StageLog {
+    StageLog {
+        share,
+        start_secs: at,
+        end_secs: None,
+        end: None,
+        n_held: 0,
+        new_requests: 0,
+        previous_requests: 0,
+        changes: Vec::new(),
+    }
+}
+
+/// The weights of the static policy that replaces the bandits after a rollback:
+/// `spec.static_weights`, or 1 for every selectable arm of `arms` (by name).
+#[must_use]
+pub fn fallback_weights(spec: &RolloutSpec, arms: &[(&str, bool)]) -> BTreeMap<String, f64> {
+    spec.static_weights.clone().unwrap_or_else(|| {
+        arms.iter()
+            .filter(|(_, selectable)| *selectable)
+            .map(|(name, _)| ((*name).to_owned(), 1.0))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(requests: u64, clicks: u64, long_tail: u64, ratings: &[f32]) -> OnlineStats {
+        let mut s = OnlineStats {
+            requests,
+            clicks,
+            impressions: requests * 10,
+            long_tail_impressions: long_tail,
+            ..OnlineStats::default()
+        };
+        for &r in ratings {
+            s.ratings += 1;
+            s.rating_sum += f64::from(r);
+        }
+        s
+    }
+
+    fn spec() -> RolloutSpec {
+        RolloutSpec {
+            min_requests: 100,
+            ..RolloutSpec::default()
+        }
+    }
+
+    #[test]
+    fn metrics_of_hand_counted_requests() {
+        let mut s = OnlineStats::default();
+        s.add(true, 10, 4, Some(4.0));
+        s.add(false, 10, 2, None);
+        s.add(true, 10, 0, Some(3.0));
+        s.add(false, 10, 0, None);
+        // 2 clicks of 4 requests; (4 + 3) / 2 stars; 6 of 40 slots.
+        assert_eq!(s.value(OnlineMetric::Ctr), Some(0.5));
+        assert_eq!(s.value(OnlineMetric::ClickedRating), Some(3.5));
+        assert_eq!(s.value(OnlineMetric::LongTailShare), Some(0.15));
+        assert_eq!(OnlineStats::default().value(OnlineMetric::Ctr), None);
+    }
+
+    #[test]
+    fn judge_signs_changes_so_negative_is_worse() {
+        // CTR 0.08 against 0.10 is −20%; long tail 300/2000 against 400/2000 is −25%;
+        // ratings 4.0 against 4.0 is 0.
+        let new = stats(200, 16, 300, &[4.0; 16]);
+        let old = stats(200, 20, 400, &[4.0; 20]);
+        let Judgement::Judged { changes, worst } = judge(&spec(), &new, &old) else {
+            panic!("enough requests on both sides")
+        };
+        assert!((changes[0].change + 0.20).abs() < 1e-12);
+        assert_eq!(changes[1].change, 0.0);
+        assert!((changes[2].change + 0.25).abs() < 1e-12);
+        assert!((worst + 0.25).abs() < 1e-12);
+        assert_eq!(relative_change(0.1, 0.0), 0.1);
+    }
+
+    #[test]
+    fn judge_needs_min_requests_on_both_sides() {
+        let new = stats(99, 10, 100, &[4.0]);
+        let old = stats(500, 10, 100, &[4.0]);
+        assert_eq!(judge(&spec(), &new, &old), Judgement::TooLittleData);
+    }
+
+    #[test]
+    fn draws_are_stable_and_nested_across_stages() {
+        let seeds = SeedTree::new(7);
+        let a = assignment_draws(&seeds, 3, 1_000);
+        assert_eq!(a, assignment_draws(&seeds, 3, 1_000));
+        assert_ne!(a, assignment_draws(&seeds, 4, 1_000));
+        let at_10 = a.iter().filter(|&&d| d < 0.10).count();
+        let at_50 = a.iter().filter(|&&d| d < 0.50).count();
+        // 1,000 uniforms: 10% ± 3 standard deviations (σ = 9.5), 50% ± 3σ (σ = 15.8).
+        assert!((72..=128).contains(&at_10), "{at_10}");
+        assert!((453..=547).contains(&at_50), "{at_50}");
+    }
+
+    fn good() -> OnlineStats {
+        stats(200, 20, 400, &[4.0; 20])
+    }
+
+    /// Feeds `new` and `old` counts into the stage (user 0 new, user 1 previous).
+    fn feed(r: &mut Rollout, new: OnlineStats, old: OnlineStats) {
+        r.new.merge(&new);
+        r.old.merge(&old);
+    }
+
+    #[test]
+    fn a_good_version_passes_every_stage_and_completes() {
+        let spec = spec();
+        let h = SECS_PER_HOUR;
+        let mut r = Rollout::start(&spec, &SeedTree::new(1), 10, (5, 4, 100), 0);
+        // Checks every 6 h; a stage lasts 24 h.
+        for at in [6, 12, 18] {
+            feed(&mut r, good(), good());
+            assert_eq!(r.check(&spec, at * h), Step::Hold);
+        }
+        feed(&mut r, good(), good());
+        assert_eq!(r.check(&spec, 24 * h), Step::Advance(0.5));
+        for at in [30, 36, 42] {
+            feed(&mut r, good(), good());
+            assert_eq!(r.check(&spec, at * h), Step::Hold);
+        }
+        feed(&mut r, good(), good());
+        assert_eq!(r.check(&spec, 48 * h), Step::Advance(1.0));
+        // The watch compares with the previous version's counts over both stages.
+        for at in [54, 60, 66] {
+            r.new.merge(&good());
+            assert_eq!(r.check(&spec, at * h), Step::Hold);
+        }
+        r.new.merge(&good());
+        assert_eq!(r.check(&spec, 72 * h), Step::Complete);
+        let ends: Vec<_> = r.log.stages.iter().map(|s| (s.share, s.end)).collect();
+        assert_eq!(
+            ends,
+            [
+                (0.1, Some(StageEnd::Advanced)),
+                (0.5, Some(StageEnd::Advanced)),
+                (1.0, Some(StageEnd::Completed))
+            ]
+        );
+        assert_eq!(r.log.full_secs(), Some(48 * h));
+        assert_eq!(r.log.share_at(47 * h), 0.5);
+        assert_eq!(r.log.share_at(60 * h), 1.0);
+        assert_eq!(r.log.share_at(72 * h), 0.0);
+        assert_eq!(r.log.rolled_back_secs(), None);
+    }
+
+    #[test]
+    fn a_bad_version_is_rolled_back_at_its_first_check() {
+        let spec = spec();
+        let h = SECS_PER_HOUR;
+        let mut r = Rollout::start(&spec, &SeedTree::new(1), 10, (5, 4, 100), 0);
+        // CTR 0.08 against 0.10: −20%, beyond −15%.
+        feed(&mut r, stats(200, 16, 400, &[4.0; 16]), good());
+        assert_eq!(r.check(&spec, 6 * h), Step::RollBack);
+        assert_eq!(r.log.rolled_back_secs(), Some(6 * h));
+        assert_eq!(r.log.share_at(5 * h), 0.1);
+        assert_eq!(r.log.share_at(6 * h), 0.0);
+        let reason = r.log.rollback_reason.as_deref().unwrap();
+        assert!(reason.contains("ctr 0.0800 against 0.1000 (-20.0%)"), "{reason}");
+    }
+
+    #[test]
+    fn a_stage_within_the_threshold_but_beyond_the_tolerance_is_held() {
+        let spec = spec();
+        let h = SECS_PER_HOUR;
+        let mut r = Rollout::start(&spec, &SeedTree::new(1), 10, (5, 4, 100), 0);
+        // CTR 0.09 against 0.10: −10%, within −15% but beyond −5%.
+        for at in [6, 12, 18, 24, 30] {
+            feed(&mut r, stats(200, 18, 400, &[4.0; 18]), good());
+            assert_eq!(r.check(&spec, at * h), Step::Hold);
+        }
+        assert_eq!(r.log.stages[0].n_held, 2);
+        // Too little data is held too, never rolled back.
+        let mut r = Rollout::start(&spec, &SeedTree::new(1), 10, (5, 4, 100), 0);
+        feed(&mut r, stats(10, 0, 0, &[]), good());
+        assert_eq!(r.check(&spec, 24 * h), Step::Hold);
+    }
+
+    #[test]
+    fn the_default_fallback_weighs_every_selectable_arm_equally() {
+        let w = fallback_weights(
+            &RolloutSpec::default(),
+            &[("svd", true), ("oracle", false), ("popularity", true)],
+        );
+        assert_eq!(
+            w,
+            BTreeMap::from([("popularity".to_owned(), 1.0), ("svd".to_owned(), 1.0)])
+        );
+    }
+}
