@@ -12,7 +12,8 @@
 //! impressions) of the requests each version served since the stage began
 //! ([`judge`]). Once the new version serves everyone (the last stage), it is
 //! watched for `watch_hours` against the previous version's metrics over all the
-//! stages before. At a check:
+//! stages before, standardised to the watch's mix of dayparts ([`standardise`]).
+//! At a check:
 //!
 //! 1. a watched metric worse than the previous version's by more than
 //!    `rollback_threshold` rolls the new version back;
@@ -34,34 +35,80 @@ use crate::interaction::{SECS_PER_HOUR, SimSecs};
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::spec::{OnlineMetric, RolloutSpec};
 
-/// Online counts of the requests one version served.
+/// Online counts of the requests one version served (as `f64`: a standardised
+/// baseline scales them, [`standardise`]; whole counts are exact below 2^53).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct OnlineStats {
     /// Requests served.
-    pub requests: u64,
+    pub requests: f64,
     /// Requests with a click.
-    pub clicks: u64,
+    pub clicks: f64,
     /// Slots shown.
-    pub impressions: u64,
+    pub impressions: f64,
     /// Slots holding long-tail movies.
-    pub long_tail_impressions: u64,
+    pub long_tail_impressions: f64,
     /// Ratings of clicked movies.
-    pub ratings: u64,
+    pub ratings: f64,
     /// Their sum of stars.
     pub rating_sum: f64,
+}
+
+/// Counts per daypart (morning, afternoon, evening, night), in that order.
+pub type ByDaypart = [OnlineStats; 4];
+
+/// The sum over dayparts.
+#[must_use]
+pub fn total(by: &ByDaypart) -> OnlineStats {
+    let mut t = OnlineStats::default();
+    for s in by {
+        t.merge(s);
+    }
+    t
+}
+
+/// The watch's counts and the baseline's, standardised to the watch's mix of
+/// dayparts: each daypart of the baseline scaled to the watch's requests in it
+/// (direct standardisation), dayparts missing on either side left out of both.
+/// Both versions served side by side during the stages, so their daypart mix was
+/// the same; the watch follows the stages in time, and CTR moves with the hour of
+/// the day, so a watch of a few hours must not be compared with whole days.
+#[must_use]
+pub fn standardise(watch: &ByDaypart, baseline: &ByDaypart) -> (OnlineStats, OnlineStats) {
+    let (mut w, mut b) = (OnlineStats::default(), OnlineStats::default());
+    for (ws, bs) in watch.iter().zip(baseline) {
+        if ws.requests == 0.0 || bs.requests == 0.0 {
+            continue;
+        }
+        w.merge(ws);
+        b.merge(&bs.scaled(ws.requests / bs.requests));
+    }
+    (w, b)
 }
 
 impl OnlineStats {
     /// Adds one request: whether it was clicked, its slots and long-tail slots, and
     /// the rating of the clicked movie if any.
     pub fn add(&mut self, clicked: bool, impressions: u64, long_tail: u64, rating: Option<f32>) {
-        self.requests += 1;
-        self.clicks += u64::from(clicked);
-        self.impressions += impressions;
-        self.long_tail_impressions += long_tail;
+        self.requests += 1.0;
+        self.clicks += f64::from(u8::from(clicked));
+        self.impressions += impressions as f64;
+        self.long_tail_impressions += long_tail as f64;
         if let Some(stars) = rating {
-            self.ratings += 1;
+            self.ratings += 1.0;
             self.rating_sum += f64::from(stars);
+        }
+    }
+
+    /// Every count times `factor`.
+    #[must_use]
+    pub fn scaled(&self, factor: f64) -> Self {
+        Self {
+            requests: self.requests * factor,
+            clicks: self.clicks * factor,
+            impressions: self.impressions * factor,
+            long_tail_impressions: self.long_tail_impressions * factor,
+            ratings: self.ratings * factor,
+            rating_sum: self.rating_sum * factor,
         }
     }
 
@@ -78,13 +125,11 @@ impl OnlineStats {
     /// The value of `metric`; `None` when it has no denominator.
     #[must_use]
     pub fn value(&self, metric: OnlineMetric) -> Option<f64> {
-        let per = |a: f64, b: u64| (b > 0).then(|| a / b as f64);
+        let per = |a: f64, b: f64| (b > 0.0).then(|| a / b);
         match metric {
-            OnlineMetric::Ctr => per(self.clicks as f64, self.requests),
+            OnlineMetric::Ctr => per(self.clicks, self.requests),
             OnlineMetric::ClickedRating => per(self.rating_sum, self.ratings),
-            OnlineMetric::LongTailShare => {
-                per(self.long_tail_impressions as f64, self.impressions)
-            }
+            OnlineMetric::LongTailShare => per(self.long_tail_impressions, self.impressions),
         }
     }
 }
@@ -132,7 +177,8 @@ pub fn relative_change(new: f64, previous: f64) -> f64 {
 /// metrics of `spec`.
 #[must_use]
 pub fn judge(spec: &RolloutSpec, new: &OnlineStats, previous: &OnlineStats) -> Judgement {
-    if new.requests < spec.min_requests || previous.requests < spec.min_requests {
+    let min = spec.min_requests as f64;
+    if new.requests < min || previous.requests < min {
         return Judgement::TooLittleData;
     }
     let changes: Vec<OnlineChange> = spec
@@ -276,11 +322,12 @@ pub struct Rollout {
     stage: usize,
     stage_start: SimSecs,
     next_check: SimSecs,
-    /// Counts since the stage began: the new version's and the previous one's.
-    new: OnlineStats,
-    old: OnlineStats,
-    /// The previous version's counts over the stages before the last.
-    baseline: OnlineStats,
+    /// Counts since the stage began, by daypart: the new version's and the previous
+    /// one's.
+    new: ByDaypart,
+    old: ByDaypart,
+    /// The previous version's counts over the stages before the last, by daypart.
+    baseline: ByDaypart,
     /// The log of the rollout so far.
     pub log: RolloutLog,
     /// Each user's draw ([`assignment_draws`]); rebuilt, not saved.
@@ -310,9 +357,9 @@ impl Rollout {
             stage: 0,
             stage_start: at,
             next_check: at + hours(spec.check_every_hours),
-            new: OnlineStats::default(),
-            old: OnlineStats::default(),
-            baseline: OnlineStats::default(),
+            new: ByDaypart::default(),
+            old: ByDaypart::default(),
+            baseline: ByDaypart::default(),
             log: RolloutLog {
                 previous_version: previous,
                 stages: vec![new_stage(spec.stages[0], at)],
@@ -345,12 +392,19 @@ impl Rollout {
         self.next_check
     }
 
-    /// Records one served request of user index `user`.
-    pub fn record(&mut self, spec: &RolloutSpec, user: usize, request: OnlineStats) {
+    /// Records one served request of user index `user` in daypart `daypart` (0
+    /// morning, 1 afternoon, 2 evening, 3 night).
+    pub fn record(
+        &mut self,
+        spec: &RolloutSpec,
+        user: usize,
+        daypart: usize,
+        request: &OnlineStats,
+    ) {
         if self.on_new(spec, user) {
-            self.new.merge(&request);
+            self.new[daypart].merge(request);
         } else {
-            self.old.merge(&request);
+            self.old[daypart].merge(request);
         }
     }
 
@@ -358,15 +412,20 @@ impl Rollout {
     pub fn check(&mut self, spec: &RolloutSpec, at: SimSecs) -> Step {
         self.next_check = at + hours(spec.check_every_hours);
         let last = self.stage + 1 == spec.stages.len();
-        let previous = if last { self.baseline } else { self.old };
-        let judgement = judge(spec, &self.new, &previous);
+        let (new, previous) = if last {
+            standardise(&self.new, &self.baseline)
+        } else {
+            (total(&self.new), total(&self.old))
+        };
+        let judgement = judge(spec, &new, &previous);
         let stage_log = self
             .log
             .stages
             .last_mut()
             .expect("a rollout has a stage");
-        stage_log.new_requests = self.new.requests;
-        stage_log.previous_requests = previous.requests;
+        stage_log.new_requests = total(&self.new).requests as u64;
+        stage_log.previous_requests = total(if last { &self.baseline } else { &self.old }).requests
+            as u64;
         let worst = match judgement {
             Judgement::TooLittleData => None,
             Judgement::Judged { changes, worst } => {
@@ -420,11 +479,13 @@ impl Rollout {
             return Step::Complete;
         }
         stage_log.end = Some(StageEnd::Advanced);
-        self.baseline.merge(&self.old);
+        for (b, o) in self.baseline.iter_mut().zip(&self.old) {
+            b.merge(o);
+        }
         self.stage += 1;
         self.stage_start = at;
-        self.new = OnlineStats::default();
-        self.old = OnlineStats::default();
+        self.new = ByDaypart::default();
+        self.old = ByDaypart::default();
         let share = spec.stages[self.stage];
         self.log.stages.push(new_stage(share, at));
         Step::Advance(share)
@@ -462,14 +523,14 @@ mod tests {
 
     fn stats(requests: u64, clicks: u64, long_tail: u64, ratings: &[f32]) -> OnlineStats {
         let mut s = OnlineStats {
-            requests,
-            clicks,
-            impressions: requests * 10,
-            long_tail_impressions: long_tail,
+            requests: requests as f64,
+            clicks: clicks as f64,
+            impressions: requests as f64 * 10.0,
+            long_tail_impressions: long_tail as f64,
             ..OnlineStats::default()
         };
         for &r in ratings {
-            s.ratings += 1;
+            s.ratings += 1.0;
             s.rating_sum += f64::from(r);
         }
         s
@@ -536,10 +597,10 @@ mod tests {
         stats(200, 20, 400, &[4.0; 20])
     }
 
-    /// Feeds `new` and `old` counts into the stage (user 0 new, user 1 previous).
+    /// Feeds `new` and `old` counts into the stage, in the evening.
     fn feed(r: &mut Rollout, new: OnlineStats, old: OnlineStats) {
-        r.new.merge(&new);
-        r.old.merge(&old);
+        r.new[2].merge(&new);
+        r.old[2].merge(&old);
     }
 
     #[test]
@@ -562,10 +623,10 @@ mod tests {
         assert_eq!(r.check(&spec, 48 * h), Step::Advance(1.0));
         // The watch compares with the previous version's counts over both stages.
         for at in [54, 60, 66] {
-            r.new.merge(&good());
+            r.new[2].merge(&good());
             assert_eq!(r.check(&spec, at * h), Step::Hold);
         }
-        r.new.merge(&good());
+        r.new[2].merge(&good());
         assert_eq!(r.check(&spec, 72 * h), Step::Complete);
         let ends: Vec<_> = r.log.stages.iter().map(|s| (s.share, s.end)).collect();
         assert_eq!(
@@ -613,6 +674,28 @@ mod tests {
         let mut r = Rollout::start(&spec, &SeedTree::new(1), 10, (5, 4, 100), 0);
         feed(&mut r, stats(10, 0, 0, &[]), good());
         assert_eq!(r.check(&spec, 24 * h), Step::Hold);
+    }
+
+    #[test]
+    fn the_watch_compares_the_same_mix_of_dayparts() {
+        // Baseline: mornings CTR 0.10 (1,000 requests), evenings 0.30 (1,000): 0.20
+        // overall. A watch of mornings only at CTR 0.10 is as good, not −50%.
+        let mut baseline = ByDaypart::default();
+        baseline[0] = stats(1_000, 100, 0, &[]);
+        baseline[2] = stats(1_000, 300, 0, &[]);
+        let mut watch = ByDaypart::default();
+        watch[0] = stats(500, 50, 0, &[]);
+        let (w, b) = standardise(&watch, &baseline);
+        assert_eq!(w.value(OnlineMetric::Ctr), Some(0.1));
+        assert_eq!(b.value(OnlineMetric::Ctr), Some(0.1));
+        assert_eq!(b.requests, 500.0);
+        // Half mornings at 0.05, half evenings at 0.15: the watch is 0.10 and the
+        // baseline standardised to that mix (0.10 + 0.30) / 2 = 0.20, −50%.
+        watch[0] = stats(500, 25, 0, &[]);
+        watch[2] = stats(500, 75, 0, &[]);
+        let (w, b) = standardise(&watch, &baseline);
+        assert_eq!(w.value(OnlineMetric::Ctr), Some(0.1));
+        assert!((b.value(OnlineMetric::Ctr).unwrap() - 0.2).abs() < 1e-12);
     }
 
     #[test]

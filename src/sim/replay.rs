@@ -1324,7 +1324,7 @@ impl<'w> Replay<'w> {
                 tally.long_tail_impressions,
                 response.rating,
             );
-            r.record(rollout_spec, u, request);
+            r.record(rollout_spec, u, context.daypart as usize, &request);
         }
         self.outcome.record(
             u,
