@@ -17,9 +17,10 @@
 //!
 //! 1. a watched metric worse than the previous version's by more than
 //!    `rollback_threshold` rolls the new version back;
-//! 2. otherwise, when the stage has lasted its `stage_hours` (`watch_hours` for the
-//!    last) and no watched metric is worse by more than `tolerance`, it advances
-//!    (the watch completes the rollout);
+//! 2. otherwise, when the stage has lasted its `stage_hours` and no watched metric
+//!    is worse by more than `tolerance`, it advances; the watch, once it has lasted
+//!    `watch_hours` without a rollback, completes the rollout (its baseline is the
+//!    past, from which CTR drifts day by day, so it guards against a rollback only);
 //! 3. otherwise it is held until the next check.
 //!
 //! Either side with fewer than `min_requests` requests is not judged (the stage is
@@ -465,7 +466,10 @@ impl Rollout {
         } else {
             spec.stage_hours
         };
-        let holds = worst.is_some_and(|w| w >= -spec.tolerance);
+        // The watch guards against a rollback only: its baseline is the past, and
+        // CTR drifts from day to day (users run out of unseen favourites), so a
+        // tolerance tighter than the rollback threshold would hold it for ever.
+        let holds = last || worst.is_some_and(|w| w >= -spec.tolerance);
         if at < self.stage_start + hours(duration) {
             return Step::Hold;
         }
@@ -674,6 +678,25 @@ mod tests {
         let mut r = Rollout::start(&spec, &SeedTree::new(1), 10, (5, 4, 100), 0);
         feed(&mut r, stats(10, 0, 0, &[]), good());
         assert_eq!(r.check(&spec, 24 * h), Step::Hold);
+    }
+
+    #[test]
+    fn a_watch_within_the_threshold_completes_even_beyond_the_tolerance() {
+        let spec = RolloutSpec {
+            stages: vec![1.0],
+            ..spec()
+        };
+        let h = SECS_PER_HOUR;
+        let mut r = Rollout::start(&spec, &SeedTree::new(1), 10, (5, 4, 100), 0);
+        r.baseline[2].merge(&good());
+        // CTR 0.09 against 0.10: −10%, beyond the 5% tolerance, within −15%.
+        for at in [6, 12, 18] {
+            r.new[2].merge(&stats(200, 18, 400, &[4.0; 18]));
+            assert_eq!(r.check(&spec, at * h), Step::Hold);
+        }
+        r.new[2].merge(&stats(200, 18, 400, &[4.0; 18]));
+        assert_eq!(r.check(&spec, 24 * h), Step::Complete);
+        assert_eq!(r.log.stages[0].n_held, 0);
     }
 
     #[test]

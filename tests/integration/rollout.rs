@@ -39,8 +39,8 @@ fn a_good_version_reaches_everyone_and_a_bad_one_is_rolled_back_with_its_alert()
             .find(|r| r["version"] == v)
             .unwrap_or_else(|| panic!("version {v} in {runs:?}"))
     };
-    // Version 2 (24 h) passes the gate and goes 10% → 50% → 100%, a stage a day,
-    // then its 24 h watch holds.
+    // Version 2 (12 h) passes the gate and goes 10% → 50% → 100%, then its 12 h
+    // watch holds. The 10% stage lasts until each side served 1,000 requests.
     let good = by_version(2);
     assert_eq!(good["decision"], "deployed");
     let stages: Vec<(f64, i64, i64, &str)> = good["rollout"]["stages"]
@@ -59,25 +59,26 @@ fn a_good_version_reaches_everyone_and_a_bad_one_is_rolled_back_with_its_alert()
     assert_eq!(
         stages,
         [
-            (0.1, 24 * H, 48 * H, "advanced"),
-            (0.5, 48 * H, 72 * H, "advanced"),
-            (1.0, 72 * H, 96 * H, "completed"),
+            (0.1, 12 * H, 42 * H, "advanced"),
+            (0.5, 42 * H, 54 * H, "advanced"),
+            (1.0, 54 * H, 66 * H, "completed"),
         ]
     );
     assert_eq!(good["rollout"]["previous_version"], 1);
     // The runs due during its rollout are skipped.
-    for v in [3, 4] {
+    for v in [3, 4, 5, 6] {
         assert_eq!(by_version(v)["decision"], "skipped");
     }
-    // Version 5 (96 h) trains with SVD's learning rate × 4, passes the weak gate, and
-    // its first check at 10% rolls it back.
-    let bad = by_version(5);
+    // Version 7 (72 h) trains with SVD's learning rate × 50, passes the weak gate, and
+    // the first check at 10% with 1,000 requests on each side rolls it back.
+    let bad = by_version(7);
     assert_eq!(bad["decision"], "rolled_back");
-    assert!(bad["fault"].as_str().unwrap().contains("learning rate × 4"));
+    assert!(bad["fault"].as_str().unwrap().contains("learning rate × 50"));
     let stage = &bad["rollout"]["stages"][0];
     assert_eq!(stage["share"], 0.1);
-    assert_eq!(stage["start_secs"], 96 * H);
-    assert_eq!(stage["end_secs"], 102 * H);
+    assert_eq!(stage["start_secs"], 72 * H);
+    assert_eq!(stage["end_secs"], 114 * H);
+    assert!(stage["new_requests"].as_u64().unwrap() >= 1000);
     assert_eq!(stage["end"], "rolled_back");
     let worst = stage["changes"]
         .as_array()
@@ -87,6 +88,12 @@ fn a_good_version_reaches_everyone_and_a_bad_one_is_rolled_back_with_its_alert()
         .fold(f64::INFINITY, f64::min);
     assert!(worst < -0.15, "{stage}");
     assert_eq!(bad["rollout"]["previous_version"], 2);
+    assert!(
+        bad["rollout"]["rollback_reason"]
+            .as_str()
+            .unwrap()
+            .contains("at 10% of users, ctr")
+    );
 
     let alerts = json(&report().join("alerts.json"));
     let alerts = alerts.as_array().unwrap();
@@ -97,9 +104,9 @@ fn a_good_version_reaches_everyone_and_a_bad_one_is_rolled_back_with_its_alert()
             .map(|a| a["time_secs"].as_i64().unwrap())
             .collect()
     };
-    assert_eq!(of("rollback"), [102 * H]);
-    // Stage starts of versions 2 and 5 and version 2's completion.
-    for t in [24 * H, 48 * H, 72 * H, 96 * H] {
+    assert_eq!(of("rollback"), [114 * H]);
+    // Stage starts of versions 2 and 7 and version 2's completion.
+    for t in [12 * H, 42 * H, 54 * H, 66 * H, 72 * H] {
         assert!(of("rollout_stage").contains(&t), "{:?}", of("rollout_stage"));
     }
 }
@@ -109,26 +116,29 @@ fn after_a_rollback_the_previous_version_and_static_weights_serve() {
     let csv = std::fs::read_to_string(report().join("timeseries.csv")).unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let (version, share, svd) = (
+    let (version, rolled, share, random) = (
         col("model_version"),
+        col("rollout_version"),
         col("rollout_share"),
-        col("selection_share_svd"),
+        col("selection_share_random"),
     );
     let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
     // 6-hour buckets: the value at each bucket's end.
     let at = |b: usize, c: usize| rows[b][c];
-    assert_eq!(at(3, version), "1"); // 24 h: version 2 at 10%
-    assert_eq!(at(3, share), "0.1");
-    assert_eq!(at(11, version), "2"); // 72 h: version 2 serves everyone, watched
-    assert_eq!(at(11, share), "1");
-    assert_eq!(at(15, share), "0.1"); // 96 h: version 5 at 10%
-    assert_eq!(at(16, version), "2"); // 102 h: rolled back
-    assert_eq!(at(16, share), "0");
-    // Static weights over popularity and item CF: SVD is never selected after the
-    // rollback (buckets from 102 h), though the bandit selected it before.
-    assert!(rows[..16].iter().any(|r| r[svd] != "0"));
-    for r in &rows[17..] {
-        assert_eq!(r[svd], "0", "{r:?}");
+    assert_eq!(at(2, version), "1"); // 18 h: version 2 at 10%
+    assert_eq!((at(2, rolled), at(2, share)), ("2", "0.1"));
+    assert_eq!(at(9, version), "2"); // 60 h: version 2 serves everyone, watched
+    assert_eq!(at(9, share), "1");
+    assert_eq!((at(11, rolled), at(11, share)), ("0", "0")); // 72 h: rolled out
+    assert_eq!((at(12, rolled), at(12, share)), ("7", "0.1")); // 78 h: version 7 at 10%
+    assert_eq!(at(18, version), "2");
+    assert_eq!((at(19, rolled), at(19, share)), ("0", "0")); // 120 h: rolled back
+    assert_eq!(at(19, version), "2");
+    // Static weights on SVD alone: the random arm is never selected after the
+    // rollback (buckets from 114 h), though the bandit explored it before.
+    assert!(rows[..19].iter().all(|r| r[random] != "0"));
+    for r in &rows[19..] {
+        assert_eq!(r[random], "0", "{r:?}");
     }
 }
 
@@ -144,8 +154,8 @@ fn a_rollout_is_reported_the_same_with_one_thread() {
 fn a_run_stopped_mid_rollout_or_after_its_rollback_resumes_into_the_same_report() {
     let tmp = tempfile::tempdir().unwrap();
     let s = scenario("bad_model_rollback.ron");
-    // Day 2: version 2 at 10%, its check at 48 h pending; day 5: version 5 rolled
-    // back, static weights serving.
+    // Day 2: version 2 at 50% of users; day 5: version 7 rolled back at 114 h,
+    // static weights serving.
     for day in ["2", "5"] {
         let out = tmp.path().join(format!("stopped-{day}"));
         let args = |extra: &[&str]| {
