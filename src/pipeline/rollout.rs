@@ -212,10 +212,7 @@ pub fn assignment_draws(seeds: &SeedTree, version: u32, n_users: usize) -> Vec<f
     (0..n_users as u64)
         .map(|u| {
             seeds
-                .stream(
-                    Purpose::RolloutAssignment,
-                    (u64::from(version) << 32) | u,
-                )
+                .stream(Purpose::RolloutAssignment, (u64::from(version) << 32) | u)
                 .random::<f64>()
         })
         .collect()
@@ -419,14 +416,10 @@ impl Rollout {
             (total(&self.new), total(&self.old))
         };
         let judgement = judge(spec, &new, &previous);
-        let stage_log = self
-            .log
-            .stages
-            .last_mut()
-            .expect("a rollout has a stage");
+        let stage_log = self.log.stages.last_mut().expect("a rollout has a stage");
         stage_log.new_requests = total(&self.new).requests as u64;
-        stage_log.previous_requests = total(if last { &self.baseline } else { &self.old }).requests
-            as u64;
+        stage_log.previous_requests =
+            total(if last { &self.baseline } else { &self.old }).requests as u64;
         let worst = match judgement {
             Judgement::TooLittleData => None,
             Judgement::Judged { changes, worst } => {
@@ -660,7 +653,10 @@ mod tests {
         assert_eq!(r.log.share_at(5 * h), 0.1);
         assert_eq!(r.log.share_at(6 * h), 0.0);
         let reason = r.log.rollback_reason.as_deref().unwrap();
-        assert!(reason.contains("ctr 0.0800 against 0.1000 (-20.0%)"), "{reason}");
+        assert!(
+            reason.contains("ctr 0.0800 against 0.1000 (-20.0%)"),
+            "{reason}"
+        );
     }
 
     #[test]

@@ -1115,7 +1115,11 @@ impl ScenarioSpec {
         }
         for (i, fault) in p.faults.iter().enumerate() {
             if let FaultKind::TasteShift { strength } = fault.kind {
-                c.positive_at_most(&format!("pipeline.faults[{i}].kind.strength"), strength, 1.0);
+                c.positive_at_most(
+                    &format!("pipeline.faults[{i}].kind.strength"),
+                    strength,
+                    1.0,
+                );
             }
         }
         for (i, fault) in p.faults.iter().enumerate() {
@@ -1176,7 +1180,10 @@ impl ScenarioSpec {
             if i > 0 && share <= r.stages[i - 1] {
                 c.fail(
                     &field,
-                    format!("{share} is not above the stage before ({})", r.stages[i - 1]),
+                    format!(
+                        "{share} is not above the stage before ({})",
+                        r.stages[i - 1]
+                    ),
                     "list increasing shares in (0, 1] ending with 1.0, e.g. [0.1, 0.5, 1.0]",
                 );
             }
@@ -1218,7 +1225,11 @@ impl ScenarioSpec {
         }
         let distinct: BTreeSet<_> = r.watch.iter().collect();
         if distinct.len() < r.watch.len() {
-            c.fail("pipeline.rollout.watch", "names a metric twice", "list each metric once");
+            c.fail(
+                "pipeline.rollout.watch",
+                "names a metric twice",
+                "list each metric once",
+            );
         }
         if let Some(weights) = &r.static_weights {
             self.check_policy(

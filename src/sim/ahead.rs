@@ -178,25 +178,24 @@ impl Shared<'_> {
                 .filter(|(_, on)| **on == previous)
                 .map(|(x, _)| x)
                 .map(|((job, context), p)| {
-                    let (_, version, user_revision) =
-                        self.serving(job.user.index(), job.revision);
+                    let (_, version, user_revision) = self.serving(job.user.index(), job.revision);
                     ListItem {
-                    request: Request {
-                        user: job.user,
-                        context,
-                        seen: &job.seen,
-                        time_secs: job.time,
-                        session_position: job.position,
-                        recent_genre_counts: &job.recent_genre_counts,
-                    },
-                    ordinal: job.ordinal,
-                    keys: ListKeys {
-                        version,
-                        user_revision,
-                        watched: &job.watched,
-                    },
-                    kept: &mut job.kept,
-                    out: &mut p.lists[a],
+                        request: Request {
+                            user: job.user,
+                            context,
+                            seen: &job.seen,
+                            time_secs: job.time,
+                            session_position: job.position,
+                            recent_genre_counts: &job.recent_genre_counts,
+                        },
+                        ordinal: job.ordinal,
+                        keys: ListKeys {
+                            version,
+                            user_revision,
+                            watched: &job.watched,
+                        },
+                        kept: &mut job.kept,
+                        out: &mut p.lists[a],
                     }
                 })
                 .collect();

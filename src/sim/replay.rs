@@ -781,7 +781,8 @@ impl<'w> Replay<'w> {
                 let previous = self.gate.as_ref().map(|g| (g.serving, g.serving_log_len));
                 if let Some(candidate) = self.gated_update(seeds, arms, gate, specs, at, version)? {
                     let old = std::mem::replace(arms, candidate);
-                    if let (Some(rollout), Some((serving, len))) = (&spec.pipeline.rollout, previous)
+                    if let (Some(rollout), Some((serving, len))) =
+                        (&spec.pipeline.rollout, previous)
                     {
                         self.start_rollout(rollout, seeds, (version, serving, len), at);
                         replaced = Some(old);
@@ -867,7 +868,9 @@ impl<'w> Replay<'w> {
             }
             Step::RollBack => {
                 self.log_rollout(&rollout, Some(UpdateDecision::RolledBack));
-                *arms = previous_arms.take().expect("the previous arms of a rollout");
+                *arms = previous_arms
+                    .take()
+                    .expect("the previous arms of a rollout");
                 let gate = self.gate.as_mut().expect("a rollout needs a gate");
                 gate.serving = rollout.previous;
                 gate.serving_log_len = rollout.previous_log_len;
