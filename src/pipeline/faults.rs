@@ -98,7 +98,7 @@ impl FaultQueue {
 pub enum RunStart {
     /// The job failed before fitting anything: log this entry, keep the deployed
     /// version.
-    Failed(ModelUpdateLog),
+    Failed(Box<ModelUpdateLog>),
     /// Train, with these faults.
     Train(TrainFaults),
 }
@@ -173,14 +173,14 @@ impl FaultQueue {
     ) -> RunStart {
         let hit = self.take_due(plan.at);
         if hit.job_fails {
-            return RunStart::Failed(failed_log(
+            return RunStart::Failed(Box::new(failed_log(
                 plan.version,
                 plan.at,
                 "injected fault: the job failed".to_owned(),
-            ));
+            )));
         }
         if let Some(reason) = over_budget(work(plan.n_window, plan.n_arms), budget) {
-            return RunStart::Failed(failed_log(plan.version, plan.at, reason));
+            return RunStart::Failed(Box::new(failed_log(plan.version, plan.at, reason)));
         }
         RunStart::Train(TrainFaults {
             corruption: hit

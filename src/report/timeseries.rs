@@ -210,12 +210,12 @@ impl Timeseries {
             r.rollout = Some(
                 updates
                     .iter()
-                    .filter_map(|m| {
+                    .rev()
+                    .find_map(|m| {
                         let log = m.rollout.as_ref()?;
                         let share = log.share_at(end - 1);
                         (share > 0.0).then_some((m.version, share))
                     })
-                    .last()
                     .unwrap_or((0, 0.0)),
             );
         }

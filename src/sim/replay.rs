@@ -768,7 +768,7 @@ impl<'w> Replay<'w> {
         };
         let hit = match faults.start_run(plan, spec.pipeline.work_budget, &mut self.log, seeds) {
             RunStart::Failed(entry) => {
-                self.model_updates.push(entry);
+                self.model_updates.push(*entry);
                 return Ok(None);
             }
             RunStart::Train(hit) => hit,
