@@ -276,7 +276,7 @@ fn resume_refuses_a_checkpoint_that_does_not_fit_and_says_why() {
     std::fs::write(&file, &other).unwrap();
     let err = refused(&dir, None);
     assert!(
-        err.contains("`format_version` is 99") && err.contains("reads version 1"),
+        err.contains("`format_version` is 99") && err.contains("reads version 2"),
         "{err}"
     );
 
