@@ -84,10 +84,16 @@ pub enum Purpose {
     /// The shuffle of a corrupted training batch (`pipeline.faults`, `CorruptBatch`);
     /// unit = model version of the faulted run.
     PipelineFault = 24,
+    /// Which users a staged rollout moves to the new version (`pipeline.rollout`): one
+    /// uniform draw per user, the same for every stage of one rollout; unit = model
+    /// version · 2^32 + user.
+    RolloutAssignment = 25,
+    /// The fresh tastes users move towards at a taste shift (`pipeline.faults`,
+    /// `TasteShift`); unit = fault index · 2^32 + user.
+    TasteShift = 26,
     /// Hyper-parameter search of a gated training run (`pipeline.gate.search`): the
     /// validation set's sample of users (unit 0) and the random sample of each arm's
-    /// grid (unit = version · 2^8 + arm). Numbered apart from 25–29, which other
-    /// pipeline work may take.
+    /// grid (unit = version · 2^8 + arm).
     PipelineSearch = 30,
     /// Randomness of an arm while search candidates are scored on the validation set
     /// (the same draws for every candidate of an arm); unit = arm · 2^32 + user.

@@ -14,6 +14,8 @@
 //! | `quality_degradation` | a bucket's mean rating of clicked movies is below `min_clicked_rating` |
 //! | `bandit_imbalance` | one arm has more than `max_arm_share` of a bucket's selections |
 //! | `training` | a training run was rejected with a watched metric worse by more than `max_offline_drop` |
+//! | `rollout_stage` | a staged rollout began a stage, or completed (`pipeline.rollout`) |
+//! | `rollback` | a rolled-out version degraded online beyond the rollback threshold |
 //! | `experiment_decision` | an experiment's treatment got a decision (ship, worse, guardrail failed): at the look its stopping rule stopped at, else at the horizon |
 
 use serde::{Deserialize, Serialize};
@@ -40,6 +42,10 @@ pub enum AlertKind {
     ExperimentDecision,
     /// A training job failed (`pipeline.faults`, `pipeline.work_budget`).
     TrainingFailure,
+    /// A staged rollout (`pipeline.rollout`) began a stage or completed.
+    RolloutStage,
+    /// A rolled-out version degraded online and was rolled back.
+    Rollback,
 }
 
 /// One alert.
@@ -214,6 +220,7 @@ pub fn evaluate(spec: &AlertSpec, run: &RunView<'_>) -> Vec<Alert> {
     }
 
     alerts.extend(training_alerts(spec, run.model_updates));
+    alerts.extend(run.model_updates.iter().flat_map(rollout_alerts));
 
     if let Some(report) = run.experiments {
         let horizon = SimSecs::from(run.horizon_days) * SECS_PER_DAY;
@@ -246,6 +253,58 @@ pub fn evaluate(spec: &AlertSpec, run: &RunView<'_>) -> Vec<Alert> {
     }
 
     alerts.sort_by_key(|a| (a.time_secs, a.kind));
+    alerts
+}
+
+/// The alerts of a training run's staged rollout: one `rollout_stage` at each
+/// stage's start and at its completion, and a `rollback` with the worst change.
+fn rollout_alerts(run: &ModelUpdateLog) -> Vec<Alert> {
+    use super::rollout::StageEnd;
+    let Some(log) = &run.rollout else {
+        return Vec::new();
+    };
+    let mut alerts = Vec::new();
+    for stage in &log.stages {
+        alerts.push(Alert {
+            time_secs: stage.start_secs,
+            kind: AlertKind::RolloutStage,
+            value: Some(stage.share),
+            threshold: None,
+            message: format!(
+                "version {} serves {:.0}% of users (version {} the rest)",
+                run.version,
+                stage.share * 100.0,
+                log.previous_version
+            ),
+        });
+        let Some(end) = stage.end_secs else { continue };
+        match stage.end {
+            Some(StageEnd::Completed) => alerts.push(Alert {
+                time_secs: end,
+                kind: AlertKind::RolloutStage,
+                value: Some(1.0),
+                threshold: None,
+                message: format!(
+                    "version {} rolled out: its watch held, it serves everyone",
+                    run.version
+                ),
+            }),
+            Some(StageEnd::RolledBack) => alerts.push(Alert {
+                time_secs: end,
+                kind: AlertKind::Rollback,
+                value: stage.changes.iter().map(|c| c.change).reduce(f64::min),
+                threshold: None,
+                message: format!(
+                    "version {} rolled back to version {}: {}; bandits replaced by static \
+                     weights",
+                    run.version,
+                    log.previous_version,
+                    log.rollback_reason.as_deref().unwrap_or("degraded")
+                ),
+            }),
+            _ => {}
+        }
+    }
     alerts
 }
 
@@ -383,6 +442,7 @@ mod tests {
                 reason: "r".into(),
             }),
             fault: None,
+            rollout: None,
         };
         // −12% is beyond the default 10%; −8% is not.
         let runs = [run(2, -0.12), run(3, -0.08)];

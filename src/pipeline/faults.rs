@@ -14,6 +14,9 @@
 //!   predictions inf or NaN) and the gate, which fails a non-finite metric, rejects
 //!   the candidate.
 //!
+//! A `TasteShift` is no training fault: the replay changes the users' tastes at its
+//! time ([`crate::world::taste_shift`]).
+//!
 //! A run whose work — interactions in its data window times arms of the stack —
 //! exceeds `work_budget` fails too ([`over_budget`]). A failed run fits nothing: the
 //! deployed version keeps serving and the run is logged `failed` with its reason
@@ -27,7 +30,8 @@ use crate::scenario::spec::{ArmSpec, FaultKind, FaultSpec};
 
 use super::schedule::{ModelUpdateLog, UpdateDecision};
 
-/// The faults of a scenario not yet applied, in time order.
+/// The training faults of a scenario (every kind but `TasteShift`) not yet applied,
+/// in time order.
 #[derive(Clone, Debug, Default)]
 pub struct FaultQueue {
     /// (time, kind), latest first so the next due is popped from the end.
@@ -50,8 +54,10 @@ impl FaultQueue {
     /// The queue of `faults` (times rounded to the simulated second).
     #[must_use]
     pub fn new(faults: &[FaultSpec]) -> Self {
+        // A taste shift hits the world at its own time, not a training run.
         let mut pending: Vec<(SimSecs, FaultKind)> = faults
             .iter()
+            .filter(|f| !matches!(f.kind, FaultKind::TasteShift { .. }))
             .map(|f| {
                 (
                     (f.at_hours * SECS_PER_HOUR as f64).round() as SimSecs,
@@ -80,6 +86,7 @@ impl FaultQueue {
                 FaultKind::DivergingLearningRate { factor } => {
                     run.lr_factor = Some(run.lr_factor.unwrap_or(1.0) * factor);
                 }
+                FaultKind::TasteShift { .. } => {}
             }
         }
         run
@@ -91,7 +98,7 @@ impl FaultQueue {
 pub enum RunStart {
     /// The job failed before fitting anything: log this entry, keep the deployed
     /// version.
-    Failed(ModelUpdateLog),
+    Failed(Box<ModelUpdateLog>),
     /// Train, with these faults.
     Train(TrainFaults),
 }
@@ -166,14 +173,14 @@ impl FaultQueue {
     ) -> RunStart {
         let hit = self.take_due(plan.at);
         if hit.job_fails {
-            return RunStart::Failed(failed_log(
+            return RunStart::Failed(Box::new(failed_log(
                 plan.version,
                 plan.at,
                 "injected fault: the job failed".to_owned(),
-            ));
+            )));
         }
         if let Some(reason) = over_budget(work(plan.n_window, plan.n_arms), budget) {
-            return RunStart::Failed(failed_log(plan.version, plan.at, reason));
+            return RunStart::Failed(Box::new(failed_log(plan.version, plan.at, reason)));
         }
         RunStart::Train(TrainFaults {
             corruption: hit
@@ -210,6 +217,7 @@ pub fn failed_log(version: u32, at: SimSecs, reason: String) -> ModelUpdateLog {
         search: None,
         evaluation: None,
         fault: Some(reason),
+        rollout: None,
     }
 }
 

@@ -15,6 +15,9 @@
 //! [`faults`] injects the faults of `pipeline.faults` into chosen runs and fails
 //! runs over `pipeline.work_budget`; a failed run leaves the deployed version alone.
 //!
+//! With `pipeline.rollout`, a passed version is rolled out in stages and watched
+//! online, and rolled back when it degrades ([`rollout`]).
+//!
 //! With `pipeline.alerts`, [`alerts`] reads the finished run for the plan's
 //! monitoring alerts.
 //!
@@ -25,6 +28,7 @@ pub mod alerts;
 pub mod faults;
 pub mod gate;
 pub mod offline_table;
+pub mod rollout;
 mod schedule;
 pub mod search;
 pub mod split;

@@ -21,6 +21,11 @@ pub enum UpdateDecision {
     /// The job failed (`pipeline.faults`, `pipeline.work_budget`): nothing was
     /// fitted and the deployed version stays.
     Failed,
+    /// Rolled out (`pipeline.rollout`) and rolled back when a watched online metric
+    /// degraded: the previous version serves again.
+    RolledBack,
+    /// Not run: a rollout (`pipeline.rollout`) was under way when it fell due.
+    Skipped,
 }
 
 /// One training run (the plan's `ModelUpdateLog` table).
@@ -49,6 +54,9 @@ pub struct ModelUpdateLog {
     /// fault it trained through (a corrupted batch).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
+    /// With `pipeline.rollout`: the version's staged rollout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<super::rollout::RolloutLog>,
 }
 
 /// When the next incremental update is due.

@@ -257,6 +257,7 @@ pub fn gated_run(
                 reason,
             }),
             fault: None,
+            rollout: None,
         },
         deployed: verdict.pass.then_some(candidate),
     })

@@ -40,7 +40,10 @@ pub fn write_run(dir: &ReportDir, view: &RunView<'_>) -> Result<()> {
     let calendar = Calendar {
         start_weekday: scenario.spec().horizon.start_weekday,
     };
-    let timeseries = Timeseries::of(outcome, bucket_hours, calendar);
+    let mut timeseries = Timeseries::of(outcome, bucket_hours, calendar);
+    if scenario.spec().pipeline.rollout.is_some() {
+        timeseries = timeseries.with_rollout(&outcome.model_updates);
+    }
     dir.write("timeseries.csv", timeseries.to_csv().as_bytes())?;
     dir.write("model_updates.json", &to_json(&outcome.model_updates))?;
     super::write_regret(dir, scenario.name(), outcome, bucket_hours)?;

@@ -47,8 +47,12 @@ pub struct TimeRow {
     /// Requests whose lead arm was not the policy's greedy arm, per request served by
     /// a learning policy; `None` when no learning policy served the bucket.
     pub exploration_ratio: Option<f64>,
-    /// Model version serving at the bucket's end.
+    /// Model version serving at the bucket's end (with a staged rollout: serving
+    /// everyone, or the previous version while one is partly rolled out).
     pub model_version: u32,
+    /// With `pipeline.rollout`: the version being rolled out at the bucket's end and
+    /// the share of users it serves (0 when none is).
+    pub rollout: Option<(u32, f64)>,
     /// Each arm's share of the bucket's arm selections (sums to 1), in stack order.
     pub selection_shares: Vec<Option<f64>>,
     /// Cumulative oracle regret per policy slot at the bucket's end (with
@@ -67,6 +71,8 @@ pub struct Timeseries {
     pub regret_slots: Vec<String>,
     /// The rows, in time order.
     pub rows: Vec<TimeRow>,
+    /// Whether the rows have rollout columns ([`Timeseries::with_rollout`]).
+    pub rollout_columns: bool,
 }
 
 fn daypart_name(d: Daypart) -> &'static str {
@@ -155,6 +161,7 @@ impl Timeseries {
                         .map(|&n| per(n, selections))
                         .collect(),
                     cumulative_regret: regret.clone(),
+                    rollout: None,
                 }
             })
             .collect();
@@ -163,7 +170,57 @@ impl Timeseries {
             arms: outcome.by_arm.iter().map(|(n, _)| n.clone()).collect(),
             regret_slots: regret_slots.into_iter().map(|(_, n)| n).collect(),
             rows,
+            rollout_columns: false,
         }
+    }
+
+    /// The rollout columns of a run with `pipeline.rollout`, from the rollout logs
+    /// of `updates`: `rollout_version` and `rollout_share` at each bucket's end, and
+    /// `model_version` as the version serving everyone — a rolled-out version from
+    /// the start of its 100% stage until a rollback, the previous one before.
+    #[must_use]
+    pub fn with_rollout(mut self, updates: &[crate::pipeline::ModelUpdateLog]) -> Self {
+        // (time, version serving everyone from then), in time order.
+        let mut changes: Vec<(i64, u32)> = Vec::new();
+        for m in updates {
+            match &m.rollout {
+                None if m.decision == UpdateDecision::Deployed => {
+                    changes.push((m.time_secs, m.version));
+                }
+                None => {}
+                Some(log) => {
+                    if let Some(full) = log.full_secs() {
+                        changes.push((full, m.version));
+                    }
+                    if let Some(back) = log.rolled_back_secs() {
+                        changes.push((back, log.previous_version));
+                    }
+                }
+            }
+        }
+        changes.sort_by_key(|c| c.0);
+        let bucket_secs = i64::from(self.bucket_hours) * 3_600;
+        for r in &mut self.rows {
+            let end = (r.bucket as i64 + 1) * bucket_secs;
+            r.model_version = changes
+                .iter()
+                .take_while(|c| c.0 < end)
+                .last()
+                .map_or(0, |c| c.1);
+            r.rollout = Some(
+                updates
+                    .iter()
+                    .rev()
+                    .find_map(|m| {
+                        let log = m.rollout.as_ref()?;
+                        let share = log.share_at(end - 1);
+                        (share > 0.0).then_some((m.version, share))
+                    })
+                    .unwrap_or((0, 0.0)),
+            );
+        }
+        self.rollout_columns = true;
+        self
     }
 
     /// The CSV text: a header, then one line per bucket; an undefined value is an
@@ -183,6 +240,9 @@ impl Timeseries {
              novelty,serendipity,dissimilar_click_share,gini,cumulative_gini,cumulative_coverage,\
              exploration_ratio,model_version",
         );
+        if self.rollout_columns {
+            out.push_str(",rollout_version,rollout_share");
+        }
         for arm in &self.arms {
             write!(out, ",selection_share_{arm}").expect(line);
         }
@@ -229,6 +289,9 @@ impl Timeseries {
                 r.model_version
             )
             .expect(line);
+            if let Some((version, share)) = r.rollout {
+                write!(out, ",{version},{share}").expect(line);
+            }
             for v in &r.selection_shares {
                 write!(out, ",{}", cell(*v)).expect(line);
             }

@@ -1496,6 +1496,11 @@ pub struct PipelineSpec {
     /// (`metric_snapshots.json`). Default 0: none.
     #[serde(skip_serializing_if = "is_zero")]
     pub metric_snapshot_every_hours: f64,
+    /// Staged rollout of every version the gate passes, its online watch and
+    /// rollback (docs/TRAINING_PIPELINE.md#staged-rollout; needs `gate`). Absent (the
+    /// default): a passed version serves all traffic at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutSpec>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
@@ -1513,6 +1518,7 @@ impl Default for PipelineSpec {
             work_budget: None,
             bandit_snapshot_every_hours: 0.0,
             metric_snapshot_every_hours: 0.0,
+            rollout: None,
         }
     }
 }
@@ -1543,6 +1549,97 @@ pub enum FaultKind {
         /// Multiplier of the learning rate; finite and > 0.
         factor: f64,
     },
+    /// At its time (exactly, not at a training run) every user's hidden taste moves
+    /// towards a fresh one: the truth the simulated users click by changes
+    /// (docs/TRAINING_PIPELINE.md#taste-shift).
+    TasteShift {
+        /// How far tastes move, in (0, 1]: 1 = a fresh taste.
+        strength: f64,
+    },
+}
+
+/// Staged rollout of a version the gate passed: it serves a growing share of users
+/// while its online metrics are compared with the previous version's on the
+/// requests each served; a degradation beyond `rollback_threshold` rolls it back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RolloutSpec {
+    /// Shares of users the new version serves, stage by stage; increasing, each in
+    /// (0, 1], the last 1.0. Default `[0.10, 0.50, 1.0]`.
+    pub stages: Vec<f64>,
+    /// Simulated hours a stage lasts before it may advance. Default 24.
+    pub stage_hours: f64,
+    /// Simulated hours between two online checks (during the stages and the watch).
+    /// Default 6.
+    pub check_every_hours: f64,
+    /// Simulated hours the new version is watched once it serves everyone, against
+    /// the previous version's metrics over the stages. Default 24.
+    pub watch_hours: f64,
+    /// Online metrics watched. Default `[ctr, clicked_rating, long_tail_share]`.
+    pub watch: Vec<OnlineMetric>,
+    /// A stage advances only when no watched metric is worse than the previous
+    /// version's by more than this share of it; otherwise it is held for another
+    /// check. Default 0.05.
+    pub tolerance: f64,
+    /// A watched metric worse by more than this share rolls the new version back.
+    /// Default 0.15 (the plan's rollback plan).
+    pub rollback_threshold: f64,
+    /// Requests each version must have served since the stage began (since 100% for
+    /// the watch) before a check judges. Default 200.
+    pub min_requests: u64,
+    /// Weights per arm of the static policy that replaces every bandit after a
+    /// rollback; `None` (the default) = equal weights over the stack's selectable arms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub static_weights: Option<BTreeMap<String, f64>>,
+    /// Simulated hours the bandit stays disabled after a rollback; `None` (the
+    /// default) = the rest of the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub static_hours: Option<f64>,
+}
+
+impl Default for RolloutSpec {
+    fn default() -> Self {
+        Self {
+            stages: vec![0.10, 0.50, 1.0],
+            stage_hours: 24.0,
+            check_every_hours: 6.0,
+            watch_hours: 24.0,
+            watch: vec![
+                OnlineMetric::Ctr,
+                OnlineMetric::ClickedRating,
+                OnlineMetric::LongTailShare,
+            ],
+            tolerance: 0.05,
+            rollback_threshold: 0.15,
+            min_requests: 200,
+            static_weights: None,
+            static_hours: None,
+        }
+    }
+}
+
+/// An online metric a rollout watches (all higher is better).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnlineMetric {
+    /// Clicks per request.
+    Ctr,
+    /// Mean rating of clicked movies.
+    ClickedRating,
+    /// Share of impressions from the long tail.
+    LongTailShare,
+}
+
+impl OnlineMetric {
+    /// The name as in scenarios and reports.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ctr => "ctr",
+            Self::ClickedRating => "clicked_rating",
+            Self::LongTailShare => "long_tail_share",
+        }
+    }
 }
 
 /// The deployment gate: each training run fits a candidate version from scratch on

@@ -406,6 +406,7 @@ impl ScenarioSpec {
         );
         self.check_gate(c);
         self.check_faults(c);
+        self.check_rollout(c);
         self.check_alerts(c);
         c.problems.extend(self.evaluation.problems());
         c.integer(
@@ -1115,7 +1116,11 @@ impl ScenarioSpec {
 
     fn check_faults(&self, c: &mut Checker) {
         let p = &self.pipeline;
-        if (!p.faults.is_empty() || p.work_budget.is_some()) && p.retrain_every_hours == 0.0 {
+        let training_faults = p
+            .faults
+            .iter()
+            .any(|f| !matches!(f.kind, FaultKind::TasteShift { .. }));
+        if (training_faults || p.work_budget.is_some()) && p.retrain_every_hours == 0.0 {
             c.fail(
                 "pipeline.faults",
                 "are set (or `work_budget` is) but `pipeline.retrain_every_hours` is 0, so no \
@@ -1136,6 +1141,15 @@ impl ScenarioSpec {
                         "use a time in (0, {horizon_hours}) hours: a training run inside the \
                          horizon must reach it"
                     ),
+                );
+            }
+        }
+        for (i, fault) in p.faults.iter().enumerate() {
+            if let FaultKind::TasteShift { strength } = fault.kind {
+                c.positive_at_most(
+                    &format!("pipeline.faults[{i}].kind.strength"),
+                    strength,
+                    1.0,
                 );
             }
         }
@@ -1186,6 +1200,94 @@ impl ScenarioSpec {
                     "use 0 (no snapshots) or a number of simulated hours in [1, 1e6]",
                 );
             }
+        }
+    }
+
+    fn check_rollout(&self, c: &mut Checker) {
+        let p = &self.pipeline;
+        let Some(r) = &p.rollout else {
+            return;
+        };
+        if p.gate.is_none() {
+            c.fail(
+                "pipeline.rollout",
+                "is set but `pipeline.gate` is absent: only gated versions are rolled out \
+                 (warm starts replace the deployed arms in place)",
+                "add `gate: ()` to `pipeline` or leave `rollout` out",
+            );
+        }
+        if r.stages.is_empty() || r.stages.last() != Some(&1.0) {
+            c.fail(
+                "pipeline.rollout.stages",
+                format!("is {:?}; it must end at 1.0 (everyone)", r.stages),
+                "list increasing shares in (0, 1] ending with 1.0, e.g. [0.1, 0.5, 1.0]",
+            );
+        }
+        for (i, &share) in r.stages.iter().enumerate() {
+            let field = format!("pipeline.rollout.stages[{i}]");
+            c.positive_at_most(&field, share, 1.0);
+            if i > 0 && share <= r.stages[i - 1] {
+                c.fail(
+                    &field,
+                    format!(
+                        "{share} is not above the stage before ({})",
+                        r.stages[i - 1]
+                    ),
+                    "list increasing shares in (0, 1] ending with 1.0, e.g. [0.1, 0.5, 1.0]",
+                );
+            }
+        }
+        let horizon_hours = f64::from(self.horizon.days) * 24.0;
+        c.positive_at_most("pipeline.rollout.stage_hours", r.stage_hours, horizon_hours);
+        c.positive_at_most(
+            "pipeline.rollout.check_every_hours",
+            r.check_every_hours,
+            horizon_hours,
+        );
+        c.positive_at_most("pipeline.rollout.watch_hours", r.watch_hours, horizon_hours);
+        if let Some(h) = r.static_hours {
+            c.positive("pipeline.rollout.static_hours", h);
+        }
+        c.within("pipeline.rollout.tolerance", r.tolerance, 0.0, 1.0);
+        c.within(
+            "pipeline.rollout.rollback_threshold",
+            r.rollback_threshold,
+            0.0,
+            1.0,
+        );
+        if r.tolerance > r.rollback_threshold {
+            c.fail(
+                "pipeline.rollout.tolerance",
+                format!(
+                    "{} is above `rollback_threshold` ({}), so a stage could never be held",
+                    r.tolerance, r.rollback_threshold
+                ),
+                "set `tolerance` ≤ `rollback_threshold`",
+            );
+        }
+        if r.watch.is_empty() {
+            c.fail(
+                "pipeline.rollout.watch",
+                "is empty, so the rollout would have nothing to judge",
+                "list at least one of `ctr`, `clicked_rating`, `long_tail_share`",
+            );
+        }
+        let distinct: BTreeSet<_> = r.watch.iter().collect();
+        if distinct.len() < r.watch.len() {
+            c.fail(
+                "pipeline.rollout.watch",
+                "names a metric twice",
+                "list each metric once",
+            );
+        }
+        if let Some(weights) = &r.static_weights {
+            self.check_policy(
+                c,
+                "pipeline.rollout.static_weights",
+                &PolicySpec::StaticWeights {
+                    weights: weights.clone(),
+                },
+            );
         }
     }
 

@@ -35,7 +35,7 @@ use crate::interaction::SimSecs;
 use crate::recommend::{Arms, Request};
 use crate::scenario::spec::RewardSpec;
 use crate::world::context::Calendar;
-use crate::world::{Context, Situation, World};
+use crate::world::{Context, Situation, UserTaste, World};
 
 use super::candidates::{
     Candidates, KeptLists, ListItem, ListKeys, Prepared, RegretInputs, Scratch, arm_id,
@@ -95,12 +95,41 @@ pub(super) struct Shared<'a> {
     pub calendar: &'a Calendar,
     /// The model version of the window.
     pub version: u32,
+    /// During a staged rollout (`pipeline.rollout`): the previous version, serving
+    /// the users marked `true` here (by user index).
+    pub previous: Option<PreviousServing<'a>>,
+    /// Every user's hidden taste (the world's, or shifted by a taste shift).
+    pub tastes: &'a [UserTaste],
     /// The fatigue window.
     pub window: usize,
     /// The reward rule (regret).
     pub reward: &'a RewardSpec,
     /// Slate length K.
     pub slate_size: usize,
+}
+
+/// The previous version of a staged rollout and the users it serves.
+#[derive(Clone, Copy)]
+pub(super) struct PreviousServing<'a> {
+    /// Its arms.
+    pub arms: &'a Arms,
+    /// Its version.
+    pub version: u32,
+    /// Whether each user (by index) is served by it.
+    pub users: &'a [bool],
+}
+
+impl<'a> Shared<'a> {
+    /// The arms serving user index `user`, and the version and revision its kept
+    /// lists are keyed by (`revision`: the user's own). A user the previous version
+    /// of a rollout serves keys its lists by that version, so a list is never
+    /// reused across the two model sets.
+    pub fn serving(&self, user: usize, revision: u32) -> (&'a Arms, u32, u32) {
+        match self.previous {
+            Some(p) if p.users[user] => (p.arms, p.version, p.version),
+            _ => (self.arms, self.version, revision),
+        }
+    }
 }
 
 impl Shared<'_> {
@@ -126,31 +155,54 @@ impl Shared<'_> {
         for p in prepared.iter_mut() {
             p.lists.resize_with(n_arms, Vec::new);
         }
-        for a in 0..n_arms {
+        // Lists of one model set at a time: the jobs of the new (or only) version,
+        // then those of a rollout's previous version.
+        let on_previous: Vec<bool> = jobs
+            .iter()
+            .map(|job| self.previous.is_some_and(|p| p.users[job.user.index()]))
+            .collect();
+        for (a, previous) in (0..n_arms).flat_map(|a| [(a, false), (a, true)]) {
+            if previous && self.previous.is_none() {
+                continue;
+            }
+            let arms = if previous {
+                self.previous.expect("checked above").arms
+            } else {
+                self.arms
+            };
             let mut items: Vec<ListItem<'_, '_>> = jobs
                 .iter_mut()
                 .zip(&contexts)
                 .zip(prepared.iter_mut())
-                .map(|((job, context), p)| ListItem {
-                    request: Request {
-                        user: job.user,
-                        context,
-                        seen: &job.seen,
-                        time_secs: job.time,
-                        session_position: job.position,
-                        recent_genre_counts: &job.recent_genre_counts,
-                    },
-                    ordinal: job.ordinal,
-                    keys: ListKeys {
-                        version: self.version,
-                        user_revision: job.revision,
-                        watched: &job.watched,
-                    },
-                    kept: &mut job.kept,
-                    out: &mut p.lists[a],
+                .zip(&on_previous)
+                .filter(|(_, on)| **on == previous)
+                .map(|(x, _)| x)
+                .map(|((job, context), p)| {
+                    let (_, version, user_revision) = self.serving(job.user.index(), job.revision);
+                    ListItem {
+                        request: Request {
+                            user: job.user,
+                            context,
+                            seen: &job.seen,
+                            time_secs: job.time,
+                            session_position: job.position,
+                            recent_genre_counts: &job.recent_genre_counts,
+                        },
+                        ordinal: job.ordinal,
+                        keys: ListKeys {
+                            version,
+                            user_revision,
+                            watched: &job.watched,
+                        },
+                        kept: &mut job.kept,
+                        out: &mut p.lists[a],
+                    }
                 })
                 .collect();
-            self.candidates.list_many(self.arms, arm_id(a), &mut items);
+            if items.is_empty() {
+                continue;
+            }
+            self.candidates.list_many(arms, arm_id(a), &mut items);
         }
         let mut scratch = Scratch::default();
         for ((job, context), p) in jobs.iter().zip(&contexts).zip(prepared.iter_mut()) {
@@ -163,7 +215,7 @@ impl Shared<'_> {
             };
             let inputs = RegretInputs {
                 world,
-                taste: &world.tastes[job.user.index()],
+                taste: &self.tastes[job.user.index()],
                 situation: &situation,
                 reward: self.reward,
                 slate_size: self.slate_size,

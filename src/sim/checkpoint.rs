@@ -26,6 +26,7 @@ use crate::bandit::PropensityLogger;
 use crate::experiment::{ExperimentRecorder, Interleaver};
 use crate::interaction::{Interaction, SimSecs};
 use crate::pipeline::ModelUpdateLog;
+use crate::pipeline::rollout::Rollout;
 use crate::recommend::CoverageTracker;
 
 use super::outcome::RunOutcome;
@@ -92,6 +93,11 @@ pub struct ReplayStateRef<'a> {
     /// With `pipeline.gate`: the serving version and the length of the log it was
     /// trained on.
     pub(super) gate_serving: Option<(u32, usize)>,
+    /// With `pipeline.rollout`: the rollout under way.
+    pub(super) rollout: Option<&'a Rollout>,
+    /// With `pipeline.rollout`: after a rollback, when the static policy hands back
+    /// to the bandits.
+    pub(super) fallback_until: Option<SimSecs>,
 }
 
 /// The replay's mutable state, read back from a checkpoint: hand it to
@@ -117,6 +123,11 @@ pub struct ReplayState {
     /// With `pipeline.gate`: the serving version and the length of the log it was
     /// trained on.
     pub(super) gate_serving: Option<(u32, usize)>,
+    /// With `pipeline.rollout`: the rollout under way.
+    pub(super) rollout: Option<Rollout>,
+    /// With `pipeline.rollout`: after a rollback, when the static policy hands back
+    /// to the bandits.
+    pub(super) fallback_until: Option<SimSecs>,
 }
 
 impl std::fmt::Debug for ReplayState {
@@ -165,12 +176,13 @@ impl Boundaries for NoBoundaries {
 }
 
 /// The model-update log in a checkpoint. `model_updates.json` leaves out an absent
-/// search, gate evaluation and fault (`skip_serializing_if`), which a format without field names cannot
+/// search, gate evaluation, fault and rollout (`skip_serializing_if`), which a format without field names cannot
 /// read back; here every field is written, the evaluation as an `Option`.
 mod updates {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use crate::interaction::SimSecs;
+    use crate::pipeline::rollout::RolloutLog;
     use crate::pipeline::search::SearchLog;
     use crate::pipeline::{ModelUpdateLog, UpdateDecision, VersionEvaluation};
 
@@ -185,6 +197,7 @@ mod updates {
         search: &'a Option<Box<SearchLog>>,
         evaluation: &'a Option<VersionEvaluation>,
         fault: &'a Option<String>,
+        rollout: &'a Option<RolloutLog>,
     }
 
     #[derive(Deserialize)]
@@ -198,6 +211,7 @@ mod updates {
         search: Option<Box<SearchLog>>,
         evaluation: Option<VersionEvaluation>,
         fault: Option<String>,
+        rollout: Option<RolloutLog>,
     }
 
     pub(super) fn save<S: Serializer>(log: &&[ModelUpdateLog], s: S) -> Result<S::Ok, S::Error> {
@@ -211,6 +225,7 @@ mod updates {
             search: &u.search,
             evaluation: &u.evaluation,
             fault: &u.fault,
+            rollout: &u.rollout,
         }))
     }
 
@@ -228,6 +243,7 @@ mod updates {
                 search: u.search,
                 evaluation: u.evaluation,
                 fault: u.fault,
+                rollout: u.rollout,
             })
             .collect())
     }
@@ -254,6 +270,8 @@ impl ReplayState {
             day_reported: self.day_reported,
             served_until: self.served_until,
             gate_serving: self.gate_serving,
+            rollout: self.rollout.as_ref(),
+            fallback_until: self.fallback_until,
         }
     }
 }

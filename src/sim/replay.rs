@@ -12,7 +12,7 @@ use std::collections::BinaryHeap;
 
 use rand::RngExt;
 
-use crate::bandit::{Feedback, PropensityLogger, RewardRule};
+use crate::bandit::{Feedback, Policy, PropensityLogger, RewardRule, StaticWeights};
 use crate::experiment::{
     Assigner, CONTROL_TEAM, ExperimentRecorder, Interleaver, RequestRecord, TREATMENT_TEAM,
     team_feedback, with_partner,
@@ -22,6 +22,7 @@ use crate::interaction::{Interaction, InteractionKind, SECS_PER_DAY, SimSecs};
 use crate::pipeline::faults::{
     FaultQueue, RunFaults, RunPlan, RunStart, corrupt_batch, diverged_arms,
 };
+use crate::pipeline::rollout::{OnlineStats, Rollout, Step, fallback_weights};
 use crate::pipeline::{
     GateData, ModelUpdateLog, RetrainSchedule, SnapshotKind, SnapshotSchedule, UpdateDecision,
     fit_candidate, gated_run,
@@ -32,11 +33,12 @@ use crate::recommend::{
 };
 use crate::rng::{Purpose, RngPosition, SeedTree};
 use crate::scenario::Scenario;
-use crate::scenario::spec::{ArmSpec, GateSpec};
+use crate::scenario::spec::{ArmSpec, FaultKind, GateSpec, RolloutSpec};
 use crate::world::context::Calendar;
-use crate::world::{Situation, World};
+use crate::world::taste_shift::shift_tastes;
+use crate::world::{Situation, UserTaste, World};
 
-use super::ahead::{Ahead, Done, Job, Shared};
+use super::ahead::{Ahead, Done, Job, PreviousServing, Shared};
 use super::arrivals::ArrivalProfile;
 use super::candidates::{Candidates, ListKeys, Scratch, fill_utilities};
 use super::checkpoint::{Boundaries, Boundary, Flow, NoBoundaries, ReplayState, ReplayStateRef};
@@ -191,15 +193,28 @@ pub fn replay_until(
     let mut schedule = RetrainSchedule::every_hours(spec.pipeline.retrain_every_hours);
     let mut version: u32 = 1;
     let mut faults = FaultQueue::new(&spec.pipeline.faults);
+    // During a staged rollout: the previous version's arms.
+    let mut previous_arms: Option<Arms> = None;
     if let Some(state) = options.restore {
-        replay.restore(state)?;
-        version = replay.catch_up(seeds, &mut arms, &mut schedule, &mut faults)?;
+        replay.restore(state, seeds)?;
+        version = replay.catch_up(
+            seeds,
+            &mut arms,
+            &mut previous_arms,
+            &mut schedule,
+            &mut faults,
+        )?;
     }
     let mut snapshots = SnapshotSchedule::new(
         &spec.pipeline,
         replay.outcome.bandit_snapshots.len(),
         replay.outcome.metric_snapshots.len(),
     );
+    let taste_shifts = taste_shift_times(spec);
+    // Shifted tastes, and how many shifts they took in (a restored run shifts them
+    // again at its first window: shifts are deterministic).
+    let mut tastes: Option<Vec<UserTaste>> = None;
+    let mut n_shifted = 0;
     let midnights = boundaries.wanted();
     let candidates = Candidates::new(
         &arms,
@@ -222,6 +237,18 @@ pub fn replay_until(
                 return Ok(None);
             }
         }
+        // The world of this window: taste shifts due (docs/TRAINING_PIPELINE.md).
+        let shifts_due = taste_shifts.iter().filter(|s| s.0 <= first).count();
+        if shifts_due > n_shifted {
+            tastes = Some(shifted_tastes(world, seeds, &taste_shifts[..shifts_due]));
+            n_shifted = shifts_due;
+        }
+        // The rollout's checks that fell due (on the requests before them).
+        while let Some(at) = replay.rollout.as_ref().map(Rollout::next_check)
+            && at <= first
+        {
+            replay.check_rollout(&mut arms, &mut previous_arms, at);
+        }
         // The models serving this window: updates that fell due are taken in first,
         // each after the snapshots due at or before its time.
         loop {
@@ -230,7 +257,11 @@ pub fn replay_until(
                 replay.snapshot(kind, at, version);
             } else if let Some(at) = schedule.due(first) {
                 version += 1;
-                replay.training_run(seeds, &mut arms, &mut faults, at, version)?;
+                if let Some(old) =
+                    replay.training_run(seeds, &mut arms, &mut faults, at, version)?
+                {
+                    previous_arms = Some(old);
+                }
             } else {
                 break;
             }
@@ -239,16 +270,32 @@ pub fn replay_until(
             .next_at()
             .min(snapshots.next_at())
             .min(horizon_secs);
+        if let Some(r) = &replay.rollout {
+            window_end = window_end.min(r.next_check());
+        }
+        if let Some(&(t, _)) = taste_shifts.get(n_shifted) {
+            window_end = window_end.min(t);
+        }
         if midnights {
             window_end = window_end.min((first / SECS_PER_DAY + 1) * SECS_PER_DAY);
         }
         let calendar = replay.calendar;
+        let on_previous = replay.on_previous();
         let shared = Shared {
             world,
             arms: &arms,
             candidates: &candidates,
             calendar: &calendar,
             version: replay.serving(version),
+            previous: match (&previous_arms, &replay.rollout, &on_previous) {
+                (Some(arms), Some(r), Some(users)) => Some(PreviousServing {
+                    arms,
+                    version: r.previous,
+                    users,
+                }),
+                _ => None,
+            },
+            tastes: tastes.as_deref().unwrap_or(&world.tastes),
             window: spec.context.fatigue.window,
             reward: &spec.stack.reward,
             slate_size: spec.stack.slate_size,
@@ -300,6 +347,12 @@ struct Replay<'w> {
     model_updates: Vec<ModelUpdateLog>,
     /// With `pipeline.gate`: its test set and the deployed version.
     gate: Option<GateState>,
+    /// With `pipeline.rollout`: the rollout under way.
+    rollout: Option<Rollout>,
+    /// After a rollback: every bandit is replaced by this static policy until the
+    /// time beside it (`pipeline.rollout.static_weights`, `static_hours`).
+    fallback: Option<(StaticWeights, SimSecs)>,
+
     last_update_secs: SimSecs,
     new_since_update: usize,
     request_id: u64,
@@ -435,6 +488,7 @@ impl<'w> Replay<'w> {
             search: None,
             evaluation: None,
             fault: None,
+            rollout: None,
         }];
         let list_len = spec.stack.slate_size * POOL_FACTOR;
         Self {
@@ -460,6 +514,8 @@ impl<'w> Replay<'w> {
             log,
             model_updates,
             gate,
+            rollout: None,
+            fallback: None,
             last_update_secs: 0,
             new_since_update: 0,
             request_id: 0,
@@ -494,11 +550,13 @@ impl<'w> Replay<'w> {
             day_reported: self.day_reported,
             served_until: self.served_until,
             gate_serving: self.gate.as_ref().map(|g| (g.serving, g.serving_log_len)),
+            rollout: self.rollout.as_ref(),
+            fallback_until: self.fallback.as_ref().map(|f| f.1),
         }
     }
 
     /// Continues from a saved `state` instead of day 0.
-    fn restore(&mut self, state: ReplayState) -> std::io::Result<()> {
+    fn restore(&mut self, state: ReplayState, seeds: &SeedTree) -> std::io::Result<()> {
         let fits = state.users.len() == self.users.len()
             && state.slots.len() == self.slots.len()
             && state
@@ -511,7 +569,9 @@ impl<'w> Replay<'w> {
             && self.gate.is_some() == state.gate_serving.is_some()
             && state
                 .gate_serving
-                .is_none_or(|(_, len)| len <= state.log.len());
+                .is_none_or(|(_, len)| len <= state.log.len())
+            && (state.rollout.is_none() || self.scenario.spec().pipeline.rollout.is_some())
+            && (state.fallback_until.is_none() || self.scenario.spec().pipeline.rollout.is_some());
         if !fits {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
@@ -542,6 +602,13 @@ impl<'w> Replay<'w> {
             gate.serving = serving;
             gate.serving_log_len = len;
         }
+        self.rollout = state.rollout;
+        if let Some(r) = &mut self.rollout {
+            r.redraw(seeds, self.users.len());
+        }
+        self.fallback = state
+            .fallback_until
+            .map(|until| (self.fallback_policy(), until));
         self.told_boundary = true;
         Ok(())
     }
@@ -562,23 +629,31 @@ impl<'w> Replay<'w> {
         &mut self,
         seeds: &SeedTree,
         arms: &mut Arms,
+        previous_arms: &mut Option<Arms>,
         schedule: &mut RetrainSchedule,
         faults: &mut FaultQueue,
     ) -> std::io::Result<u32> {
         let world = self.world;
-        let spec = self.scenario.spec();
         let mut end = world.warm_up.len();
         // The serving candidate's run: its faults and the time of the run before it.
         let mut serving_run: Option<(RunFaults, SimSecs)> = None;
+        // During a rollout, the previous version's run likewise.
+        let mut previous_run: Option<(RunFaults, SimSecs)> = None;
         for n in 1..self.model_updates.len() {
             let update = &self.model_updates[n];
             let previous_at = self.model_updates[n - 1].time_secs;
             let (at, version, decision) = (update.time_secs, update.version, update.decision);
             let due = schedule.due(at);
             debug_assert_eq!(due, Some(at));
+            if decision == UpdateDecision::Skipped {
+                continue;
+            }
             let hit = faults.take_due(at);
             if decision == UpdateDecision::Failed {
                 continue;
+            }
+            if self.rollout.as_ref().is_some_and(|r| r.previous == version) {
+                previous_run = Some((hit, previous_at));
             }
             match &self.gate {
                 None => {
@@ -603,30 +678,51 @@ impl<'w> Replay<'w> {
                 Some(_) => {}
             }
         }
-        if let (Some(gate), Some((hit, previous_at))) = (&self.gate, serving_run) {
+        if let (Some(gate), Some(run)) = (&self.gate, serving_run) {
             let (serving, len) = (gate.serving, gate.serving_log_len);
-            let corruption = hit
-                .corrupt_batch
-                .then(|| corrupt_batch(&mut self.log[..len], previous_at, seeds, serving));
-            let gate = self.gate.as_ref().expect("checked above");
-            let train = gate.data.train(&self.log[..len]);
-            if let Some(c) = corruption {
-                c.restore(&mut self.log);
-            }
-            let specs = hit.lr_factor.map(|f| diverged_arms(&spec.stack.arms, f));
-            let specs = specs.as_deref().unwrap_or(&spec.stack.arms);
-            // With a search, the settings it chose for the serving version.
-            let chosen = self
-                .model_updates
-                .iter()
-                .find(|u| u.version == serving)
-                .and_then(|u| u.search.as_ref())
-                .map(|s| s.chosen_specs(specs));
-            let specs = chosen.as_deref().unwrap_or(specs);
-            *arms = fit_candidate(self.scenario, seeds, world, specs, &train, serving)
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            *arms = self.fit_again(seeds, serving, len, run)?;
+        }
+        if let Some(r) = &self.rollout {
+            let (previous, len) = (r.previous, r.previous_log_len);
+            *previous_arms = Some(match previous_run {
+                Some(run) => self.fit_again(seeds, previous, len, run)?,
+                // Version 1, fitted at day 0.
+                None => fit_arms(self.scenario, seeds, world)?,
+            });
         }
         Ok(self.model_updates.last().map_or(1, |u| u.version))
+    }
+
+    /// Gated version `version` fitted again on the first `len` interactions of the
+    /// log, with the faults of its `run` (and the time of the run before it).
+    fn fit_again(
+        &mut self,
+        seeds: &SeedTree,
+        version: u32,
+        len: usize,
+        (hit, previous_at): (RunFaults, SimSecs),
+    ) -> std::io::Result<Arms> {
+        let spec = self.scenario.spec();
+        let corruption = hit
+            .corrupt_batch
+            .then(|| corrupt_batch(&mut self.log[..len], previous_at, seeds, version));
+        let gate = self.gate.as_ref().expect("a gated run");
+        let train = gate.data.train(&self.log[..len]);
+        if let Some(c) = corruption {
+            c.restore(&mut self.log);
+        }
+        let specs = hit.lr_factor.map(|f| diverged_arms(&spec.stack.arms, f));
+        let specs = specs.as_deref().unwrap_or(&spec.stack.arms);
+        // With a search, the settings it chose for this version.
+        let chosen = self
+            .model_updates
+            .iter()
+            .find(|u| u.version == version)
+            .and_then(|u| u.search.as_ref())
+            .map(|s| s.chosen_specs(specs));
+        let specs = chosen.as_deref().unwrap_or(specs);
+        fit_candidate(self.scenario, seeds, self.world, specs, &train, version)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     }
 
     /// The model version serving requests when `latest` is the latest trained: behind
@@ -681,7 +777,10 @@ impl<'w> Replay<'w> {
     /// faults due at it are applied ([`FaultQueue::start_run`]: a failed job or a run
     /// over its work budget is logged and trains nothing); then the arms warm-start,
     /// or with `pipeline.gate` a candidate is trained and gated and replaces `arms`
-    /// when deployed; a corrupted batch is put back afterwards.
+    /// when deployed; a corrupted batch is put back afterwards. With
+    /// `pipeline.rollout`, a deployed candidate starts a staged rollout and the
+    /// arms it replaced are returned (they serve the other users); a run due while a
+    /// rollout is under way is skipped.
     ///
     /// # Errors
     ///
@@ -693,8 +792,27 @@ impl<'w> Replay<'w> {
         faults: &mut FaultQueue,
         at: SimSecs,
         version: u32,
-    ) -> std::io::Result<()> {
+    ) -> std::io::Result<Option<Arms>> {
         let spec = self.scenario.spec();
+        if let Some(r) = &self.rollout {
+            self.model_updates.push(ModelUpdateLog {
+                version,
+                time_secs: at,
+                window_start_secs: None,
+                n_interactions: 0,
+                warm_start: false,
+                decision: UpdateDecision::Skipped,
+                search: None,
+                evaluation: None,
+                fault: Some(format!(
+                    "skipped: version {} is being rolled out",
+                    r.version
+                )),
+                rollout: None,
+            });
+            return Ok(None);
+        }
+        let mut replaced = None;
         let plan = RunPlan {
             version,
             at,
@@ -708,8 +826,8 @@ impl<'w> Replay<'w> {
         };
         let hit = match faults.start_run(plan, spec.pipeline.work_budget, &mut self.log, seeds) {
             RunStart::Failed(entry) => {
-                self.model_updates.push(entry);
-                return Ok(());
+                self.model_updates.push(*entry);
+                return Ok(None);
             }
             RunStart::Train(hit) => hit,
         };
@@ -718,8 +836,15 @@ impl<'w> Replay<'w> {
             Some(gate) => {
                 let specs = hit.lr_factor.map(|f| diverged_arms(&spec.stack.arms, f));
                 let specs = specs.as_deref().unwrap_or(&spec.stack.arms);
+                let previous = self.gate.as_ref().map(|g| (g.serving, g.serving_log_len));
                 if let Some(candidate) = self.gated_update(seeds, arms, gate, specs, at, version)? {
-                    *arms = candidate;
+                    let old = std::mem::replace(arms, candidate);
+                    if let (Some(rollout), Some((serving, len))) =
+                        (&spec.pipeline.rollout, previous)
+                    {
+                        self.start_rollout(rollout, seeds, (version, serving, len), at);
+                        replaced = Some(old);
+                    }
                 }
             }
         }
@@ -729,7 +854,117 @@ impl<'w> Replay<'w> {
         if let Some(c) = hit.corruption {
             c.restore(&mut self.log);
         }
-        Ok(())
+        Ok(replaced)
+    }
+
+    /// Starts the staged rollout of `version` (deployed at `at`) against `previous`,
+    /// trained on the first `previous_log_len` interactions.
+    fn start_rollout(
+        &mut self,
+        spec: &RolloutSpec,
+        seeds: &SeedTree,
+        (version, previous, previous_log_len): (u32, u32, usize),
+        at: SimSecs,
+    ) {
+        let rollout = Rollout::start(
+            spec,
+            seeds,
+            self.users.len(),
+            (version, previous, previous_log_len),
+            at,
+        );
+        self.log_rollout(&rollout, None);
+        // The previous version's users keep their lists ([`Shared::serving`]).
+        self.rollout = Some(rollout);
+    }
+
+    /// Copies the log of `rollout` into its version's entry of `model_updates`, with
+    /// the version's new decision if any.
+    fn log_rollout(&mut self, rollout: &Rollout, decision: Option<UpdateDecision>) {
+        if let Some(entry) = self
+            .model_updates
+            .iter_mut()
+            .rev()
+            .find(|m| m.version == rollout.version)
+        {
+            entry.rollout = Some(rollout.log.clone());
+            if let Some(d) = decision {
+                entry.decision = d;
+            }
+        }
+    }
+
+    /// Which users (by index) the previous version serves in this window, during a
+    /// rollout.
+    fn on_previous(&self) -> Option<Vec<bool>> {
+        let spec = self.scenario.spec().pipeline.rollout.as_ref()?;
+        let r = self.rollout.as_ref()?;
+        Some((0..self.users.len()).map(|u| !r.on_new(spec, u)).collect())
+    }
+
+    /// The rollout's check at `at` ([`Rollout::check`]), and what it decides: an
+    /// advance widens the new version's share; a completion retires the previous
+    /// arms; a rollback restores them for everyone and disables every bandit in
+    /// favour of static weights (the plan's rollback plan).
+    fn check_rollout(&mut self, arms: &mut Arms, previous_arms: &mut Option<Arms>, at: SimSecs) {
+        let spec = self
+            .scenario
+            .spec()
+            .pipeline
+            .rollout
+            .as_ref()
+            .expect("a rollout with pipeline.rollout");
+        let mut rollout = self.rollout.take().expect("a rollout under way");
+        match rollout.check(spec, at) {
+            Step::Hold | Step::Advance(_) => {
+                self.log_rollout(&rollout, None);
+                self.rollout = Some(rollout);
+            }
+            Step::Complete => {
+                self.log_rollout(&rollout, None);
+                *previous_arms = None;
+            }
+            Step::RollBack => {
+                self.log_rollout(&rollout, Some(UpdateDecision::RolledBack));
+                *arms = previous_arms
+                    .take()
+                    .expect("the previous arms of a rollout");
+                let gate = self.gate.as_mut().expect("a rollout needs a gate");
+                gate.serving = rollout.previous;
+                gate.serving_log_len = rollout.previous_log_len;
+                for state in &mut self.users {
+                    state.revision = rollout.previous;
+                }
+                let until = spec
+                    .static_hours
+                    .map_or(SimSecs::MAX, |h| at + (h * 3_600.0).round() as SimSecs);
+                self.fallback = Some((self.fallback_policy(), until));
+            }
+        }
+    }
+
+    /// The static policy that replaces the bandits after a rollback.
+    fn fallback_policy(&self) -> StaticWeights {
+        let spec = self.scenario.spec();
+        let rollout = spec
+            .pipeline
+            .rollout
+            .as_ref()
+            .expect("a fallback with pipeline.rollout");
+        let names: Vec<(&str, bool)> = spec
+            .stack
+            .arms
+            .iter()
+            .map(|a| (a.name(), a.is_selectable()))
+            .collect();
+        let weights = fallback_weights(rollout, &names);
+        StaticWeights::new(
+            spec.stack
+                .arms
+                .iter()
+                .map(|a| weights.get(a.name()).copied().unwrap_or(0.0))
+                .collect(),
+        )
     }
 
     /// Pipeline step 5, continuous learning: every arm warm-starts on the
@@ -758,6 +993,7 @@ impl<'w> Replay<'w> {
             search: None,
             evaluation: None,
             fault: None,
+            rollout: None,
         });
         self.last_update_secs = at;
         self.new_since_update = 0;
@@ -902,7 +1138,15 @@ impl<'w> Replay<'w> {
             slot_index,
             self.interleaver.partner(slot_index),
         );
-        let taste = &world.tastes[u];
+        let taste = &shared.tastes[u];
+        // After a rollback the bandits are off: a static policy chooses for every
+        // slot (and interleaving partner), and nothing learns.
+        let mut fallback = self
+            .fallback
+            .as_ref()
+            .filter(|f| now < f.1)
+            .map(|f| f.0.clone());
+        let mut partner_fallback = fallback.clone();
 
         let prepared = prepared.map(|done| {
             state.kept = done.kept;
@@ -912,25 +1156,30 @@ impl<'w> Replay<'w> {
             // Every arm listed before the policy chooses, so the oracle and the
             // regret see exactly the slates that could be shown.
             self.arm_rewards.copy_from_slice(&prepared.rewards);
-            if slot.policy.reads_truth() {
-                slot.policy.observe_truth(&self.arm_rewards);
-            }
         }
-        let choices = slot
-            .policy
-            .select_arms(&context, spec.stack.arms_per_request, &mut slot.rng);
+        let policy: &mut dyn Policy = match &mut fallback {
+            Some(f) => f,
+            None => slot.policy.as_mut(),
+        };
+        if prepared.is_some() && policy.reads_truth() {
+            policy.observe_truth(&self.arm_rewards);
+        }
+        let choices = policy.select_arms(&context, spec.stack.arms_per_request, &mut slot.rng);
         // Before the policy learns from this request.
         let propensity = self.propensities.as_mut().map(|p| {
             let n = spec.stack.arms_per_request;
-            p.log(slot_index, slot.policy.as_ref(), &context, n, &choices)
+            p.log(slot_index, &*policy, &context, n, &choices)
         });
-        let greedy = slot.policy.greedy_arm(&context);
+        let greedy = policy.greedy_arm(&context);
         let weights: Vec<(ArmId, f64)> = choices.iter().map(|c| (c.arm, c.confidence)).collect();
         // Team-draft interleaving (src/experiment/interleave.rs): the partner stack
         // chooses its own arms and builds its own slate, merged with this one.
         let partner_choices = partner.as_mut().map(|p| {
-            p.policy
-                .select_arms(&context, spec.stack.arms_per_request, &mut p.rng)
+            let partner_policy: &mut dyn Policy = match &mut partner_fallback {
+                Some(f) => f,
+                None => p.policy.as_mut(),
+            };
+            partner_policy.select_arms(&context, spec.stack.arms_per_request, &mut p.rng)
         });
         let partner_weights: Vec<(ArmId, f64)> = partner_choices
             .iter()
@@ -952,6 +1201,7 @@ impl<'w> Replay<'w> {
                 session_position: position,
                 recent_genre_counts: &state.recent_genre_counts,
             };
+            let (arms, version, user_revision) = shared.serving(u, state.revision);
             let mut listed: Vec<ArmId> = weights
                 .iter()
                 .chain(&partner_weights)
@@ -961,14 +1211,14 @@ impl<'w> Replay<'w> {
             listed.dedup();
             for arm in listed {
                 shared.candidates.list(
-                    shared.arms,
+                    arms,
                     arm,
                     &request,
                     state.requests,
                     &mut state.kept,
                     ListKeys {
-                        version: shared.version,
-                        user_revision: state.revision,
+                        version,
+                        user_revision,
                         watched: &state.watched,
                     },
                     &mut self.lists[arm.index()],
@@ -1049,7 +1299,9 @@ impl<'w> Replay<'w> {
         let credit = partner_choices
             .as_ref()
             .and_then(|_| self.interleaver.credit(response.click.map(|(k, _)| k)));
-        if let (Some(p), Some(theirs)) = (partner.as_mut(), &partner_choices) {
+        if fallback.is_some() {
+            // The bandits are off: nothing learns.
+        } else if let (Some(p), Some(theirs)) = (partner.as_mut(), &partner_choices) {
             let mine = team_feedback(&feedback, credit, CONTROL_TEAM);
             slot.policy.update(&context, &choices, &mine);
             let theirs_feedback = team_feedback(&feedback, credit, TREATMENT_TEAM);
@@ -1125,6 +1377,16 @@ impl<'w> Replay<'w> {
             Some(1) => tally.thumbs_up = 1,
             Some(_) => tally.thumbs_down = 1,
             None => {}
+        }
+        if let (Some(r), Some(rollout_spec)) = (&mut self.rollout, &spec.pipeline.rollout) {
+            let mut request = OnlineStats::default();
+            request.add(
+                response.click.is_some(),
+                tally.impressions,
+                tally.long_tail_impressions,
+                response.rating,
+            );
+            r.record(rollout_spec, u, context.daypart as usize, &request);
         }
         self.outcome.record(
             u,
@@ -1241,4 +1503,37 @@ impl<'w> Replay<'w> {
         self.outcome.experiments = self.experiment_recorder.map(ExperimentRecorder::finish);
         self.outcome
     }
+}
+
+/// The times of the scenario's taste shifts (`pipeline.faults`, `TasteShift`), in
+/// time order, with each one's fault index and strength.
+fn taste_shift_times(spec: &crate::scenario::ScenarioSpec) -> Vec<(SimSecs, (usize, f64))> {
+    let mut shifts: Vec<(SimSecs, (usize, f64))> = spec
+        .pipeline
+        .faults
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match f.kind {
+            FaultKind::TasteShift { strength } => Some((
+                (f.at_hours * crate::interaction::SECS_PER_HOUR as f64).round() as SimSecs,
+                (i, strength),
+            )),
+            _ => None,
+        })
+        .collect();
+    shifts.sort_by_key(|s| (s.0, s.1.0));
+    shifts
+}
+
+/// The world's tastes after `shifts`, one after the other.
+fn shifted_tastes(
+    world: &World,
+    seeds: &SeedTree,
+    shifts: &[(SimSecs, (usize, f64))],
+) -> Vec<UserTaste> {
+    let mut tastes = world.tastes.clone();
+    for &(_, (fault, strength)) in shifts {
+        tastes = shift_tastes(&tastes, strength, seeds, fault);
+    }
+    tastes
 }

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod context;
 pub mod population;
 pub mod response;
+pub mod taste_shift;
 mod warmup;
 
 pub use catalogue::{Catalogue, Movie, MovieTruth};

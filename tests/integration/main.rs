@@ -20,6 +20,7 @@ mod real_logs;
 mod realism;
 mod reference;
 mod reports;
+mod rollout;
 mod scenarios;
 mod stability;
 mod world_export;
