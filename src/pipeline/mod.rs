@@ -27,6 +27,7 @@ mod schedule;
 pub mod split;
 pub mod training_run;
 pub mod version_eval;
+pub mod warm_start;
 
 pub use schedule::{ModelUpdateLog, RetrainSchedule, UpdateDecision};
 pub use training_run::{GateData, RunResult, VersionEvaluation, fit_candidate, gated_run};
