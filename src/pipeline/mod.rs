@@ -23,6 +23,7 @@ pub mod alerts;
 pub mod faults;
 pub mod gate;
 pub mod offline_table;
+pub mod retrain_variance;
 mod schedule;
 pub mod split;
 pub mod training_run;
