@@ -26,7 +26,19 @@ fn warm_start(c: &mut Criterion) {
     let split = WarmStartSplit::new(&world, &seeds, 0.01, 1);
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.ron");
     let default = Scenario::from_file(&default).expect("the shipped scenario is valid");
-    let mut specs: Vec<ArmSpec> = default.spec().stack.arms.clone();
+    // Item CF with its exact warm start (the default keeps its similarities).
+    let mut specs: Vec<ArmSpec> = default
+        .spec()
+        .stack
+        .arms
+        .iter()
+        .map(|s| match s {
+            ArmSpec::ItemCf { .. } => {
+                ron::from_str("ItemCf(warm_start: exact)").expect("ItemCf parses")
+            }
+            s => s.clone(),
+        })
+        .collect();
     specs.push(ron::from_str("PureSvd()").expect("PureSvd parses"));
     let results = compare(&scenario, &seeds, &world, &specs, &split, 10).expect("every arm builds");
     eprintln!("arm            nDCG warm / full (gap, retrain noise)    RMSE warm / full (gap)");

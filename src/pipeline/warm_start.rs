@@ -184,9 +184,15 @@ mod tests {
         let split = WarmStartSplit::new(&world, &seeds, 0.2, 4);
         assert_eq!(split.ends.len(), 5);
         assert_eq!(*split.ends.last().unwrap(), split.train.len());
+        // Item CF with its exact warm start (the default, `histories`, keeps its
+        // similarity lists until the next fit).
         let specs: Vec<ArmSpec> = ArmSpec::all_defaults()
             .into_iter()
             .filter(|s| !s.reads_truth() && s.name() != "random")
+            .map(|s| match s {
+                ArmSpec::ItemCf { .. } => ron::from_str("ItemCf(warm_start: exact)").unwrap(),
+                s => s,
+            })
             .collect();
         let results = compare(&scenario, &seeds, &world, &specs, &split, 10).unwrap();
         assert_eq!(results.len(), specs.len());

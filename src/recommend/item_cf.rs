@@ -30,11 +30,16 @@
 //!
 //! # Updates (warm start)
 //!
-//! `update` takes in only the new interactions and gives the model a full `fit` on
-//! the whole log would give — exactly, bit for bit (tested): every similarity is a
-//! function of per-column sums taken in ascending user order, so the columns the new
-//! interactions change are patched in place, their norms summed again, and only
-//! the similarity rows of those movies recomputed ([`warm`]).
+//! With `warm_start: exact`, `update` takes in only the new interactions and gives
+//! the model a full `fit` on the whole log would give — exactly, bit for bit
+//! (tested): every similarity is a function of per-column sums taken in ascending
+//! user order, so the columns the new interactions change are patched in place,
+//! their norms summed again, and only the similarity rows of those movies
+//! recomputed ([`warm`]). With `histories` (the default) `update` extends user
+//! histories only and the similarity lists wait for the next `fit`: under adjusted
+//! cosine each active user's new interaction moves all of their values, so an
+//! exact update costs about a full fit on the default world — too much every 6
+//! simulated hours for the default run (docs/TRAINING_PIPELINE.md).
 //!
 //! # References
 //!
@@ -49,7 +54,7 @@ use rayon::prelude::*;
 use crate::ids::{MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind};
 use crate::rng::ChaCha8Rng;
-use crate::scenario::spec::SimilarityKind;
+use crate::scenario::spec::{ItemCfWarmStart, SimilarityKind};
 
 use super::accumulator::Accumulator;
 use super::history::{Histories, HistoryEntry};
@@ -66,6 +71,8 @@ pub struct ItemCfParams {
     pub shrinkage: f64,
     /// Neighbours kept per movie.
     pub neighbours: usize,
+    /// What an update does with the similarities.
+    pub warm_start: ItemCfWarmStart,
 }
 
 /// Item-based collaborative filtering.
@@ -93,6 +100,9 @@ pub struct ItemCf {
     /// Largest catalogue whose dense matrix is kept ([`DENSE_MAX_MOVIES`]; lower in
     /// tests, to reach the sparse path on small catalogues).
     dense_max_movies: usize,
+    /// Whether an exact update rebuilds every similarity when recomputing the touched
+    /// rows would cost more (false in tests, to reach the row path on small data).
+    rebuild_when_cheaper: bool,
 }
 
 /// One movie's (neighbour, similarity) pairs, most similar first.
@@ -146,6 +156,7 @@ impl ItemCf {
             rating_sum: 0.0,
             n_ratings: 0,
             dense_max_movies: DENSE_MAX_MOVIES,
+            rebuild_when_cheaper: true,
         }
     }
 
@@ -380,8 +391,12 @@ impl Recommender for ItemCf {
     }
 
     fn list_reuse(&self) -> ListReuse {
-        // A warm start changes neighbour lists of movies other users have seen.
-        ListReuse::UntilUpdate
+        match self.params.warm_start {
+            // Neighbours change only at `fit`; the rest is the user's own history.
+            ItemCfWarmStart::Histories => ListReuse::WhileUserUnchanged,
+            // An exact update changes neighbour lists of movies others have seen.
+            ItemCfWarmStart::Exact => ListReuse::UntilUpdate,
+        }
     }
 
     fn fit(&mut self, data: &TrainingData<'_>) {
@@ -401,7 +416,10 @@ impl Recommender for ItemCf {
             self.fit(data);
             return;
         }
-        self.update_log(new);
+        match self.params.warm_start {
+            ItemCfWarmStart::Histories => self.histories.add(new),
+            ItemCfWarmStart::Exact => self.update_log(new),
+        }
     }
 
     fn recommend(
@@ -546,6 +564,7 @@ mod tests {
             similarity,
             shrinkage: 0.0,
             neighbours: 3,
+            warm_start: ItemCfWarmStart::Exact,
         }
     }
 

@@ -114,6 +114,20 @@ impl SimilarityInputs {
         self.columns.len()
     }
 
+    /// Products summed by [`Self::row`] for movie `i`: `Σ_{u ∈ U_i} |H_u|`.
+    pub(crate) fn row_cost(&self, i: usize) -> usize {
+        self.columns[i]
+            .iter()
+            .map(|&(u, _)| self.rows[u as usize].len())
+            .sum()
+    }
+
+    /// Products summed by the upper rows of every movie (a full fit):
+    /// `Σ_u |H_u| (|H_u| + 1) / 2`.
+    pub(crate) fn full_cost(&self) -> usize {
+        self.rows.iter().map(|r| r.len() * (r.len() + 1) / 2).sum()
+    }
+
     /// Number of users (rows).
     pub(crate) fn n_users(&self) -> usize {
         self.rows.len()

@@ -23,7 +23,10 @@
 //!    unchanged entries, and selection is by a total order: score, then id); when it
 //!    does, its row is recomputed whole.
 //!
-//! The mean rating continues its fold over the log in log order. The result equals a
+//! When the touched rows would cost more products than a full rebuild's upper rows
+//! (`Σ_u |H_u|(|H_u|+1)/2`) — under adjusted cosine every active user's movies are
+//! touched — every similarity is rebuilt from the patched inputs instead, which is
+//! the same result. The mean rating continues its fold over the log in log order. The result equals a
 //! full `fit` on the whole log bit for bit (tested for the three similarity kinds,
 //! with and without the dense matrix).
 
@@ -51,6 +54,14 @@ impl ItemCf {
             return;
         }
         let inputs = &*self.inputs;
+        let touched_cost: usize = touched.iter().map(|&i| inputs.row_cost(i)).sum();
+        if self.rebuild_when_cheaper && touched_cost >= inputs.full_cost() {
+            // The same inputs, every similarity: a fit's result at a fit's cost.
+            let (lists, dense) = self.similarities();
+            self.dense = dense.map(std::sync::Arc::new);
+            self.set_lists(lists);
+            return;
+        }
         let rows: Vec<Vec<(u32, f32)>> = touched
             .par_iter()
             .map_init(RowSums::default, |sums, &i| {
@@ -145,7 +156,7 @@ mod tests {
     use super::super::ItemCfParams;
     use super::*;
     use crate::interaction::InteractionKind;
-    use crate::scenario::spec::SimilarityKind;
+    use crate::scenario::spec::{ItemCfWarmStart, SimilarityKind};
 
     /// 40 users × 30 movies, about half the cells, ratings, clicks and thumbs mixed,
     /// with later entries that overwrite earlier ones (a rating after a click).
@@ -199,13 +210,19 @@ mod tests {
             SimilarityKind::CosineCommon,
         ] {
             // 30 movies keep the dense matrix; a threshold of 0 takes the sparse path.
-            for dense_max_movies in [super::super::DENSE_MAX_MOVIES, 0] {
+            for (dense_max_movies, rebuild_when_cheaper) in [
+                (super::super::DENSE_MAX_MOVIES, false),
+                (0, false),
+                (super::super::DENSE_MAX_MOVIES, true),
+            ] {
                 let make = || ItemCf {
                     dense_max_movies,
+                    rebuild_when_cheaper,
                     ..ItemCf::new(ItemCfParams {
                         similarity: kind,
                         shrinkage: 2.0,
                         neighbours: 4,
+                        warm_start: ItemCfWarmStart::Exact,
                     })
                 };
                 let mut full = make();
