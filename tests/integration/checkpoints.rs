@@ -312,3 +312,32 @@ fn a_fresh_run_does_not_overwrite_a_checkpoint() {
     );
     assert_eq!(std::fs::read(dir.join("checkpoint.bin")).unwrap(), before);
 }
+
+#[test]
+fn exact_warm_starts_resume_into_the_uninterrupted_report() {
+    // exact_warm_starts.ron warm-starts item CF exactly and PureSVD from its
+    // previous basis every 12 hours; a resumed run rebuilds both by replaying the
+    // logged updates, so stopped after day 2 and resumed on one thread it must write
+    // the uninterrupted two-thread report, byte for byte.
+    let tmp = tempfile::tempdir().unwrap();
+    let s = scenario("exact_warm_starts.ron");
+    let plain = tmp.path().join("plain");
+    let (code, stderr) = run(&s, &plain, "2", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let resumed = tmp.path().join("resumed");
+    let (code, stderr) = run(
+        &s,
+        &resumed,
+        "2",
+        &["--checkpoint-every-days", "1", "--stop-after-days", "2"],
+    );
+    assert_eq!(code, STOPPED, "{stderr}");
+    let dir = checkpoint_of(&resumed);
+    let (code, stderr) = run(&s, &resumed, "1", &["--resume", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let (a, b) = (read_tree(&plain), read_tree(&resumed));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(bytes == &b[path], "{} differs", path.display());
+    }
+}
