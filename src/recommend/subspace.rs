@@ -416,7 +416,7 @@ mod tests {
             25,
             (0..60 + extra).map(|r| {
                 (0..25u32)
-                    .filter(|c| (r as u32 * 7 + c * 3) % 4 != 0)
+                    .filter(|c| !(r as u32 * 7 + c * 3).is_multiple_of(4))
                     .map(|c| {
                         let (x, y) = (r as f32, c as f32);
                         let v = 3.0

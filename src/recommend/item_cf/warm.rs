@@ -186,7 +186,10 @@ mod tests {
         log
     }
 
-    fn bits(cf: &ItemCf) -> (Vec<usize>, Vec<(MovieId, u32)>, Option<Vec<u32>>, u64) {
+    /// Offsets, neighbour lists, dense matrix and mean rating, as bits.
+    type ModelBits = (Vec<usize>, Vec<(MovieId, u32)>, Option<Vec<u32>>, u64);
+
+    fn bits(cf: &ItemCf) -> ModelBits {
         (
             cf.offsets.clone(),
             cf.neighbours
