@@ -42,6 +42,7 @@ fn offline_eval(c: &mut Criterion) {
         similarity: SimilarityKind::CosineCommon,
         shrinkage: 0.0,
         neighbours: 40,
+        warm_start: Default::default(),
     };
     let every = default_scenario("log").spec().stack.arms.clone();
     let mut group = c.benchmark_group("offline_eval");

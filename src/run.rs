@@ -117,6 +117,11 @@ pub struct RunSummary {
     pub interactions: InteractionCounts,
     /// Model versions trained (1 = only the initial fit).
     pub model_versions: usize,
+    /// The spread of offline metrics across retrains, per arm and metric
+    /// ([`retrain_variance`](crate::pipeline::retrain_variance)): gated runs only,
+    /// left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retrain_variance: Vec<crate::pipeline::retrain_variance::MetricSpread>,
     /// Sessions, time on site, retention and engagement per arm, variant, segment
     /// and context.
     pub online: OnlineBreakdown,
@@ -217,6 +222,9 @@ impl RunSummary {
                 thumbs: outcome.n_interactions[2],
             },
             model_versions: outcome.model_updates.len(),
+            retrain_variance: crate::pipeline::retrain_variance::retrain_variance(
+                &outcome.model_updates,
+            ),
             online: OnlineBreakdown::of(outcome),
         }
     }

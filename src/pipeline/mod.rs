@@ -28,12 +28,14 @@ pub mod alerts;
 pub mod faults;
 pub mod gate;
 pub mod offline_table;
+pub mod retrain_variance;
 pub mod rollout;
 mod schedule;
 pub mod search;
 pub mod split;
 pub mod training_run;
 pub mod version_eval;
+pub mod warm_start;
 
 pub use schedule::{
     ModelUpdateLog, RetrainSchedule, SnapshotKind, SnapshotSchedule, UpdateDecision,

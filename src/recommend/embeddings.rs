@@ -27,6 +27,7 @@ use crate::world::Catalogue;
 use super::factor_blocks::ItemFactorBlocks;
 use super::history::Histories;
 use super::learned_vectors::{LearnedBlocks, learned_vectors};
+use super::subspace::Basis;
 use super::topn::TopN;
 use super::vectors::{UnitVectors, UserProfiles};
 use super::{
@@ -42,8 +43,9 @@ pub struct Embeddings {
     histories: Histories,
     profiles: UserProfiles,
     fallback: Vec<MovieId>,
-    /// The stream of learned vectors' SVD, when the vectors are learned at `fit`.
-    learn: Option<ChaCha8Rng>,
+    /// The stream of learned vectors' SVD and the basis it ended on, when the vectors
+    /// are learned from the training data.
+    learn: Option<(ChaCha8Rng, Basis)>,
 }
 
 /// The unit vectors of a simulated content view (`auto` and `learned` read both
@@ -98,7 +100,7 @@ impl Embeddings {
     #[must_use]
     pub fn learned(catalogue: &Catalogue, rng: ChaCha8Rng) -> Self {
         Self {
-            learn: Some(rng),
+            learn: Some((rng, Basis::default())),
             ..Self::with_vectors(catalogue, UnitVectors::from_parts(&[]))
         }
     }
@@ -110,25 +112,53 @@ impl Recommender for Embeddings {
     }
 
     fn list_reuse(&self) -> ListReuse {
-        // Neighbours / vectors / the catalogue change only at `fit`; the rest is the
-        // user's own history.
-        ListReuse::WhileUserUnchanged
+        if self.learn.is_some() {
+            // Learned vectors move at every update.
+            ListReuse::UntilUpdate
+        } else {
+            // Fixed vectors: the rest is the user's own history.
+            ListReuse::WhileUserUnchanged
+        }
     }
 
     fn fit(&mut self, data: &TrainingData<'_>) {
         self.histories = Histories::from_log(data.population.len(), data.interactions);
-        if let Some(rng) = &mut self.learn {
-            self.vectors =
-                learned_vectors(data.catalogue, &self.histories, LearnedBlocks::All, rng);
+        if let Some((rng, basis)) = &mut self.learn {
+            self.vectors = learned_vectors(
+                data.catalogue,
+                &self.histories,
+                LearnedBlocks::All,
+                rng,
+                basis,
+                false,
+            );
             self.blocks = unit_blocks(&self.vectors);
             self.fallback = popularity_order(data.catalogue);
         }
         self.profiles = UserProfiles::build(&self.vectors, &self.histories);
     }
 
-    fn update(&mut self, _data: &TrainingData<'_>, new: &[Interaction]) {
+    fn update(&mut self, data: &TrainingData<'_>, new: &[Interaction]) {
+        if self.histories.n_users() != data.population.len() {
+            self.fit(data);
+            return;
+        }
         self.histories.add(new);
-        self.profiles.refresh(&self.vectors, &self.histories, new);
+        if let Some((rng, basis)) = &mut self.learn {
+            // Warm start of the learned vectors; every profile moves with them.
+            self.vectors = learned_vectors(
+                data.catalogue,
+                &self.histories,
+                LearnedBlocks::All,
+                rng,
+                basis,
+                true,
+            );
+            self.blocks = unit_blocks(&self.vectors);
+            self.profiles = UserProfiles::build(&self.vectors, &self.histories);
+        } else {
+            self.profiles.refresh(&self.vectors, &self.histories, new);
+        }
     }
 
     fn recommend(

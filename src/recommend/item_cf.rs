@@ -28,11 +28,18 @@
 //! Surprise's `KNNBasic`, item-based, with `neighbours` as k
 //! ([`item_similarity`](super::item_similarity)).
 //!
-//! # Updates
+//! # Updates (warm start)
 //!
-//! `update` extends user histories (scores use them at once); the similarity lists
-//! are rebuilt only by `fit`. Rebuilding them is the expensive part (Σ_u |H_u|²), so
-//! the replay's warm-start updates keep them — a documented staleness.
+//! With `warm_start: exact`, `update` takes in only the new interactions and gives
+//! the model a full `fit` on the whole log would give — exactly, bit for bit
+//! (tested): every similarity is a function of per-column sums taken in ascending
+//! user order, so the columns the new interactions change are patched in place,
+//! their norms summed again, and only the similarity rows of those movies
+//! recomputed ([`warm`]). With `histories` (the default) `update` extends user
+//! histories only and the similarity lists wait for the next `fit`: under adjusted
+//! cosine each active user's new interaction moves all of their values, so an
+//! exact update costs about a full fit on the default world — too much every 6
+//! simulated hours for the default run (docs/TRAINING_PIPELINE.md).
 //!
 //! # References
 //!
@@ -47,7 +54,7 @@ use rayon::prelude::*;
 use crate::ids::{MovieId, UserId};
 use crate::interaction::{Interaction, InteractionKind};
 use crate::rng::ChaCha8Rng;
-use crate::scenario::spec::SimilarityKind;
+use crate::scenario::spec::{ItemCfWarmStart, SimilarityKind};
 
 use super::accumulator::Accumulator;
 use super::history::{Histories, HistoryEntry};
@@ -64,6 +71,8 @@ pub struct ItemCfParams {
     pub shrinkage: f64,
     /// Neighbours kept per movie.
     pub neighbours: usize,
+    /// What an update does with the similarities.
+    pub warm_start: ItemCfWarmStart,
 }
 
 /// Item-based collaborative filtering.
@@ -85,6 +94,15 @@ pub struct ItemCf {
     dense: Option<Arc<Vec<f32>>>,
     /// The catalogue by popularity at the last `fit`: the order of zero scores.
     fallback: Vec<MovieId>,
+    /// Sum and count of training ratings, in log order (the mean's running state).
+    rating_sum: f64,
+    n_ratings: usize,
+    /// Largest catalogue whose dense matrix is kept ([`DENSE_MAX_MOVIES`]; lower in
+    /// tests, to reach the sparse path on small catalogues).
+    dense_max_movies: usize,
+    /// Whether an exact update rebuilds every similarity when recomputing the touched
+    /// rows would cost more (false in tests, to reach the row path on small data).
+    rebuild_when_cheaper: bool,
 }
 
 /// One movie's (neighbour, similarity) pairs, most similar first.
@@ -92,6 +110,35 @@ type NeighbourList = Vec<(MovieId, f32)>;
 
 /// Largest catalogue whose whole similarity matrix `fit` keeps (4,096² f32 = 64 MiB).
 pub const DENSE_MAX_MOVIES: usize = 4_096;
+
+/// Offers `sim(·, j)` to a neighbour selection when it is positive (NaN, undefined,
+/// is not).
+#[inline]
+fn push_positive(top: &mut TopN, j: usize, sim: f32) {
+    if sim > 0.0 {
+        top.push(MovieId(j as u32), f64::from(sim));
+    }
+}
+
+/// The neighbour list a selection holds, most similar first.
+fn list_of(top: TopN) -> NeighbourList {
+    let mut list = Vec::new();
+    top.finish(&mut list);
+    list.into_iter()
+        .map(|s| (s.movie, s.score as f32))
+        .collect()
+}
+
+/// The `k` most similar movies with positive similarity of one dense matrix row.
+fn list_of_dense_row(row: &[f32], k: usize) -> NeighbourList {
+    let mut top = TopN::new(k);
+    for (j, &sim) in row.iter().enumerate() {
+        push_positive(&mut top, j, sim);
+    }
+    list_of(top)
+}
+
+mod warm;
 
 impl ItemCf {
     /// An untrained arm.
@@ -106,6 +153,10 @@ impl ItemCf {
             mean_rating: 3.0,
             dense: None,
             fallback: Vec::new(),
+            rating_sum: 0.0,
+            n_ratings: 0,
+            dense_max_movies: DENSE_MAX_MOVIES,
+            rebuild_when_cheaper: true,
         }
     }
 
@@ -130,14 +181,30 @@ impl ItemCf {
             self.params.similarity,
             self.params.shrinkage,
         ));
-        let (sum, n) = log
-            .iter()
-            .filter(|i| i.kind == InteractionKind::Rating)
-            .fold((0f64, 0usize), |(s, n), i| (s + f64::from(i.value), n + 1));
-        self.mean_rating = if n > 0 { sum / n as f64 } else { 3.0 };
+        (self.rating_sum, self.n_ratings) = (0.0, 0);
+        self.add_ratings(log);
         let (lists, dense) = self.similarities();
         self.dense = dense.map(Arc::new);
-        self.offsets = Vec::with_capacity(n_movies + 1);
+        self.set_lists(lists);
+    }
+
+    /// Adds a log's ratings to the running sum (in log order, as one fold over the
+    /// whole log would) and sets the mean.
+    fn add_ratings(&mut self, log: &[Interaction]) {
+        for i in log.iter().filter(|i| i.kind == InteractionKind::Rating) {
+            self.rating_sum += f64::from(i.value);
+            self.n_ratings += 1;
+        }
+        self.mean_rating = if self.n_ratings > 0 {
+            self.rating_sum / self.n_ratings as f64
+        } else {
+            3.0
+        };
+    }
+
+    /// Lays out per-movie neighbour lists as one array.
+    fn set_lists(&mut self, lists: Vec<NeighbourList>) {
+        self.offsets = Vec::with_capacity(lists.len() + 1);
         self.offsets.push(0);
         self.neighbours = Vec::with_capacity(lists.iter().map(Vec::len).sum());
         for list in lists {
@@ -153,27 +220,11 @@ impl ItemCf {
         let inputs = &self.inputs;
         let k = self.params.neighbours;
         let n = inputs.n_movies();
-        let top_of = |top: TopN| -> NeighbourList {
-            let mut list = Vec::new();
-            top.finish(&mut list);
-            list.into_iter()
-                .map(|s| (s.movie, s.score as f32))
-                .collect()
-        };
-        if n <= DENSE_MAX_MOVIES {
+        if n <= self.dense_max_movies {
             let matrix = self.dense_similarities();
             let lists = matrix
                 .par_chunks(n.max(1))
-                .map(|row| {
-                    let mut top = TopN::new(k);
-                    for (j, &sim) in row.iter().enumerate() {
-                        // NaN (undefined) is not > 0.
-                        if sim > 0.0 {
-                            top.push(MovieId(j as u32), f64::from(sim));
-                        }
-                    }
-                    top_of(top)
-                })
+                .map(|row| list_of_dense_row(row, k))
                 .collect();
             return (lists, Some(matrix));
         }
@@ -181,12 +232,8 @@ impl ItemCf {
             .into_par_iter()
             .map_init(RowSums::default, |sums, i| {
                 let mut top = TopN::new(k);
-                inputs.row(i, sums, |j, sim| {
-                    if sim > 0.0 {
-                        top.push(MovieId(j as u32), f64::from(sim));
-                    }
-                });
-                top_of(top)
+                inputs.row(i, sums, |j, sim| push_positive(&mut top, j, sim));
+                list_of(top)
             })
             .collect();
         (lists, None)
@@ -344,9 +391,12 @@ impl Recommender for ItemCf {
     }
 
     fn list_reuse(&self) -> ListReuse {
-        // Neighbours / vectors / the catalogue change only at `fit`; the rest is the
-        // user's own history.
-        ListReuse::WhileUserUnchanged
+        match self.params.warm_start {
+            // Neighbours change only at `fit`; the rest is the user's own history.
+            ItemCfWarmStart::Histories => ListReuse::WhileUserUnchanged,
+            // An exact update changes neighbour lists of movies others have seen.
+            ItemCfWarmStart::Exact => ListReuse::UntilUpdate,
+        }
     }
 
     fn fit(&mut self, data: &TrainingData<'_>) {
@@ -358,8 +408,18 @@ impl Recommender for ItemCf {
         );
     }
 
-    fn update(&mut self, _data: &TrainingData<'_>, new: &[Interaction]) {
-        self.histories.add(new);
+    fn update(&mut self, data: &TrainingData<'_>, new: &[Interaction]) {
+        if self.inputs.n_movies() != data.catalogue.len()
+            || self.inputs.n_users() != data.population.len()
+        {
+            // Nothing fitted to start from (or another world): a full fit.
+            self.fit(data);
+            return;
+        }
+        match self.params.warm_start {
+            ItemCfWarmStart::Histories => self.histories.add(new),
+            ItemCfWarmStart::Exact => self.update_log(new),
+        }
     }
 
     fn recommend(
@@ -504,6 +564,7 @@ mod tests {
             similarity,
             shrinkage: 0.0,
             neighbours: 3,
+            warm_start: ItemCfWarmStart::Exact,
         }
     }
 

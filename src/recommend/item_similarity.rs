@@ -91,19 +91,7 @@ impl SimilarityInputs {
     ) -> Self {
         let adjusted = kind == SimilarityKind::AdjustedCosine;
         let rows: Vec<Vec<(u32, f32)>> = (0..histories.n_users())
-            .map(|u| {
-                let h = histories.of(UserId(u as u32));
-                let mean = if adjusted && !h.is_empty() {
-                    h.iter().map(|e| e.value()).sum::<f32>() / h.len() as f32
-                } else {
-                    0.0
-                };
-                let mut row: Vec<(u32, f32)> =
-                    h.iter().map(|e| (e.movie.0, e.value() - mean)).collect();
-                // A user rates a movie once, so the order is total.
-                row.sort_unstable_by_key(|&(m, _)| m);
-                row
-            })
+            .map(|u| user_row(histories, UserId(u as u32), adjusted))
             .collect();
         let mut columns: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_movies];
         for (u, row) in rows.iter().enumerate() {
@@ -111,10 +99,7 @@ impl SimilarityInputs {
                 columns[m as usize].push((u as u32, v));
             }
         }
-        let norms = columns
-            .iter()
-            .map(|c| c.iter().map(|(_, v)| v * v).sum::<f32>().sqrt())
-            .collect();
+        let norms = columns.iter().map(|c| column_norm(c)).collect();
         Self {
             kind,
             shrinkage: shrinkage as f32,
@@ -127,6 +112,71 @@ impl SimilarityInputs {
     /// Number of movies.
     pub(crate) fn n_movies(&self) -> usize {
         self.columns.len()
+    }
+
+    /// Products summed by [`Self::row`] for movie `i`: `Σ_{u ∈ U_i} |H_u|`.
+    pub(crate) fn row_cost(&self, i: usize) -> usize {
+        self.columns[i]
+            .iter()
+            .map(|&(u, _)| self.rows[u as usize].len())
+            .sum()
+    }
+
+    /// Products summed by the upper rows of every movie (a full fit):
+    /// `Σ_u |H_u| (|H_u| + 1) / 2`.
+    pub(crate) fn full_cost(&self) -> usize {
+        self.rows.iter().map(|r| r.len() * (r.len() + 1) / 2).sum()
+    }
+
+    /// Number of users (rows).
+    pub(crate) fn n_users(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Brings the inputs to what [`Self::new`] gives for `histories`, where only the
+    /// histories of `users` changed since (histories only grow or change values);
+    /// returns the movies whose column changed, ascending. Each changed user's row is
+    /// rebuilt as `new` builds it; an entry whose value differs (bitwise) or is new
+    /// goes into its column at its user's place, and the norms of those columns are
+    /// summed again in ascending user order — so every row, column and norm has the
+    /// same bits as a rebuild. With adjusted cosine a changed user's mean moves every
+    /// value of theirs, so all their movies usually change.
+    pub(crate) fn apply_user_changes(
+        &mut self,
+        histories: &Histories,
+        users: &[UserId],
+    ) -> Vec<usize> {
+        let adjusted = self.kind == SimilarityKind::AdjustedCosine;
+        let mut touched: Vec<usize> = Vec::new();
+        for &user in users {
+            let row = user_row(histories, user, adjusted);
+            let old = std::mem::take(&mut self.rows[user.index()]);
+            let mut at_old = 0;
+            for &(m, v) in &row {
+                while at_old < old.len() && old[at_old].0 < m {
+                    at_old += 1;
+                }
+                let same = old
+                    .get(at_old)
+                    .is_some_and(|&(om, ov)| om == m && ov.to_bits() == v.to_bits());
+                if same {
+                    continue;
+                }
+                touched.push(m as usize);
+                let column = &mut self.columns[m as usize];
+                match column.binary_search_by_key(&user.0, |&(u, _)| u) {
+                    Ok(at) => column[at].1 = v,
+                    Err(at) => column.insert(at, (user.0, v)),
+                }
+            }
+            self.rows[user.index()] = row;
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for &m in &touched {
+            self.norms[m] = column_norm(&self.columns[m]);
+        }
+        touched
     }
 
     /// The similarity from the sums over common users (see the module docs); `None`
@@ -260,6 +310,26 @@ impl SimilarityInputs {
         }
         self.finish(i, j, dot, sq_i, sq_j, common)
     }
+}
+
+/// A user's values by ascending movie: the star-scale value, less the user's mean
+/// with adjusted cosine.
+fn user_row(histories: &Histories, user: UserId, adjusted: bool) -> Vec<(u32, f32)> {
+    let h = histories.of(user);
+    let mean = if adjusted && !h.is_empty() {
+        h.iter().map(|e| e.value()).sum::<f32>() / h.len() as f32
+    } else {
+        0.0
+    };
+    let mut row: Vec<(u32, f32)> = h.iter().map(|e| (e.movie.0, e.value() - mean)).collect();
+    // A user rates a movie once, so the order is total.
+    row.sort_unstable_by_key(|&(m, _)| m);
+    row
+}
+
+/// The norm of a column, summed in its (ascending user) order.
+fn column_norm(column: &[(u32, f32)]) -> f32 {
+    column.iter().map(|(_, v)| v * v).sum::<f32>().sqrt()
 }
 
 /// The k-nearest-neighbour prediction of the module docs from `(similarity, rating)`

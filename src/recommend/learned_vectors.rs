@@ -33,7 +33,7 @@ use crate::world::Catalogue;
 
 use super::history::Histories;
 use super::pure_svd::preference_matrix;
-use super::subspace::right_singular;
+use super::subspace::{Basis, WARM_ITERATIONS, right_singular_warm};
 use super::vectors::UnitVectors;
 
 /// Singular vectors of the ratings block.
@@ -104,11 +104,18 @@ impl LearnedSources {
 }
 
 /// Item vectors learned from the catalogue and users' histories (the module docs).
+///
+/// The ratings block's SVD ends on a basis kept in `basis`: with `warm`, it starts
+/// from that basis and runs [`WARM_ITERATIONS`] subspace iteration (an update's warm
+/// start, [`subspace`](super::subspace)); otherwise from a random block drawn from
+/// `rng`, [`RATING_ITERATIONS`] iterations (a fit).
 pub(crate) fn learned_vectors(
     catalogue: &Catalogue,
     histories: &Histories,
     blocks: LearnedBlocks,
     rng: &mut ChaCha8Rng,
+    basis: &mut Basis,
+    warm: bool,
 ) -> UnitVectors {
     let n = catalogue.len();
     let mut sources = LearnedSources::of(catalogue);
@@ -117,12 +124,25 @@ pub(crate) fn learned_vectors(
     }
     let with_ratings = blocks == LearnedBlocks::All || !sources.any_metadata();
     let svd = if with_ratings {
-        right_singular(
+        let start = if warm {
+            std::mem::take(basis)
+        } else {
+            Basis::default()
+        };
+        let iterations = if warm {
+            WARM_ITERATIONS
+        } else {
+            RATING_ITERATIONS
+        };
+        let (svd, end) = right_singular_warm(
             &preference_matrix(histories, n),
             RATING_FACTORS,
-            RATING_ITERATIONS,
+            iterations,
+            start,
             rng,
-        )
+        );
+        *basis = end;
+        svd
     } else {
         super::subspace::RightSingular::default()
     };
@@ -261,7 +281,14 @@ mod tests {
         }
         let histories = Histories::from_log(16, &log);
         let mut rng = testing::rng();
-        let v = learned_vectors(&catalogue, &histories, LearnedBlocks::All, &mut rng);
+        let v = learned_vectors(
+            &catalogue,
+            &histories,
+            LearnedBlocks::All,
+            &mut rng,
+            &mut Basis::default(),
+            false,
+        );
         // Blocks: ratings (min(32, 6) factors), genres (3), year (31); no tags.
         assert_eq!(v.dim(), 6 + 3 + YEAR_BUMPS);
         assert!(dot(v.get(0), v.get(3)) > dot(v.get(0), v.get(1)) + 0.2);
@@ -292,6 +319,8 @@ mod tests {
             &histories,
             LearnedBlocks::All,
             &mut testing::rng(),
+            &mut Basis::default(),
+            false,
         );
         assert!((dot(v.get(0), v.get(1)) - 1.0).abs() < 1e-5);
         assert!(dot(v.get(0), v.get(2)).abs() < 1.0 - 1e-3);

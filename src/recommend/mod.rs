@@ -370,10 +370,12 @@ impl<'a> ArmFactory<'a> {
                 similarity,
                 shrinkage,
                 neighbours,
+                warm_start,
             } => Box::new(ItemCf::new(ItemCfParams {
                 similarity,
                 shrinkage,
                 neighbours,
+                warm_start,
             })),
             ArmSpec::Embeddings { view, vectors } => match vectors {
                 None => Box::new(match self.vectors_of("embeddings", *view)? {

@@ -31,7 +31,8 @@ use crate::world::Catalogue;
 
 use super::embeddings::view_vectors;
 use super::history::Histories;
-use super::learned_vectors::{LearnedBlocks, learned_vectors};
+use super::learned_vectors::{LearnedBlocks, LearnedSources, learned_vectors};
+use super::subspace::Basis;
 use super::svd::{Svd, SvdParams};
 use super::topn::TopN;
 use super::vectors::{UnitVectors, UserProfiles, dot};
@@ -56,8 +57,9 @@ pub struct Serendipity {
     vectors: UnitVectors,
     histories: Histories,
     profiles: UserProfiles,
-    /// The stream of learned vectors' SVD, when the vectors are learned at `fit`.
-    learn: Option<ChaCha8Rng>,
+    /// The stream of learned vectors' SVD and the basis it ended on, when the vectors
+    /// are learned from the training data.
+    learn: Option<(ChaCha8Rng, Basis)>,
 }
 
 impl Serendipity {
@@ -96,7 +98,7 @@ impl Serendipity {
         learn: ChaCha8Rng,
     ) -> Self {
         Self {
-            learn: Some(learn),
+            learn: Some((learn, Basis::default())),
             vectors: UnitVectors::from_parts(&[]),
             ..Self::new(params, catalogue, ContentView::Both, rng)
         }
@@ -111,21 +113,43 @@ impl Recommender for Serendipity {
     fn fit(&mut self, data: &TrainingData<'_>) {
         self.predictor.fit(data);
         self.histories = Histories::from_log(data.population.len(), data.interactions);
-        if let Some(rng) = &mut self.learn {
+        if let Some((rng, basis)) = &mut self.learn {
             self.vectors = learned_vectors(
                 data.catalogue,
                 &self.histories,
                 LearnedBlocks::Metadata,
                 rng,
+                basis,
+                false,
             );
         }
         self.profiles = UserProfiles::build(&self.vectors, &self.histories);
     }
 
     fn update(&mut self, data: &TrainingData<'_>, new: &[Interaction]) {
+        if self.histories.n_users() != data.population.len() {
+            self.fit(data);
+            return;
+        }
         self.predictor.update(data, new);
         self.histories.add(new);
-        self.profiles.refresh(&self.vectors, &self.histories, new);
+        match &mut self.learn {
+            // Learned vectors with a ratings block (no metadata in the catalogue):
+            // their warm start, and every profile moves with them. Metadata-only
+            // vectors do not depend on the log.
+            Some((rng, basis)) if !LearnedSources::of(data.catalogue).any_metadata() => {
+                self.vectors = learned_vectors(
+                    data.catalogue,
+                    &self.histories,
+                    LearnedBlocks::Metadata,
+                    rng,
+                    basis,
+                    true,
+                );
+                self.profiles = UserProfiles::build(&self.vectors, &self.histories);
+            }
+            _ => self.profiles.refresh(&self.vectors, &self.histories, new),
+        }
     }
 
     fn recommend(

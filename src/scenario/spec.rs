@@ -1026,6 +1026,10 @@ pub enum ArmSpec {
         /// Neighbours kept per item. Default 50.
         #[serde(default = "arm_defaults::item_cf_neighbours")]
         neighbours: usize,
+        /// What an update does with the similarities. Default `histories` (left out
+        /// of a resolved scenario when default, so older reports keep their bytes).
+        #[serde(default, skip_serializing_if = "ItemCfWarmStart::is_histories")]
+        warm_start: ItemCfWarmStart,
     },
     /// Content similarity: cosine between a user's profile (rating-weighted mean of
     /// liked items) and each movie's vector.
@@ -1109,6 +1113,29 @@ pub enum ArmSpec {
         #[serde(default)]
         selectable: bool,
     },
+}
+
+/// What item CF's warm start does with its similarities (docs/TRAINING_PIPELINE.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemCfWarmStart {
+    /// Histories extended, similarity lists kept until the next full fit (cheap;
+    /// stale between fits).
+    #[default]
+    Histories,
+    /// The similarities a full fit on the whole log gives, bit for bit: only the rows
+    /// of the movies the new interactions touch are recomputed, or all when that
+    /// costs more. Under adjusted cosine every active user's movies are touched, so
+    /// on the default world an update costs about a full fit.
+    Exact,
+}
+
+impl ItemCfWarmStart {
+    /// Whether this is the default, `histories`.
+    #[must_use]
+    pub fn is_histories(&self) -> bool {
+        *self == Self::Histories
+    }
 }
 
 /// Item–item similarity of item-based collaborative filtering.

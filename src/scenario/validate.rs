@@ -225,6 +225,7 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
             similarity: _,
             shrinkage,
             neighbours,
+            warm_start: _,
         } => {
             c.non_negative(&f("shrinkage"), *shrinkage);
             c.integer(&f("neighbours"), *neighbours, limits::NEIGHBOURS);

@@ -351,20 +351,45 @@ fn a_searched_run_with_snapshots_resumes_into_the_uninterrupted_report() {
             .unwrap();
     assert_eq!(bandit["snapshots"].as_array().unwrap().len(), 6);
 
-    let resumed = tmp.path().join("resumed");
+    assert_stopped_after_day_2_resumes_into(&s, &plain, tmp.path());
+}
+
+/// Runs `scenario` stopped after day 2 (two threads), resumes it on one thread and
+/// asserts the report equals the uninterrupted one in `plain`, byte for byte.
+fn assert_stopped_after_day_2_resumes_into(scenario: &Path, plain: &Path, tmp: &Path) {
+    let resumed = tmp.join("resumed");
     let (code, stderr) = run(
-        &s,
+        scenario,
         &resumed,
         "2",
         &["--checkpoint-every-days", "1", "--stop-after-days", "2"],
     );
     assert_eq!(code, STOPPED, "{stderr}");
     let dir = checkpoint_of(&resumed);
-    let (code, stderr) = run(&s, &resumed, "1", &["--resume", dir.to_str().unwrap()]);
+    let (code, stderr) = run(
+        scenario,
+        &resumed,
+        "1",
+        &["--resume", dir.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{stderr}");
-    let (a, b) = (read_tree(&plain), read_tree(&resumed));
+    let (a, b) = (read_tree(plain), read_tree(&resumed));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (path, bytes) in &a {
         assert!(bytes == &b[path], "{} differs", path.display());
     }
+}
+
+#[test]
+fn exact_warm_starts_resume_into_the_uninterrupted_report() {
+    // exact_warm_starts.ron warm-starts item CF exactly and PureSVD from its
+    // previous basis every 12 hours; a resumed run rebuilds both by replaying the
+    // logged updates, so stopped after day 2 and resumed on one thread it must write
+    // the uninterrupted two-thread report, byte for byte.
+    let tmp = tempfile::tempdir().unwrap();
+    let s = scenario("exact_warm_starts.ron");
+    let plain = tmp.path().join("plain");
+    let (code, stderr) = run(&s, &plain, "2", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_stopped_after_day_2_resumes_into(&s, &plain, tmp.path());
 }

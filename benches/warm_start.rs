@@ -1,0 +1,89 @@
+//! Warm start against full retrain (docs/TRAINING_PIPELINE.md, issue #13): on the
+//! `ci` world (600 movies, 1,500 users), the default
+//! stack's arms plus PureSVD
+//! fitted on 99% of the training log, then one warm update with the last 1% (one
+//! 6-hour window's share of a 25-day log), against one full fit of the
+//! whole log — same arms, same data. Both measured in one run, alternated by
+//! criterion. Accuracy of the two is `pipeline::warm_start`'s test and the table
+//! printed first (nDCG@10 and RMSE on the gate's test set).
+//! Run: `cargo bench --bench warm_start`.
+
+use std::path::Path;
+
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
+use recolab::pipeline::fit_candidate;
+use recolab::pipeline::warm_start::{WarmStartSplit, apply_updates, compare, fit_initial};
+use recolab::rng::SeedTree;
+use recolab::scenario::Scenario;
+use recolab::scenario::spec::{ArmSpec, GateMetric};
+use recolab::world::World;
+
+fn warm_start(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/ci.ron");
+    let scenario = Scenario::from_file(&path).expect("the shipped scenario is valid");
+    let seeds = SeedTree::new(scenario.spec().seed);
+    let world = World::generate(&scenario, &seeds);
+    let split = WarmStartSplit::new(&world, &seeds, 0.01, 1);
+    let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.ron");
+    let default = Scenario::from_file(&default).expect("the shipped scenario is valid");
+    // Item CF with its exact warm start (the default keeps its similarities).
+    let mut specs: Vec<ArmSpec> = default
+        .spec()
+        .stack
+        .arms
+        .iter()
+        .map(|s| match s {
+            ArmSpec::ItemCf { .. } => {
+                ron::from_str("ItemCf(warm_start: exact)").expect("ItemCf parses")
+            }
+            s => s.clone(),
+        })
+        .collect();
+    specs.push(ron::from_str("PureSvd()").expect("PureSvd parses"));
+    let results = compare(&scenario, &seeds, &world, &specs, &split, 10).expect("every arm builds");
+    eprintln!("arm            nDCG warm / full (gap, retrain noise)    RMSE warm / full (gap)");
+    for r in &results {
+        let f = |m: Option<f64>| m.map_or("-".to_string(), |v| format!("{v:.4}"));
+        let p = |m: Option<f64>| m.map_or("-".to_string(), |v| format!("{:.1}%", 100.0 * v));
+        eprintln!(
+            "{:<14} {} / {} ({}, {})    {} / {} ({})",
+            r.full.arm,
+            f(r.warm.ndcg),
+            f(r.full.ndcg),
+            p(r.relative_gap(GateMetric::Ndcg)),
+            p(r.retrain_noise(GateMetric::Ndcg)),
+            f(r.warm.rmse),
+            f(r.full.rmse),
+            p(r.relative_gap(GateMetric::Rmse)),
+        );
+    }
+    let mut group = c.benchmark_group("warm_start");
+    group.sample_size(10);
+    for spec in &specs {
+        let one = std::slice::from_ref(spec);
+        group.bench_with_input(BenchmarkId::new("full_fit", spec.name()), one, |b, one| {
+            b.iter(|| {
+                fit_candidate(&scenario, &seeds, &world, one, &split.train, 1)
+                    .expect("the arm builds")
+            });
+        });
+        group.bench_with_input(
+            BenchmarkId::new("warm_update", spec.name()),
+            one,
+            |b, one| {
+                b.iter_batched(
+                    || fit_initial(&scenario, &seeds, &world, one, &split).expect("builds"),
+                    |mut arms| {
+                        apply_updates(&mut arms, &world, &split);
+                        arms
+                    },
+                    BatchSize::PerIteration,
+                );
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, warm_start);
+criterion_main!(benches);
