@@ -126,6 +126,7 @@ mod tests {
             n_interactions: 0,
             warm_start: false,
             decision: UpdateDecision::Deployed,
+            search: None,
             evaluation: Some(VersionEvaluation {
                 deployed_version: 1,
                 n_test: 0,
@@ -137,6 +138,7 @@ mod tests {
                 reason: String::new(),
             }),
             fault: None,
+            rollout: None,
         }
     }
 

@@ -376,6 +376,7 @@ mod tests {
             similarity: crate::scenario::spec::SimilarityKind::default(),
             shrinkage: 10.0,
             neighbours: 50,
+            warm_start: crate::scenario::spec::ItemCfWarmStart::default(),
         };
         assert_eq!(grid(&cf, &search), None);
         let with_cf = SearchSpec {
