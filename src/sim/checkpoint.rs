@@ -176,8 +176,10 @@ impl Boundaries for NoBoundaries {
 }
 
 /// The model-update log in a checkpoint. `model_updates.json` leaves out an absent
-/// search, gate evaluation, fault and rollout (`skip_serializing_if`), which a format without field names cannot
-/// read back; here every field is written, the evaluation as an `Option`.
+/// search, gate evaluation, fault and rollout (`skip_serializing_if`), which a format
+/// without field names cannot read back; here every field is written as an `Option`.
+/// A search is written as its JSON: its configurations are arm specs, whose
+/// default-valued fields are left out too (`ItemCf`'s `warm_start`).
 mod updates {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -194,7 +196,7 @@ mod updates {
         n_interactions: usize,
         warm_start: bool,
         decision: UpdateDecision,
-        search: &'a Option<Box<SearchLog>>,
+        search: Option<String>,
         evaluation: &'a Option<VersionEvaluation>,
         fault: &'a Option<String>,
         rollout: &'a Option<RolloutLog>,
@@ -208,21 +210,26 @@ mod updates {
         n_interactions: usize,
         warm_start: bool,
         decision: UpdateDecision,
-        search: Option<Box<SearchLog>>,
+        search: Option<String>,
         evaluation: Option<VersionEvaluation>,
         fault: Option<String>,
         rollout: Option<RolloutLog>,
     }
 
     pub(super) fn save<S: Serializer>(log: &&[ModelUpdateLog], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(log.iter().map(|u| Saved {
+        let searches = log
+            .iter()
+            .map(|u| u.search.as_ref().map(serde_json::to_string).transpose())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(serde::ser::Error::custom)?;
+        s.collect_seq(log.iter().zip(searches).map(|(u, search)| Saved {
             version: u.version,
             time_secs: u.time_secs,
             window_start_secs: u.window_start_secs,
             n_interactions: u.n_interactions,
             warm_start: u.warm_start,
             decision: u.decision,
-            search: &u.search,
+            search,
             evaluation: &u.evaluation,
             fault: &u.fault,
             rollout: &u.rollout,
@@ -231,21 +238,28 @@ mod updates {
 
     pub(super) fn load<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ModelUpdateLog>, D::Error> {
         let loaded = Vec::<Loaded>::deserialize(d)?;
-        Ok(loaded
+        loaded
             .into_iter()
-            .map(|u| ModelUpdateLog {
-                version: u.version,
-                time_secs: u.time_secs,
-                window_start_secs: u.window_start_secs,
-                n_interactions: u.n_interactions,
-                warm_start: u.warm_start,
-                decision: u.decision,
-                search: u.search,
-                evaluation: u.evaluation,
-                fault: u.fault,
-                rollout: u.rollout,
+            .map(|u| {
+                let search = u
+                    .search
+                    .map(|json| serde_json::from_str::<SearchLog>(&json).map(Box::new))
+                    .transpose()
+                    .map_err(serde::de::Error::custom)?;
+                Ok(ModelUpdateLog {
+                    version: u.version,
+                    time_secs: u.time_secs,
+                    window_start_secs: u.window_start_secs,
+                    n_interactions: u.n_interactions,
+                    warm_start: u.warm_start,
+                    decision: u.decision,
+                    search,
+                    evaluation: u.evaluation,
+                    fault: u.fault,
+                    rollout: u.rollout,
+                })
             })
-            .collect())
+            .collect()
     }
 }
 
