@@ -474,6 +474,12 @@ pub fn run_resumable(
     on_stage(Stage::Report);
     let summary = RunSummary::new(scenario, &world, &outcome);
     let experiments = crate::experiment::analyse(scenario, &world, &outcome);
+    let alerts = scenario
+        .spec()
+        .pipeline
+        .alerts
+        .as_ref()
+        .map(|spec| run_alerts(spec, scenario, &outcome, experiments.as_ref()));
     report::write_run(
         &dir,
         &report::analytics::RunView {
@@ -483,14 +489,9 @@ pub fn run_resumable(
             outcome: &outcome,
             offline: offline.as_ref(),
             experiments: experiments.as_ref(),
+            alerts: alerts.as_deref(),
         },
     )?;
-    if let Some(spec) = &scenario.spec().pipeline.alerts {
-        report::write_alerts(
-            &dir,
-            &run_alerts(spec, scenario, &outcome, experiments.as_ref()),
-        )?;
-    }
     let report_dir = dir.commit()?;
     if let Some(c) = &options.checkpoints {
         // The run is whole: its checkpoint is spent. The folder goes too when empty.

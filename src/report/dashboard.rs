@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use crate::interaction::SECS_PER_DAY;
+use crate::pipeline::alerts::Alert;
 use crate::run::RunSummary;
 
 use crate::experiment::{ExperimentsReport, Status};
@@ -228,6 +230,7 @@ pub fn dashboard_html(
     analytics: &Analytics,
     plots: &[(Plot, String)],
     scorecard: &DashboardScorecard,
+    alerts: Option<&[Alert]>,
 ) -> String {
     let line = "writing to a String cannot fail";
     let mut h = String::new();
@@ -309,12 +312,7 @@ pub fn dashboard_html(
     }
     writeln!(h, "</table></section>").expect(line);
 
-    writeln!(
-        h,
-        "<section id=\"alerts\"><h2>Alerts</h2><p>No alerts were recorded: this version of recolab \
-         does not simulate monitoring alerts yet.</p></section>"
-    )
-    .expect(line);
+    alerts_section(&mut h, alerts);
 
     writeln!(
         h,
@@ -490,4 +488,86 @@ pub fn dashboard_html(
     .expect(line);
     writeln!(h, "</main>\n</body>\n</html>").expect(line);
     h
+}
+
+/// The alerts section: the run's monitoring alerts with their simulated times, or
+/// why there are none.
+fn alerts_section(h: &mut String, alerts: Option<&[Alert]>) {
+    let line = "writing to a String cannot fail";
+    writeln!(h, "<section id=\"alerts\"><h2>Alerts</h2>").expect(line);
+    match alerts {
+        None => writeln!(
+            h,
+            "<p>No monitoring: the scenario has no <code>pipeline.alerts</code> \
+             (docs/TRAINING_PIPELINE.md#alerts).</p>"
+        ),
+        Some([]) => writeln!(h, "<p>No alert fired.</p>"),
+        Some(alerts) => {
+            writeln!(
+                h,
+                "<p>{} alerts, also in <a href=\"alerts.json\">alerts.json</a>.</p>\
+                 <table><tr><th>simulated time</th><th>kind</th><th>value</th><th>threshold</th><th>message</th></tr>",
+                alerts.len()
+            )
+            .expect(line);
+            for a in alerts {
+                // The kind as alerts.json spells it.
+                let kind = serde_json::to_value(a.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                writeln!(
+                    h,
+                    "<tr><td>day {} {:02}:{:02}</td><td>{}</td><td>{}</td><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
+                    a.time_secs / SECS_PER_DAY,
+                    a.time_secs % SECS_PER_DAY / 3_600,
+                    a.time_secs % 3_600 / 60,
+                    esc(&kind),
+                    num(a.value, 4),
+                    num(a.threshold, 4),
+                    esc(&a.message)
+                )
+                .expect(line);
+            }
+            writeln!(h, "</table>")
+        }
+    }
+    .expect(line);
+    writeln!(h, "</section>").expect(line);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::alerts::AlertKind;
+
+    fn section(alerts: Option<&[Alert]>) -> String {
+        let mut h = String::new();
+        alerts_section(&mut h, alerts);
+        h
+    }
+
+    #[test]
+    fn the_alerts_section_lists_each_alert_at_its_simulated_time() {
+        let rollback = Alert {
+            // Day 4, 18:00 (114 h), as bad_model_rollback.ron's rollback.
+            time_secs: 114 * 3_600,
+            kind: AlertKind::Rollback,
+            value: Some(-0.965),
+            threshold: Some(0.15),
+            message: "version 7 rolled back: ctr -96.5% < -15%".into(),
+        };
+        let h = section(Some(&[rollback]));
+        assert!(h.contains("1 alerts"), "{h}");
+        assert!(
+            h.contains("<td>day 4 18:00</td><td>rollback</td><td>-0.9650</td><td>0.1500</td>"),
+            "{h}"
+        );
+        assert!(
+            h.contains("ctr -96.5% &lt; -15%"),
+            "the message is escaped: {h}"
+        );
+        assert!(section(Some(&[])).contains("No alert fired."));
+        assert!(section(None).contains("no <code>pipeline.alerts</code>"));
+    }
 }

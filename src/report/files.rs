@@ -75,18 +75,12 @@ pub fn write_run(dir: &ReportDir, view: &RunView<'_>) -> Result<()> {
     );
     dir.write(
         DASHBOARD_FILE,
-        dashboard_html(view.summary, &analytics, &drawn, &scorecard).as_bytes(),
+        dashboard_html(view.summary, &analytics, &drawn, &scorecard, view.alerts).as_bytes(),
     )?;
+    if let Some(alerts) = view.alerts {
+        dir.write(super::ALERTS_FILE, &to_json(&alerts))?;
+    }
     Ok(())
-}
-
-/// Writes the monitoring alerts of a run (`alerts.json`).
-///
-/// # Errors
-///
-/// [`crate::Error::Io`] naming the file.
-pub fn write_alerts(dir: &ReportDir, alerts: &[crate::pipeline::alerts::Alert]) -> Result<()> {
-    dir.write(super::ALERTS_FILE, &to_json(&alerts))
 }
 
 /// Pretty JSON with a final newline.

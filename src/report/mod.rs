@@ -50,7 +50,7 @@ pub use dir::{ReportDir, write_file_atomically};
 pub use eval::{HEADLINE_METRICS, eval_markdown, interval_cell, write_eval};
 pub use events::EventLog;
 pub use experiments::{experiments_markdown, sig};
-pub use files::{write_alerts, write_run};
+pub use files::write_run;
 pub use ope::{ope_markdown, write_ope};
 pub use regret::write_regret;
 pub use snapshots::{

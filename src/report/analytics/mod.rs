@@ -77,6 +77,8 @@ pub struct RunView<'a> {
     pub offline: Option<&'a OfflineTable>,
     /// The experiments' analysis, when the scenario declares experiments.
     pub experiments: Option<&'a crate::experiment::ExperimentsReport>,
+    /// The monitoring alerts, when the scenario has `pipeline.alerts`.
+    pub alerts: Option<&'a [crate::pipeline::alerts::Alert]>,
 }
 
 /// The header every document starts with.
