@@ -7,26 +7,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use crate::harness::{read_tree, recolab, scenario, text};
+use crate::harness::{read_tree, root, run_quiet, scenario, text};
 
 /// Exit code of a run stopped with a checkpoint.
 const STOPPED: i32 = 3;
 
 /// `recolab run SCENARIO --out OUT -q EXTRA…` with `threads` rayon threads.
 fn run(scenario: &Path, out: &Path, threads: &str, extra: &[&str]) -> (i32, String) {
-    let mut args = vec![
-        "run",
-        scenario.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ];
-    args.extend_from_slice(extra);
-    let output = recolab(
-        &args,
-        &[("RAYON_NUM_THREADS", threads)],
-        &crate::harness::root(),
-    );
+    let output = run_quiet("run", scenario, out, threads, extra, &root());
     let (_, stderr) = text(&output);
     (output.status.code().unwrap_or(-1), stderr)
 }

@@ -43,8 +43,15 @@ pub fn run_to(scenario: &Path, out: &Path, cwd: &Path) -> Output {
 }
 
 /// `recolab COMMAND SCENARIO --out OUT -q EXTRA…` with `threads` rayon threads, in
-/// the scenario's folder; fails the test unless it succeeds.
-pub fn succeed_into(command: &str, scenario: &Path, out: &Path, threads: &str, extra: &[&str]) {
+/// `cwd`.
+pub fn run_quiet(
+    command: &str,
+    scenario: &Path,
+    out: &Path,
+    threads: &str,
+    extra: &[&str],
+    cwd: &Path,
+) -> Output {
     let mut args = vec![
         command,
         scenario.to_str().unwrap(),
@@ -53,9 +60,18 @@ pub fn succeed_into(command: &str, scenario: &Path, out: &Path, threads: &str, e
         "-q",
     ];
     args.extend_from_slice(extra);
-    let output = recolab(
-        &args,
-        &[("RAYON_NUM_THREADS", threads)],
+    recolab(&args, &[("RAYON_NUM_THREADS", threads)], cwd)
+}
+
+/// `recolab COMMAND SCENARIO --out OUT -q EXTRA…` with `threads` rayon threads, in
+/// the scenario's folder; fails the test unless it succeeds.
+pub fn succeed_into(command: &str, scenario: &Path, out: &Path, threads: &str, extra: &[&str]) {
+    let output = run_quiet(
+        command,
+        scenario,
+        out,
+        threads,
+        extra,
         scenario.parent().unwrap(),
     );
     assert!(
