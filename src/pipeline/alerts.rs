@@ -424,13 +424,7 @@ mod tests {
     #[test]
     fn a_run_rejected_beyond_the_margin_alerts_and_one_within_it_does_not() {
         let run = |version, worst: f64| ModelUpdateLog {
-            version,
-            time_secs: i64::from(version) * 86_400,
-            window_start_secs: None,
             n_interactions: 10,
-            warm_start: false,
-            decision: UpdateDecision::Rejected,
-            search: None,
             evaluation: Some(super::super::VersionEvaluation {
                 deployed_version: 1,
                 n_test: 5,
@@ -441,8 +435,11 @@ mod tests {
                 failures: Vec::new(),
                 reason: "r".into(),
             }),
-            fault: None,
-            rollout: None,
+            ..ModelUpdateLog::new(
+                version,
+                i64::from(version) * 86_400,
+                UpdateDecision::Rejected,
+            )
         };
         // −12% is beyond the default 10%; −8% is not.
         let runs = [run(2, -0.12), run(3, -0.08)];

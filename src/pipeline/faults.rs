@@ -208,16 +208,8 @@ pub fn over_budget(work: u64, budget: Option<u64>) -> Option<String> {
 #[must_use]
 pub fn failed_log(version: u32, at: SimSecs, reason: String) -> ModelUpdateLog {
     ModelUpdateLog {
-        version,
-        time_secs: at,
-        window_start_secs: None,
-        n_interactions: 0,
-        warm_start: false,
-        decision: UpdateDecision::Failed,
-        search: None,
-        evaluation: None,
         fault: Some(reason),
-        rollout: None,
+        ..ModelUpdateLog::new(version, at, UpdateDecision::Failed)
     }
 }
 

@@ -120,13 +120,6 @@ mod tests {
             rmse,
         };
         ModelUpdateLog {
-            version,
-            time_secs: 0,
-            window_start_secs: None,
-            n_interactions: 0,
-            warm_start: false,
-            decision: UpdateDecision::Deployed,
-            search: None,
             evaluation: Some(VersionEvaluation {
                 deployed_version: 1,
                 n_test: 0,
@@ -137,8 +130,7 @@ mod tests {
                 failures: Vec::new(),
                 reason: String::new(),
             }),
-            fault: None,
-            rollout: None,
+            ..ModelUpdateLog::new(version, 0, UpdateDecision::Deployed)
         }
     }
 

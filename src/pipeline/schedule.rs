@@ -59,6 +59,27 @@ pub struct ModelUpdateLog {
     pub rollout: Option<super::rollout::RolloutLog>,
 }
 
+impl ModelUpdateLog {
+    /// The entry of `version` at `time_secs` with `decision`: learned from everything
+    /// (`window_start_secs` none), nothing counted, no warm start, and none of the
+    /// optional parts; callers set what their run has with struct update syntax.
+    #[must_use]
+    pub fn new(version: u32, time_secs: SimSecs, decision: UpdateDecision) -> Self {
+        Self {
+            version,
+            time_secs,
+            window_start_secs: None,
+            n_interactions: 0,
+            warm_start: false,
+            decision,
+            search: None,
+            evaluation: None,
+            fault: None,
+            rollout: None,
+        }
+    }
+}
+
 /// When the next incremental update is due.
 #[derive(Clone, Debug)]
 pub struct RetrainSchedule {

@@ -239,12 +239,7 @@ pub fn gated_run(
     };
     Ok(RunResult {
         log: ModelUpdateLog {
-            version,
-            time_secs: at,
-            window_start_secs: None,
             n_interactions: train.len(),
-            warm_start: false,
-            decision,
             search: searched.map(Box::new),
             evaluation: Some(VersionEvaluation {
                 deployed_version,
@@ -256,8 +251,7 @@ pub fn gated_run(
                 failures: verdict.failures,
                 reason,
             }),
-            fault: None,
-            rollout: None,
+            ..ModelUpdateLog::new(version, at, decision)
         },
         deployed: verdict.pass.then_some(candidate),
     })

@@ -480,18 +480,10 @@ impl<'w> Replay<'w> {
             serving_log_len: log.len(),
         });
         let model_updates = vec![ModelUpdateLog {
-            version: 1,
-            time_secs: 0,
-            window_start_secs: None,
             n_interactions: gate
                 .as_ref()
                 .map_or(log.len(), |g| log.len() - g.data.n_held()),
-            warm_start: false,
-            decision: UpdateDecision::Deployed,
-            search: None,
-            evaluation: None,
-            fault: None,
-            rollout: None,
+            ..ModelUpdateLog::new(1, 0, UpdateDecision::Deployed)
         }];
         let list_len = spec.stack.slate_size * POOL_FACTOR;
         Self {

@@ -140,19 +140,11 @@ impl Replay<'_> {
         let spec = self.scenario.spec();
         if let Some(r) = &self.rollout {
             self.model_updates.push(ModelUpdateLog {
-                version,
-                time_secs: at,
-                window_start_secs: None,
-                n_interactions: 0,
-                warm_start: false,
-                decision: UpdateDecision::Skipped,
-                search: None,
-                evaluation: None,
                 fault: Some(format!(
                     "skipped: version {} is being rolled out",
                     r.version
                 )),
-                rollout: None,
+                ..ModelUpdateLog::new(version, at, UpdateDecision::Skipped)
             });
             return Ok(None);
         }
@@ -218,16 +210,10 @@ impl Replay<'_> {
             self.users[i.user.index()].revision = version;
         }
         self.model_updates.push(ModelUpdateLog {
-            version,
-            time_secs: at,
             window_start_secs: Some(self.last_update_secs),
             n_interactions: self.new_since_update,
             warm_start: true,
-            decision: UpdateDecision::Deployed,
-            search: None,
-            evaluation: None,
-            fault: None,
-            rollout: None,
+            ..ModelUpdateLog::new(version, at, UpdateDecision::Deployed)
         });
         self.last_update_secs = at;
         self.new_since_update = 0;
