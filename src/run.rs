@@ -561,6 +561,12 @@ fn run_alerts(
             model_updates: &outcome.model_updates,
             horizon_days: scenario.spec().horizon.days,
             experiments,
+            rollback_threshold: scenario
+                .spec()
+                .pipeline
+                .rollout
+                .as_ref()
+                .map(|r| r.rollback_threshold),
         },
     )
 }

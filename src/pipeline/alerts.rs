@@ -113,6 +113,9 @@ pub struct RunView<'a> {
     pub horizon_days: u32,
     /// The experiments' analysis, if any.
     pub experiments: Option<&'a ExperimentsReport>,
+    /// The staged rollout's rollback threshold (`pipeline.rollout.rollback_threshold`),
+    /// if the run rolls out; a `rollback` alert reports it as the change it crossed.
+    pub rollback_threshold: Option<f64>,
 }
 
 fn share(part: u64, whole: u64) -> Option<f64> {
@@ -220,7 +223,11 @@ pub fn evaluate(spec: &AlertSpec, run: &RunView<'_>) -> Vec<Alert> {
     }
 
     alerts.extend(training_alerts(spec, run.model_updates));
-    alerts.extend(run.model_updates.iter().flat_map(rollout_alerts));
+    alerts.extend(
+        run.model_updates
+            .iter()
+            .flat_map(|update| rollout_alerts(update, run.rollback_threshold)),
+    );
 
     if let Some(report) = run.experiments {
         let horizon = SimSecs::from(run.horizon_days) * SECS_PER_DAY;
@@ -257,8 +264,9 @@ pub fn evaluate(spec: &AlertSpec, run: &RunView<'_>) -> Vec<Alert> {
 }
 
 /// The alerts of a training run's staged rollout: one `rollout_stage` at each
-/// stage's start and at its completion, and a `rollback` with the worst change.
-fn rollout_alerts(run: &ModelUpdateLog) -> Vec<Alert> {
+/// stage's start and at its completion, and a `rollback` with the worst change and
+/// the change it crossed (`−rollback_threshold`).
+fn rollout_alerts(run: &ModelUpdateLog, rollback_threshold: Option<f64>) -> Vec<Alert> {
     use super::rollout::StageEnd;
     let Some(log) = &run.rollout else {
         return Vec::new();
@@ -293,7 +301,7 @@ fn rollout_alerts(run: &ModelUpdateLog) -> Vec<Alert> {
                 time_secs: end,
                 kind: AlertKind::Rollback,
                 value: stage.changes.iter().map(|c| c.change).reduce(f64::min),
-                threshold: None,
+                threshold: rollback_threshold.map(|t| -t),
                 message: format!(
                     "version {} rolled back to version {}: {}; bandits replaced by static \
                      weights",
@@ -383,6 +391,7 @@ mod tests {
             model_updates: runs,
             horizon_days: 2,
             experiments: None,
+            rollback_threshold: None,
         }
     }
 

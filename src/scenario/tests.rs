@@ -454,3 +454,34 @@ fn a_resolved_search_round_trips_and_snapshot_hours_are_checked() {
         ],
     );
 }
+
+#[test]
+fn rollout_static_weights_errors_name_the_map_entry() {
+    // The path is the field as written: `pipeline.rollout.static_weights["svd"]`,
+    // with no `.weights` inside it (the map is the field itself).
+    let msg = message(
+        "(stack: (arms: [Popularity], arms_per_request: 1, policy: Thompson()),
+          pipeline: (retrain_every_hours: 12.0, gate: (),
+                     rollout: (static_weights: {\"svd\": 1.0, \"popularity\": 0.0})))",
+    );
+    assert_mentions(
+        &msg,
+        &[
+            "`pipeline.rollout.static_weights[\"svd\"]`",
+            "not in `stack.arms`",
+        ],
+    );
+    assert!(!msg.contains("static_weights.weights"), "{msg}");
+    let msg = message(
+        "(stack: (arms: [Popularity], arms_per_request: 1, policy: Thompson()),
+          pipeline: (retrain_every_hours: 12.0, gate: (),
+                     rollout: (static_weights: {\"popularity\": 0.0})))",
+    );
+    assert_mentions(
+        &msg,
+        &[
+            "`pipeline.rollout.static_weights`",
+            "no arm has a positive weight",
+        ],
+    );
+}

@@ -80,6 +80,10 @@ struct Checker {
     problems: Vec<Problem>,
 }
 
+/// The fix for a policy that would serve or explore the non-selectable oracle.
+const ORACLE_IN_POLICY_FIX: &str = "the oracle reads the hidden truth and is an upper bound, \
+     not a production arm: remove it from the policy (the offline table always reports it), \
+     or write `Oracle(selectable: true)` for an upper-bound run";
 impl Checker {
     fn fail(
         &mut self,
@@ -965,10 +969,46 @@ impl ScenarioSpec {
         c.probability(&format!("{field}.mmr.lambda"), d.mmr.lambda);
     }
 
+    /// A static-weights map at `field` (`….weights`, or `pipeline.rollout.static_weights`):
+    /// known arms, bounded non-negative weights, one positive, no oracle.
+    fn check_static_weights(
+        &self,
+        c: &mut Checker,
+        field: &str,
+        weights: &std::collections::BTreeMap<String, f64>,
+    ) {
+        for arm in self.stack.arms.iter().filter(|a| !a.is_selectable()) {
+            if weights.get(arm.name()).is_some_and(|&w| w > 0.0) {
+                c.fail(
+                    format!("{field}[{:?}]", arm.name()),
+                    "gives a non-selectable oracle a positive weight",
+                    ORACLE_IN_POLICY_FIX,
+                );
+            }
+        }
+        let arms: Vec<&str> = self.stack.arms.iter().map(|a| a.name()).collect();
+        for (name, &w) in weights {
+            let f = format!("{field}[{name:?}]");
+            if !arms.contains(&name.as_str()) {
+                c.fail(
+                    &f,
+                    format!("names arm {name:?}, which is not in `stack.arms`"),
+                    format!("use one of {arms:?}"),
+                );
+            }
+            c.non_negative_at_most(&f, w, limits::MAX_RELATIVE_WEIGHT);
+        }
+        if !weights.values().any(|&w| w > 0.0) {
+            c.fail(
+                field,
+                "no arm has a positive weight",
+                "give at least one arm of `stack.arms` a weight > 0",
+            );
+        }
+    }
+
     fn check_policy(&self, c: &mut Checker, field: &str, policy: &PolicySpec) {
-        let oracle_fix = "the oracle reads the hidden truth and is an upper bound, not a \
-                          production arm: remove it from the policy (the offline table always \
-                          reports it), or write `Oracle(selectable: true)` for an upper-bound run";
+        let oracle_fix = ORACLE_IN_POLICY_FIX;
         let learns = matches!(
             policy,
             PolicySpec::Thompson { .. }
@@ -987,34 +1027,7 @@ impl ScenarioSpec {
         }
         match policy {
             PolicySpec::StaticWeights { weights } => {
-                for arm in self.stack.arms.iter().filter(|a| !a.is_selectable()) {
-                    if weights.get(arm.name()).is_some_and(|&w| w > 0.0) {
-                        c.fail(
-                            format!("{field}.weights[{:?}]", arm.name()),
-                            "gives a non-selectable oracle a positive weight",
-                            oracle_fix,
-                        );
-                    }
-                }
-                let arms: Vec<&str> = self.stack.arms.iter().map(|a| a.name()).collect();
-                for (name, &w) in weights {
-                    let f = format!("{field}.weights[{name:?}]");
-                    if !arms.contains(&name.as_str()) {
-                        c.fail(
-                            &f,
-                            format!("names arm {name:?}, which is not in `stack.arms`"),
-                            format!("use one of {arms:?}"),
-                        );
-                    }
-                    c.non_negative_at_most(&f, w, limits::MAX_RELATIVE_WEIGHT);
-                }
-                if !weights.values().any(|&w| w > 0.0) {
-                    c.fail(
-                        format!("{field}.weights"),
-                        "no arm has a positive weight",
-                        "give at least one arm of `stack.arms` a weight > 0",
-                    );
-                }
+                self.check_static_weights(c, &format!("{field}.weights"), weights);
             }
             PolicySpec::Uniform => {
                 if self.stack.arms.iter().any(|a| !a.is_selectable()) {
@@ -1282,13 +1295,7 @@ impl ScenarioSpec {
             );
         }
         if let Some(weights) = &r.static_weights {
-            self.check_policy(
-                c,
-                "pipeline.rollout.static_weights",
-                &PolicySpec::StaticWeights {
-                    weights: weights.clone(),
-                },
-            );
+            self.check_static_weights(c, "pipeline.rollout.static_weights", weights);
         }
     }
 

@@ -110,6 +110,11 @@ fn a_good_version_reaches_everyone_and_a_bad_one_is_rolled_back_with_its_alert()
             .collect()
     };
     assert_eq!(of("rollback"), [114 * H]);
+    // The alert carries the worst change and the threshold it crossed (the
+    // scenario's rollback_threshold, 0.15, as a change: −0.15).
+    let rollback = alerts.iter().find(|a| a["kind"] == "rollback").unwrap();
+    assert_eq!(rollback["threshold"], -0.15);
+    assert_eq!(rollback["value"].as_f64().unwrap(), worst);
     // Stage starts of versions 2 and 7 and version 2's completion.
     for t in [12 * H, 42 * H, 54 * H, 66 * H, 72 * H] {
         assert!(
