@@ -273,10 +273,18 @@ mod tests {
             )
             .unwrap();
             apply_updates(&mut arms, &world, &split);
-            warm.push(evaluate_version(&arms, &set, &world, 10, &seeds)[0].ndcg.unwrap());
-            let arms = fit_candidate(&scenario, &seeds, &world, &specs, &split.train, version)
-                .unwrap();
-            full.push(evaluate_version(&arms, &set, &world, 10, &seeds)[0].ndcg.unwrap());
+            warm.push(
+                evaluate_version(&arms, &set, &world, 10, &seeds)[0]
+                    .ndcg
+                    .unwrap(),
+            );
+            let arms =
+                fit_candidate(&scenario, &seeds, &world, &specs, &split.train, version).unwrap();
+            full.push(
+                evaluate_version(&arms, &set, &world, 10, &seeds)[0]
+                    .ndcg
+                    .unwrap(),
+            );
         }
         let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
         let (warm_mean, full_mean) = (mean(&warm), mean(&full));

@@ -1206,6 +1206,13 @@ impl ScenarioSpec {
 
     fn check_rollout(&self, c: &mut Checker) {
         let p = &self.pipeline;
+        if p.evaluate_versions && p.gate.is_some() {
+            c.fail(
+                "pipeline.evaluate_versions",
+                "is set with `pipeline.gate`, which evaluates every candidate already",
+                "leave `evaluate_versions` out of a gated pipeline",
+            );
+        }
         let Some(r) = &p.rollout else {
             return;
         };
