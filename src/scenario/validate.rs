@@ -1541,6 +1541,18 @@ mod arm_tests {
     }
 
     #[test]
+    fn evaluate_versions_is_refused_beside_a_gate() {
+        assert!(problems("(pipeline: (evaluate_versions: true))").is_empty());
+        let p = problems("(pipeline: (gate: (), evaluate_versions: true))");
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert!(
+            p[0].contains("pipeline.evaluate_versions") && p[0].contains("fix:"),
+            "{}",
+            p[0]
+        );
+    }
+
+    #[test]
     fn checks_name_known_metrics_and_sane_bounds() {
         assert!(
             problems("(checks: [(metric: \"gini\", max: 0.9), (metric: \"coverage\", min: 0.1)])")
