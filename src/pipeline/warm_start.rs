@@ -220,9 +220,8 @@ mod tests {
             }
             // nDCG within 2%, or no further than two full retrains are from each
             // other (SGD order, random walks and start blocks move a full retrain's
-            // nDCG by 1–13% on this small test set). Serendipity's nDCG is left out:
-            // its warm SGD predictor moves its (small) nDCG by ~24% against 6%
-            // between full retrains — docs/TRAINING_PIPELINE.md says so.
+            // nDCG by 1–13% on this small test set). Serendipity's small nDCG needs
+            // more than one other retrain to tell noise from a gap: the next test.
             if name != "serendipity" {
                 let gap = r.relative_gap(GateMetric::Ndcg).unwrap();
                 let noise = r.retrain_noise(GateMetric::Ndcg).unwrap();
@@ -235,5 +234,70 @@ mod tests {
         // Item CF's warm start is exact: the same metrics to the bit.
         let item_cf = specs.iter().position(|s| s.name() == "item_cf").unwrap();
         assert_eq!(results[item_cf].warm, results[item_cf].full);
+    }
+
+    #[test]
+    fn serendipitys_warm_start_stays_within_the_spread_of_full_retrains() {
+        // One other full retrain is a weak yardstick for serendipity's small nDCG
+        // (about 0.025 here: a few relevant hits among 500 users): on this world it
+        // was 0.1% from the full fit with one arm unit and 5.6% with another. So
+        // eight training streams (versions 1–8): each version's warm start (20% of
+        // the log in 4 updates) and full fit share their stream, and the warm
+        // starts' mean nDCG must be within 2% of the full fits' mean, or within one
+        // standard deviation of the full fits (their retrain-to-retrain spread).
+        // Measured: warm mean 0.02515, full mean 0.02595 (gap 3.1%), full sd 0.00122
+        // (CV 4.7%). With three update epochs (svd's, the code before
+        // `serendipity::UPDATE_EPOCHS`) every warm start scored above every full fit
+        // (0.0298–0.0308 against 0.0241–0.0276; gap 16%) and this test failed.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/smoke.ron");
+        let scenario = Scenario::from_file(&path).unwrap();
+        let seeds = SeedTree::new(scenario.spec().seed);
+        let world = World::generate(&scenario, &seeds);
+        let split = WarmStartSplit::new(&world, &seeds, 0.2, 4);
+        let specs: Vec<ArmSpec> = vec![ron::from_str("Serendipity()").unwrap()];
+        let set = TestSet::new(
+            &split.gate.hold,
+            &split.train,
+            split.gate.users.clone(),
+            world.population.len(),
+        );
+        let (mut warm, mut full) = (Vec::new(), Vec::new());
+        for version in 1..=8 {
+            let mut arms = fit_candidate(
+                &scenario,
+                &seeds,
+                &world,
+                &specs,
+                &split.train[..split.ends[0]],
+                version,
+            )
+            .unwrap();
+            apply_updates(&mut arms, &world, &split);
+            warm.push(
+                evaluate_version(&arms, &set, &world, 10, &seeds)[0]
+                    .ndcg
+                    .unwrap(),
+            );
+            let arms =
+                fit_candidate(&scenario, &seeds, &world, &specs, &split.train, version).unwrap();
+            full.push(
+                evaluate_version(&arms, &set, &world, 10, &seeds)[0]
+                    .ndcg
+                    .unwrap(),
+            );
+        }
+        let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+        let (warm_mean, full_mean) = (mean(&warm), mean(&full));
+        let full_sd = (full.iter().map(|x| (x - full_mean).powi(2)).sum::<f64>()
+            / (full.len() - 1) as f64)
+            .sqrt();
+        let gap = (warm_mean - full_mean).abs() / full_mean;
+        let spread = full_sd / full_mean;
+        eprintln!("warm {warm:?}\nfull {full:?}\ngap {gap}, spread {spread}");
+        assert!(
+            gap <= 0.02_f64.max(spread),
+            "serendipity nDCG: warm mean {warm_mean} against full {full_mean} (gap {gap}, \
+             retrain spread {spread})"
+        );
     }
 }

@@ -1528,6 +1528,18 @@ pub struct PipelineSpec {
     /// default): a passed version serves all traffic at once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rollout: Option<RolloutSpec>,
+    /// Without a gate: evaluate every warm-started version offline on a held-out set
+    /// (the gate's default split) beside the deployed arms, filling each update's
+    /// `evaluation` and `summary.json`'s `retrain_variance`; what is deployed does not
+    /// change (docs/TRAINING_PIPELINE.md#variance-of-offline-metrics-across-retrains).
+    /// Default false.
+    #[serde(skip_serializing_if = "is_false")]
+    pub evaluate_versions: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(x: &bool) -> bool {
+    !*x
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
@@ -1546,6 +1558,7 @@ impl Default for PipelineSpec {
             bandit_snapshot_every_hours: 0.0,
             metric_snapshot_every_hours: 0.0,
             rollout: None,
+            evaluate_versions: false,
         }
     }
 }

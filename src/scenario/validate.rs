@@ -1219,6 +1219,13 @@ impl ScenarioSpec {
 
     fn check_rollout(&self, c: &mut Checker) {
         let p = &self.pipeline;
+        if p.evaluate_versions && p.gate.is_some() {
+            c.fail(
+                "pipeline.evaluate_versions",
+                "is set with `pipeline.gate`, which evaluates every candidate already",
+                "leave `evaluate_versions` out of a gated pipeline",
+            );
+        }
         let Some(r) = &p.rollout else {
             return;
         };
@@ -1538,6 +1545,18 @@ mod arm_tests {
             }
             Err(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn evaluate_versions_is_refused_beside_a_gate() {
+        assert!(problems("(pipeline: (evaluate_versions: true))").is_empty());
+        let p = problems("(pipeline: (gate: (), evaluate_versions: true))");
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert!(
+            p[0].contains("pipeline.evaluate_versions") && p[0].contains("fix:"),
+            "{}",
+            p[0]
+        );
     }
 
     #[test]

@@ -53,6 +53,7 @@ use super::user_state::UserState;
 
 mod rollout;
 mod training;
+mod version_twin;
 
 /// Each arm proposes this many candidates per slate position before blending.
 pub const POOL_FACTOR: usize = 5;
@@ -352,6 +353,9 @@ struct Replay<'w> {
     gate: Option<GateState>,
     /// With `pipeline.rollout`: the rollout under way.
     rollout: Option<Rollout>,
+    /// With `pipeline.evaluate_versions`: the deployed arms' evaluation twin, built
+    /// at the first training run (or on resume).
+    twin: Option<version_twin::VersionTwin>,
     /// After a rollback: every bandit is replaced by this static policy until the
     /// time beside it (`pipeline.rollout.static_weights`, `static_hours`).
     fallback: Option<(StaticWeights, SimSecs)>,
@@ -510,6 +514,7 @@ impl<'w> Replay<'w> {
             model_updates,
             gate,
             rollout: None,
+            twin: None,
             fallback: None,
             last_update_secs: 0,
             new_since_update: 0,

@@ -6,6 +6,7 @@ mod bandit_determinism;
 mod checkpoints;
 mod cli;
 mod determinism;
+mod evaluated_versions;
 mod evaluation;
 mod experiments;
 mod fit;

@@ -62,6 +62,7 @@ impl Replay<'_> {
                         },
                         &self.log[start..end],
                     );
+                    self.update_twin(seeds, start..end)?;
                     if let Some(c) = corruption {
                         c.restore(&mut self.log);
                     }
@@ -168,7 +169,14 @@ impl Replay<'_> {
             RunStart::Train(hit) => hit,
         };
         match &spec.pipeline.gate {
-            None => self.update_arms(arms, at, version),
+            None => {
+                let previous = self.twin_previous_metrics(seeds)?;
+                self.update_arms(arms, at, version);
+                let end = self.log.len();
+                let start = end - self.model_updates.last().map_or(0, |u| u.n_interactions);
+                self.update_twin(seeds, start..end)?;
+                self.evaluate_twin(seeds, previous);
+            }
             Some(gate) => {
                 let specs = hit.lr_factor.map(|f| diverged_arms(&spec.stack.arms, f));
                 let specs = specs.as_deref().unwrap_or(&spec.stack.arms);
