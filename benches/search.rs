@@ -23,10 +23,17 @@ fn searches(c: &mut Criterion) {
     let spec = scenario.spec();
     let seeds = SeedTree::new(spec.seed);
     let world = World::generate(&scenario, &seeds);
-    let gate = spec.pipeline.gate.as_ref().expect("the scenario has a gate");
+    let gate = spec
+        .pipeline
+        .gate
+        .as_ref()
+        .expect("the scenario has a gate");
     let ranges = gate.search.as_ref().expect("the scenario searches");
     let data = GateData::draw(gate, &world.warm_up, &seeds);
-    let validation = data.validation.as_ref().expect("a search draws a validation set");
+    let validation = data
+        .validation
+        .as_ref()
+        .expect("a search draws a validation set");
     let search_train = data.search_train(&world.warm_up);
     let train = data.train(&world.warm_up);
     let arms = &spec.stack.arms;
@@ -63,11 +70,9 @@ fn searches(c: &mut Criterion) {
     let mut group = c.benchmark_group("search");
     group.sample_size(10);
     for (threads, p) in &pools {
-        group.bench_with_input(
-            BenchmarkId::new("grid_of_7/threads", threads),
-            p,
-            |b, p| b.iter(|| run(p)),
-        );
+        group.bench_with_input(BenchmarkId::new("grid_of_7/threads", threads), p, |b, p| {
+            b.iter(|| run(p))
+        });
     }
     let chosen = log.chosen_specs(arms);
     group.bench_function("refit_chosen", |b| {

@@ -336,7 +336,10 @@ fn a_searched_run_with_snapshots_resumes_into_the_uninterrupted_report() {
         let search = &u["search"];
         assert_eq!(search["arms"].as_array().unwrap().len(), 2, "{u:#}");
         assert_eq!(search["n_refit"], u["n_interactions"], "{u:#}");
-        assert!(search["n_refit"].as_u64() > search["n_train"].as_u64(), "{u:#}");
+        assert!(
+            search["n_refit"].as_u64() > search["n_train"].as_u64(),
+            "{u:#}"
+        );
     }
     let metrics: serde_json::Value =
         serde_json::from_slice(&std::fs::read(plain.join("metric_snapshots.json")).unwrap())
