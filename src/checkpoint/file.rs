@@ -29,7 +29,7 @@ pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
 
 /// Version of the checkpoint layout (header and state). A change of any type in the
 /// saved state changes the bytes postcard expects: bump it then.
-pub const CHECKPOINT_FORMAT_VERSION: u32 = 2;
+pub const CHECKPOINT_FORMAT_VERSION: u32 = 3;
 
 const MAGIC: &[u8; 8] = b"RCLBCKPT";
 

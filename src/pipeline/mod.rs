@@ -1,6 +1,7 @@
 //! The simulated training pipeline: when arms are retrained and what each run logged.
 //!
-//! The pipeline fits every arm on the warm-up log at day 0 (model version 1) and
+//! The pipeline fits every arm on the warm-up log at day 0 (model version 1,
+//! [`initial_version`]) and
 //! then, every `pipeline.retrain_every_hours`, runs again (the plan's continuous
 //! learning, step 5). Each run is a [`ModelUpdateLog`] entry in the report.
 //!
@@ -27,6 +28,7 @@
 pub mod alerts;
 pub mod faults;
 pub mod gate;
+pub mod initial_version;
 pub mod offline_table;
 pub mod retrain_variance;
 pub mod rollout;
@@ -37,6 +39,7 @@ pub mod training_run;
 pub mod version_eval;
 pub mod warm_start;
 
+pub use initial_version::{InitialVersion, fit_initial_version};
 pub use schedule::{
     ModelUpdateLog, RetrainSchedule, SnapshotKind, SnapshotSchedule, UpdateDecision,
 };

@@ -12,16 +12,22 @@
 //!   `(PipelineSearch, version · 2^8 + arm)`, tried in grid order.
 //! - **Training**: each configuration of arm `a` is built with the training unit the
 //!   candidate's arm `a` has ([`super::training_run::fit_candidate`]), so every
-//!   configuration starts from the same random draws (a paired comparison) and the
-//!   chosen one, fitted again in the candidate, is the model that was scored.
-//!   Configurations are trained and scored in parallel (rayon) and collected in
-//!   order, so the result does not depend on the number of threads.
+//!   configuration starts from the same random draws (a paired comparison), on the
+//!   run's log less the test and validation sets. Configurations are trained and
+//!   scored in parallel (rayon) and collected in order, so the result does not
+//!   depend on the number of threads.
 //! - **Validation** ([`super::version_eval::evaluate_arm`]): the protocol of the
 //!   gate's evaluation on the validation set's sampled users, request draws from
 //!   stream `(PipelineValidation, arm · 2^32 + user)` — the same for every
 //!   configuration of an arm.
 //! - **Choice** ([`choose`]): the best `search.metric`; a configuration without a
 //!   finite value ranks last; ties go to the earliest in grid order.
+//! - **Refit** ([`search_and_refit`]): the chosen settings fitted again, with the
+//!   same training units, on the log less the test set — training + validation —
+//!   which is the candidate the gate judges on the test set.
+//!
+//! Every searched version is searched the same way, version 1 (the fit at day 0 on
+//! the warm-up history, [`super::initial_version`]) included.
 
 use rand::RngExt;
 use rayon::prelude::*;
@@ -29,14 +35,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::UserId;
 use crate::interaction::Interaction;
-use crate::recommend::{ArmBuildError, ArmFactory, TrainingData};
+use crate::recommend::{ArmBuildError, ArmFactory, Arms, TrainingData};
 use crate::rng::{ChaCha8Rng, Purpose, SeedTree};
 use crate::scenario::Scenario;
 use crate::scenario::spec::{ArmSpec, GateMetric, SearchSpec};
 use crate::world::World;
 
 use super::split::HoldOut;
-use super::training_run::candidate_unit;
+use super::training_run::{GateData, candidate_unit, fit_candidate};
 use super::version_eval::{TestSet, evaluate_arm};
 
 /// One configuration an arm was trained with, and its validation score.
@@ -74,6 +80,13 @@ pub struct SearchLog {
     pub n_users: usize,
     /// Validation ratings of those users.
     pub n_validation: usize,
+    /// Interactions each configuration was trained on: the run's log less the test
+    /// and validation sets.
+    pub n_train: usize,
+    /// Interactions the chosen settings were then fitted again on — the log less the
+    /// test set, validation included: the candidate the gate judges (the entry's
+    /// `n_interactions`); 0 from [`search`] alone, which fits nothing again.
+    pub n_refit: usize,
     /// Every searched arm, in stack order.
     pub arms: Vec<ArmSearch>,
 }
@@ -311,7 +324,80 @@ pub fn search(
             .iter()
             .map(|u| validation.hold.test[u].len())
             .sum(),
+        n_train: train.len(),
+        n_refit: 0,
         arms,
+    })
+}
+
+/// A searched version: its arms, fitted again with the chosen settings on training
+/// and validation data, and what the search tried.
+pub struct Searched {
+    /// The candidate's arms.
+    pub arms: Arms,
+    /// The search, with `n_refit` the interactions the arms were fitted on.
+    pub log: SearchLog,
+}
+
+/// Step 2 with a search, for training run `version` on `log` (everything so far):
+/// [`search`] on `data`'s search training part ([`GateData::search_train`]) and
+/// validation set; then every arm of `arm_specs`, the searched ones with their
+/// chosen settings, fitted on `data`'s training part ([`GateData::train`]: the log
+/// less the test set, the validation ratings included) by [`fit_candidate`].
+///
+/// Fitting the chosen settings again on training + validation is the usual last
+/// step of a validation search (Hastie, Tibshirani & Friedman, *The Elements of
+/// Statistical Learning*, 2nd ed., §7.2, 7.10): the validation ratings have done
+/// their work once the settings are chosen, and a model that learns from them too
+/// is the better estimate of what those settings give; the test set stays untouched
+/// for the gate. The refitted model was not itself scored on validation (it has seen
+/// those ratings), so a configuration's score says how its settings rank, not what
+/// the candidate scores.
+///
+/// # Errors
+///
+/// An arm cannot be built (as [`fit_candidate`]).
+///
+/// # Panics
+///
+/// When `data` has no validation set (a gate without `search`).
+///
+/// # Determinism
+///
+/// As [`search`] and [`fit_candidate`]: the refit uses the training units of
+/// candidate `version`, the ones its configurations were trained with.
+#[allow(clippy::too_many_arguments)]
+pub fn search_and_refit(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    world: &World,
+    ranges: &SearchSpec,
+    arm_specs: &[ArmSpec],
+    data: &GateData,
+    log: &[Interaction],
+    version: u32,
+) -> Result<Searched, ArmBuildError> {
+    let validation = data
+        .validation
+        .as_ref()
+        .expect("a gate with a search draws a validation set");
+    let mut searched = search(
+        scenario,
+        seeds,
+        world,
+        ranges,
+        arm_specs,
+        &data.search_train(log),
+        validation,
+        version,
+    )?;
+    let train = data.train(log);
+    let chosen = searched.chosen_specs(arm_specs);
+    let arms = fit_candidate(scenario, seeds, world, &chosen, &train, version)?;
+    searched.n_refit = train.len();
+    Ok(Searched {
+        arms,
+        log: searched,
     })
 }
 

@@ -7,6 +7,8 @@
 //!    searched ones with their chosen settings) built afresh and fitted on the
 //!    training data (a candidate version; training stream `(ArmTraining, 2^24 +
 //!    version · 2^8 + arm)`, apart from the replay's and the offline table's units).
+//!    The training data is the log less the test set: with a search, the validation
+//!    ratings the settings were chosen on are in it (the refit).
 //! 3. [`super::version_eval`]: candidate and deployed version scored on the same
 //!    sampled users of the test set.
 //! 4. [`super::gate`]: the verdict.
@@ -26,7 +28,7 @@ use crate::world::World;
 
 use super::gate::{Failure, judge};
 use super::schedule::{ModelUpdateLog, UpdateDecision};
-use super::search::{Validation, search};
+use super::search::{Validation, search_and_refit};
 use super::split::{HoldOut, random_split, sample_users, temporal_split};
 use super::version_eval::{ArmMetrics, TestSet, evaluate_version};
 
@@ -84,9 +86,18 @@ impl GateData {
         }
     }
 
-    /// A run's training data: `log` less every held-out event, test and validation.
+    /// A run's training data, the candidate's: `log` less every test event. With a
+    /// search, the validation set is in it: the search chooses settings on
+    /// [`Self::search_train`] and the chosen settings are fitted again on this.
     #[must_use]
     pub fn train(&self, log: &[Interaction]) -> Vec<Interaction> {
+        self.hold.train(log)
+    }
+
+    /// What a search's configurations train on: `log` less every held-out event,
+    /// test and validation (as [`Self::train`] without a validation set).
+    #[must_use]
+    pub fn search_train(&self, log: &[Interaction]) -> Vec<Interaction> {
         match &self.validation {
             None => self.hold.train(log),
             Some(v) => log
@@ -95,12 +106,6 @@ impl GateData {
                 .copied()
                 .collect(),
         }
-    }
-
-    /// Held-out ratings, test and validation.
-    #[must_use]
-    pub fn n_held(&self) -> usize {
-        self.hold.n_test() + self.validation.as_ref().map_or(0, |v| v.hold.n_test())
     }
 }
 
@@ -168,12 +173,17 @@ pub fn fit_candidate(
 
 /// Training run `version` at `at` on `log` (every interaction so far), against the
 /// `deployed` arms (version `deployed_version`); the candidate is built from
-/// `arm_specs` (the stack's arms, or the faulted ones of [`super::faults`]).
+/// `arm_specs` (the stack's arms, or the faulted ones of [`super::faults`]), with
+/// `gate.search` searched and refitted by [`search_and_refit`].
 ///
 /// # Errors
 ///
 /// An arm cannot be built (an embeddings arm's vector file, which the initial fit
 /// already read, so only if it changed meanwhile).
+///
+/// # Panics
+///
+/// With `gate.search` but `data` drawn without one (no validation set).
 #[allow(clippy::too_many_arguments)]
 pub fn gated_run(
     scenario: &Scenario,
@@ -190,21 +200,24 @@ pub fn gated_run(
 ) -> Result<RunResult, ArmBuildError> {
     let spec = scenario.spec();
     let train = data.train(log);
-    let searched = match (&gate.search, &data.validation) {
-        (Some(ranges), Some(validation)) => Some(search(
-            scenario, seeds, world, ranges, arm_specs, &train, validation, version,
-        )?),
-        _ => None,
+    let (candidate, searched) = match &gate.search {
+        Some(ranges) => {
+            let s = search_and_refit(
+                scenario, seeds, world, ranges, arm_specs, data, log, version,
+            )?;
+            (s.arms, Some(s.log))
+        }
+        None => (
+            fit_candidate(scenario, seeds, world, arm_specs, &train, version)?,
+            None,
+        ),
     };
-    let chosen = searched.as_ref().map(|s| s.chosen_specs(arm_specs));
-    let arm_specs = chosen.as_deref().unwrap_or(arm_specs);
     let set = TestSet::new(
         &data.hold,
         &train,
         data.users.clone(),
         world.population.len(),
     );
-    let candidate = fit_candidate(scenario, seeds, world, arm_specs, &train, version)?;
 
     let k = spec.stack.slate_size;
     let (cand, dep) = if set.n_users() == 0 {
@@ -494,5 +507,50 @@ mod tests {
         let direct = run_in(2, &unsearched, &chosen);
         assert_eq!(direct.evaluation, one.evaluation);
         assert_eq!(direct.search, None);
+        // The refit: the configurations trained without the validation set, the
+        // candidate with it — the difference is exactly the log's validation events.
+        let validation_events = world
+            .warm_up
+            .iter()
+            .filter(|i| validation.hold.holds(i))
+            .count();
+        assert!(validation_events >= validation.hold.n_test());
+        assert_eq!(search.n_train, data.search_train(&world.warm_up).len());
+        assert_eq!(search.n_refit, data.train(&world.warm_up).len());
+        assert_eq!(search.n_refit, search.n_train + validation_events);
+        assert_eq!(one.n_interactions, search.n_refit);
+    }
+
+    #[test]
+    fn the_search_trains_without_the_validation_set_and_the_candidate_with_it() {
+        // Hand-made: user 0 rated movies 0–3 at times 10, 20, 30, 40 and clicked
+        // movie 3 at 40. A temporal split with shares 1/4 and 1/4 holds out the
+        // newest rating (movie 3, with its click: the same event) as the test set and
+        // the one before it (movie 2) as the validation set.
+        let r = |m: u32, t| Interaction::rating(UserId(0), crate::ids::MovieId(m), 4.0, t);
+        let click = Interaction {
+            kind: InteractionKind::Click,
+            value: 1.0,
+            ..r(3, 40)
+        };
+        let log = vec![r(0, 10), r(1, 20), r(2, 30), r(3, 40), click];
+        let split = temporal_split(&log, 0.25, 0.25);
+        let data = GateData {
+            hold: split.test,
+            users: vec![UserId(0)],
+            validation: Some(Validation {
+                hold: split.validation,
+                users: vec![UserId(0)],
+            }),
+        };
+        let movies = |v: Vec<Interaction>| v.iter().map(|i| i.movie.0).collect::<Vec<_>>();
+        assert_eq!(movies(data.train(&log)), [0, 1, 2]);
+        assert_eq!(movies(data.search_train(&log)), [0, 1]);
+        // Without a search both are the log less the test set.
+        let plain = GateData {
+            validation: None,
+            ..data
+        };
+        assert_eq!(movies(plain.search_train(&log)), [0, 1, 2]);
     }
 }

@@ -24,12 +24,11 @@ use crate::pipeline::faults::{
 };
 use crate::pipeline::rollout::{OnlineStats, Rollout, Step, fallback_weights};
 use crate::pipeline::{
-    GateData, ModelUpdateLog, RetrainSchedule, SnapshotKind, SnapshotSchedule, UpdateDecision,
-    fit_candidate, gated_run,
+    GateData, InitialVersion, ModelUpdateLog, RetrainSchedule, SnapshotKind, SnapshotSchedule,
+    UpdateDecision, fit_candidate, fit_initial_version, gated_run,
 };
 use crate::recommend::{
-    ArmFactory, Arms, BlendedItem, CoverageTracker, PostProcess, Request, Scored, SlateBuilder,
-    TrainingData,
+    Arms, BlendedItem, CoverageTracker, PostProcess, Request, Scored, SlateBuilder, TrainingData,
 };
 use crate::rng::{Purpose, RngPosition, SeedTree};
 use crate::scenario::Scenario;
@@ -75,9 +74,9 @@ pub struct ReplayOptions<'a> {
     /// Start every slot's policy from these states (same slots, arms and context keys,
     /// as [`crate::bandit::state`] checks) instead of from its prior.
     pub resume: Option<&'a [SlotPolicy]>,
-    /// The stack's arms already fitted on the warm-up log by [`fit_arms`] (so a caller
-    /// can fit them while it does other work); `None` fits them first.
-    pub fitted: Option<Arms>,
+    /// Model version 1 already fitted on the warm-up log by [`fit_arms`] (so a caller
+    /// can fit it while it does other work); `None` fits it first.
+    pub fitted: Option<InitialVersion>,
     /// Continue from this state, saved at a day boundary of the same scenario
     /// ([`crate::checkpoint`] checks that it is), instead of from day 0. The arms are
     /// brought to the saved model version by taking in the logged interactions at
@@ -86,28 +85,19 @@ pub struct ReplayOptions<'a> {
 }
 
 /// Pipeline steps 1–4 at day 0: every arm of the stack built and fitted on the
-/// warm-up log (model version 1); with `pipeline.gate`, on the warm-up log less the
-/// gate's test set.
+/// warm-up log (model version 1, [`fit_initial_version`]); with `pipeline.gate`, on the
+/// warm-up log less the gate's test set, and with its `search`, searched first.
 ///
 /// # Errors
 ///
 /// An embeddings arm's unreadable vector file, as `InvalidData`.
-pub fn fit_arms(scenario: &Scenario, seeds: &SeedTree, world: &World) -> std::io::Result<Arms> {
-    let spec = scenario.spec();
-    let factory = ArmFactory::new(world, *seeds, spec.context.fatigue.window);
-    let mut arms = Arms::build(&spec.stack.arms, &factory)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-    let gated = spec
-        .pipeline
-        .gate
-        .as_ref()
-        .map(|gate| GateData::draw(gate, &world.warm_up, seeds).train(&world.warm_up));
-    arms.fit(&TrainingData {
-        catalogue: &world.catalogue,
-        population: &world.population,
-        interactions: gated.as_deref().unwrap_or(&world.warm_up),
-    });
-    Ok(arms)
+pub fn fit_arms(
+    scenario: &Scenario,
+    seeds: &SeedTree,
+    world: &World,
+) -> std::io::Result<InitialVersion> {
+    fit_initial_version(scenario, seeds, world)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 /// Runs the replay of `scenario` on `world`, sending every event to `sink`.
@@ -189,11 +179,12 @@ pub fn replay_until(
 ) -> std::io::Result<Option<RunOutcome>> {
     let spec = scenario.spec();
     let horizon_secs = i64::from(spec.horizon.days) * SECS_PER_DAY;
-    let mut arms = match options.fitted {
-        Some(arms) => arms,
+    let initial = match options.fitted {
+        Some(initial) => initial,
         None => fit_arms(scenario, seeds, world)?,
     };
-    let mut replay = Replay::new(scenario, seeds, world, &arms, options.resume);
+    let mut arms = initial.arms;
+    let mut replay = Replay::new(scenario, seeds, world, &arms, initial.log, options.resume);
     let mut schedule = RetrainSchedule::every_hours(spec.pipeline.retrain_every_hours);
     let mut version: u32 = 1;
     let mut faults = FaultQueue::new(&spec.pipeline.faults);
@@ -394,6 +385,7 @@ impl<'w> Replay<'w> {
         seeds: &SeedTree,
         world: &'w World,
         arms: &Arms,
+        initial: ModelUpdateLog,
         resume: Option<&[SlotPolicy]>,
     ) -> Self {
         let spec = scenario.spec();
@@ -483,12 +475,7 @@ impl<'w> Replay<'w> {
             serving: 1,
             serving_log_len: log.len(),
         });
-        let model_updates = vec![ModelUpdateLog {
-            n_interactions: gate
-                .as_ref()
-                .map_or(log.len(), |g| log.len() - g.data.n_held()),
-            ..ModelUpdateLog::new(1, 0, UpdateDecision::Deployed)
-        }];
+        let model_updates = vec![initial];
         let list_len = spec.stack.slate_size * POOL_FACTOR;
         Self {
             scenario,

@@ -264,7 +264,7 @@ fn resume_refuses_a_checkpoint_that_does_not_fit_and_says_why() {
     std::fs::write(&file, &other).unwrap();
     let err = refused(&dir, None);
     assert!(
-        err.contains("`format_version` is 99") && err.contains("reads version 2"),
+        err.contains("`format_version` is 99") && err.contains("reads version 3"),
         "{err}"
     );
 
@@ -330,6 +330,17 @@ fn a_searched_run_with_snapshots_resumes_into_the_uninterrupted_report() {
     assert_eq!(updates[1]["decision"], "deployed", "{updates:#}");
     let chosen = &updates[1]["search"]["arms"][0];
     assert_eq!(chosen["configurations"].as_array().unwrap().len(), 2);
+    // Version 1 (day 0) was searched too, and every searched version was fitted
+    // again on training + validation: more than its configurations trained on.
+    for u in [&updates[0], &updates[1]] {
+        let search = &u["search"];
+        assert_eq!(search["arms"].as_array().unwrap().len(), 2, "{u:#}");
+        assert_eq!(search["n_refit"], u["n_interactions"], "{u:#}");
+        assert!(
+            search["n_refit"].as_u64() > search["n_train"].as_u64(),
+            "{u:#}"
+        );
+    }
     let metrics: serde_json::Value =
         serde_json::from_slice(&std::fs::read(plain.join("metric_snapshots.json")).unwrap())
             .unwrap();

@@ -80,7 +80,7 @@ impl Replay<'_> {
             *previous_arms = Some(match previous_run {
                 Some(run) => self.fit_again(seeds, previous, len, run)?,
                 // Version 1, fitted at day 0.
-                None => fit_arms(self.scenario, seeds, world)?,
+                None => fit_arms(self.scenario, seeds, world)?.arms,
             });
         }
         Ok(self.model_updates.last().map_or(1, |u| u.version))
