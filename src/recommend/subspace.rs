@@ -264,7 +264,10 @@ fn right_singular_body(
 /// so the additions of different entries proceed together.
 #[inline(always)]
 fn rotate(z: &[f64], e: &[f64], l: usize, factors: usize) -> Vec<f64> {
-    let mut vectors = vec![-0.0; z.len() / l.max(1) * factors];
+    if factors == 0 || l == 0 {
+        return Vec::new();
+    }
+    let mut vectors = vec![-0.0; z.len() / l * factors];
     for (zi, out) in z.chunks_exact(l).zip(vectors.chunks_exact_mut(factors)) {
         for (a, &x) in zi.iter().enumerate() {
             for (o, &y) in out.iter_mut().zip(&e[a * l..a * l + factors]) {
