@@ -11,7 +11,7 @@ use crate::data::Dataset;
 use crate::ids::{MovieId, UserId};
 use crate::interaction::{Interaction, SimSecs};
 use crate::recommend::{
-    ArmBuildError, ArmFactory, Popularity, Recommender, Request, Scored, TrainingData,
+    ArmBuildError, ArmFactory, ListReuse, Popularity, Recommender, Request, Scored, TrainingData,
 };
 use crate::rng::{Purpose, SeedTree};
 use crate::scenario::spec::{ArmSpec, EvaluationSpec};
@@ -24,6 +24,9 @@ use super::metric_set::{
 use super::protocol::{Fold, folds};
 use super::rating_reference::{BiasBaseline, RatingTruth};
 use super::{DEFAULT_CALIBRATION_ALPHA, Relevance, mae, rmse};
+
+/// Users whose lists an arm is asked for at once ([`Recommender::recommend_many`]).
+const LIST_BATCH: usize = 128;
 
 /// Version of the `eval.json` layout.
 pub const EVAL_FORMAT_VERSION: u32 = 1;
@@ -511,7 +514,7 @@ impl<'a> PreparedFold<'a> {
             .expect("every arm was built once before the folds");
         arm.fit(&self.data());
         let mut rng = SeedTree::new(seed).stream(Purpose::EvaluationArm, unit);
-        let mut scratch: Vec<Scored> = Vec::with_capacity(spec.k);
+        let lists = self.lists(arm.as_ref(), spec.k, &mut rng, LIST_BATCH);
         // Every test rating's prediction at once (arms share per-movie work).
         let pairs: Vec<(UserId, MovieId)> = self
             .template
@@ -524,21 +527,80 @@ impl<'a> PreparedFold<'a> {
         let cases: Vec<UserCase> = self
             .template
             .iter()
-            .map(|case| {
-                self.recommend(case.user, arm.as_ref(), spec.k, &mut rng, &mut scratch);
+            .zip(lists)
+            .map(|(case, list)| {
                 let predictions = self.tests[&case.user]
                     .iter()
                     .zip(predicted.by_ref())
                     .filter_map(|(r, p)| p.map(|p| (p, f64::from(r.value))))
                     .collect();
                 UserCase {
-                    list: scratch.iter().map(|s| s.movie.0).collect(),
+                    list,
                     predictions,
                     ..case.clone()
                 }
             })
             .collect();
         metric_sets_by_segment(&cases, &self.features, &self.settings)
+    }
+
+    /// The arm's top-`k` list of every tested user, in template (user id) order.
+    ///
+    /// An arm that draws per request ([`ListReuse::Never`]: random) lists user by
+    /// user from `rng`, one stream over users in id order. Any other arm's lists
+    /// depend on its model alone — the contract that lets the replay reuse them — so
+    /// they are asked `batch` users at a time ([`Recommender::recommend_many`]: an
+    /// arm that scans the catalogue reads it once per batch), each with a copy of
+    /// `rng` it does not draw from; the lists are those of one request at a time.
+    fn lists(
+        &self,
+        arm: &dyn Recommender,
+        k: usize,
+        rng: &mut crate::rng::ChaCha8Rng,
+        batch: usize,
+    ) -> Vec<Vec<u32>> {
+        let mut scratch: Vec<Scored> = Vec::with_capacity(k);
+        if arm.list_reuse() == ListReuse::Never || batch <= 1 {
+            return self
+                .template
+                .iter()
+                .map(|case| {
+                    self.recommend(case.user, arm, k, rng, &mut scratch);
+                    scratch.iter().map(|s| s.movie.0).collect()
+                })
+                .collect();
+        }
+        let no_recent = vec![0u16; self.catalogue.genre_names.len()];
+        let contexts: Vec<Context> = self
+            .template
+            .iter()
+            .map(|case| Context::offline(self.segment(case.user)))
+            .collect();
+        let mut lists = Vec::with_capacity(self.template.len());
+        let mut outs: Vec<Vec<Scored>> = Vec::new();
+        for (cases, contexts) in self.template.chunks(batch).zip(contexts.chunks(batch)) {
+            let requests: Vec<Request<'_>> = cases
+                .iter()
+                .zip(contexts)
+                .map(|(case, context)| Request {
+                    user: UserId(case.user),
+                    context,
+                    seen: self.seen_of(case.user),
+                    time_secs: self.now,
+                    session_position: 1,
+                    recent_genre_counts: &no_recent,
+                })
+                .collect();
+            let mut rngs = vec![rng.clone(); requests.len()];
+            outs.resize_with(requests.len(), || Vec::with_capacity(k));
+            arm.recommend_many(&requests, k, &mut rngs, &mut outs[..requests.len()]);
+            lists.extend(
+                outs[..requests.len()]
+                    .iter()
+                    .map(|out| out.iter().map(|s| s.movie.0).collect::<Vec<u32>>()),
+            );
+        }
+        lists
     }
 
     /// The fold's sizes and the reference predictors' errors.
@@ -584,6 +646,60 @@ impl<'a> PreparedFold<'a> {
             },
             references,
             noise_floor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::scenario::ScenarioSpec;
+    use crate::world::World;
+
+    #[test]
+    fn batched_lists_are_the_lists_of_one_user_at_a_time() {
+        // Every arm kind but the oracle on a small generated world, with its content
+        // views and without them (as a real log: the content arms learn vectors):
+        // lists asked 7 users at a time (batches cut users of one segment apart) must
+        // be the lists asked one by one, and the random arm must still draw from the
+        // one stream in user order.
+        let spec = ScenarioSpec::from_ron_str(
+            "(catalogue: (n_movies: 150, n_people: 40, n_keywords: 20),
+              population: (n_users: 60), horizon: (days: 1, warm_up_days: 5))",
+            Path::new("t.ron"),
+        )
+        .unwrap();
+        let scenario = spec.validate(Path::new("t.ron"), "t").unwrap();
+        let world = World::generate(&scenario, &SeedTree::new(4));
+        let with_views = Dataset::from_world("t", &world);
+        let mut without = with_views.clone();
+        for m in &mut without.catalogue.movies {
+            m.content.clear();
+            m.text_view.clear();
+            m.image_view.clear();
+        }
+        let arms: Vec<ArmSpec> = ArmSpec::all_defaults()
+            .into_iter()
+            .filter(|a| !a.reads_truth())
+            .collect();
+        let eval = &scenario.spec().evaluation;
+        for dataset in [&with_views, &without] {
+            let fold = &folds(&eval.protocol, &dataset.ratings, 4)[0];
+            let prepared = PreparedFold::new(dataset, fold, 0, eval, 4);
+            assert!(prepared.template.len() > 20);
+            for (a, arm_spec) in arms.iter().enumerate() {
+                let mut arm = ArmFactory::for_catalogue(&prepared.catalogue, SeedTree::new(4))
+                    .build(arm_spec, a as u64)
+                    .unwrap();
+                arm.fit(&prepared.data());
+                let rng = SeedTree::new(4).stream(Purpose::EvaluationArm, a as u64);
+                let one = prepared.lists(arm.as_ref(), 10, &mut rng.clone(), 1);
+                let many = prepared.lists(arm.as_ref(), 10, &mut rng.clone(), 7);
+                assert_eq!(one, many, "{}", arm.name());
+                assert!(one.iter().any(|l| l.len() == 10), "{}", arm.name());
+            }
         }
     }
 }

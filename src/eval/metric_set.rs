@@ -7,9 +7,9 @@ use serde::ser::SerializeMap;
 use super::diversity::jaccard_of_sorted_sets;
 use super::{
     Gain, Relevance, aplt, arp, average_precision_at_k, calibration_kl, cosine_similarity,
-    coverage, genre_distribution, gini, hit_rate_at_k, homogenisation, intra_list_diversity,
-    long_tail_share, mae, mean_popularity_rank, mean_self_information, ndcg_at_k, popularity_ranks,
-    precision_at_k, recall_at_k, reciprocal_rank_at_k, rmse, serendipity_at_k,
+    coverage, gini, hit_rate_at_k, homogenisation, intra_list_diversity, long_tail_share, mae,
+    mean_popularity_rank, mean_self_information, ndcg_at_k, popularity_ranks, precision_at_k,
+    recall_at_k, reciprocal_rank_at_k, rmse, serendipity_at_k,
 };
 use crate::world::Segment;
 
@@ -98,6 +98,7 @@ impl ItemFeatures {
     }
 
     /// `p(g|i)`: the item's genres, each with share `1/|genres(i)|`.
+    #[cfg(test)]
     fn genre_row(&self, item: u32) -> Vec<f64> {
         let set = &self.genres[item as usize];
         let mut row = vec![0.0; self.n_genres];
@@ -298,9 +299,6 @@ type PerUser = [Option<f64>; 10];
 
 /// What every user's metrics read from the item features, built once per call.
 struct GenreTables {
-    /// Each item's genre shares (`1/|genres|` per genre), for calibration; empty
-    /// without genres.
-    rows: Vec<Vec<f64>>,
     /// Each item's genres as a bit mask, when every genre id is below 64: the
     /// Jaccard index of two items is then two popcounts.
     masks: Option<Vec<u64>>,
@@ -308,13 +306,6 @@ struct GenreTables {
 
 impl GenreTables {
     fn new(features: &ItemFeatures) -> Self {
-        let rows = if features.n_genres > 0 {
-            (0..features.n_items() as u32)
-                .map(|i| features.genre_row(i))
-                .collect()
-        } else {
-            Vec::new()
-        };
         let masks = features
             .genres
             .iter()
@@ -323,7 +314,7 @@ impl GenreTables {
                     .try_fold(0u64, |mask, &g| (g < 64).then(|| mask | 1 << g))
             })
             .collect();
-        Self { rows, masks }
+        Self { masks }
     }
 
     /// [`ItemFeatures::genre_dissimilarity`], bit for bit: genre sets are sorted
@@ -347,6 +338,33 @@ impl GenreTables {
     }
 }
 
+/// [`genre_distribution`] of `items` with genres, each of weight 1, over their
+/// genre rows ([`ItemFeatures::genre_row`]), bit for bit: a unit weight times a share is the share,
+/// and the shares a row holds as 0 add `+0.0` to sums that start at `+0.0` and only
+/// grow, which changes no bit, so only an item's own genres are added (in item
+/// order, as the dense rows add them).
+fn unit_genre_distribution(items: &[u32], features: &ItemFeatures) -> Option<Vec<f64>> {
+    let mut distribution = vec![0.0; features.n_genres];
+    let mut total_weight = 0.0;
+    for &item in items {
+        let set = &features.genres[item as usize];
+        if set.is_empty() {
+            continue;
+        }
+        let share = 1.0 / set.len() as f64;
+        for &g in set {
+            distribution[g as usize] += share;
+        }
+        total_weight += 1.0;
+    }
+    (total_weight > 0.0).then(|| {
+        for mass in &mut distribution {
+            *mass /= total_weight;
+        }
+        distribution
+    })
+}
+
 /// The metrics of one user's list (its first `k` items).
 fn per_user(
     c: &UserCase,
@@ -354,24 +372,15 @@ fn per_user(
     settings: &MetricSettings,
     genres: &GenreTables,
 ) -> PerUser {
-    let genre_rows = &genres.rows;
     let k = settings.k;
     let list = &c.list[..c.list.len().min(k)];
-    let has_genres = |item: &u32| !features.genres[*item as usize].is_empty();
     let calibration = || -> Option<f64> {
         if features.n_genres == 0 {
             return None;
         }
-        let weighted = |items: &[u32]| -> Vec<(u32, f64)> {
-            items
-                .iter()
-                .filter(|i| has_genres(i))
-                .map(|&i| (i, 1.0))
-                .collect()
-        };
-        let p = genre_distribution(&weighted(&c.profile), genre_rows, features.n_genres)?;
-        let q = genre_distribution(&weighted(list), genre_rows, features.n_genres)
-            .unwrap_or_else(|| vec![0.0; features.n_genres]);
+        let p = unit_genre_distribution(&c.profile, features)?;
+        let q =
+            unit_genre_distribution(list, features).unwrap_or_else(|| vec![0.0; features.n_genres]);
         Some(calibration_kl(&p, &q, settings.calibration_alpha))
     };
     let unexpectedness = |item: u32| {
@@ -499,6 +508,7 @@ fn metric_set_of(
 mod tests {
     use super::*;
     use crate::eval::DEFAULT_CALIBRATION_ALPHA;
+    use crate::eval::genre_distribution;
 
     fn settings(k: usize) -> MetricSettings {
         MetricSettings {
@@ -561,6 +571,35 @@ mod tests {
         );
         assert!(GenreTables::new(&wide).masks.is_none());
         assert_eq!(GenreTables::new(&wide).dissimilarity(&wide, 0, 1), 1.0);
+    }
+
+    #[test]
+    fn sparse_genre_shares_give_the_dense_distribution_bit_for_bit() {
+        // Items with one to seven genres (shares 1/3, 1/7 … do not sum exactly),
+        // some without genres, repeated: the sparse sums must be the dense rows'
+        // weighted sums of `genre_distribution`, bit for bit.
+        let genres: Vec<Vec<u32>> = (0..40u32)
+            .map(|i| (0..i % 8).map(|j| (i * 5 + j * 3) % 19).collect())
+            .collect();
+        let features = ItemFeatures::new(vec![1; 40], None, vec![false; 40], genres, 19, None);
+        let rows: Vec<Vec<f64>> = (0..40).map(|i| features.genre_row(i)).collect();
+        for items in [
+            (0..40).collect::<Vec<u32>>(),
+            vec![3, 3, 17, 9, 31, 7, 7, 7],
+            vec![0, 8, 16],
+            Vec::new(),
+        ] {
+            let weighted: Vec<(u32, f64)> = items
+                .iter()
+                .filter(|&&i| !features.genres[i as usize].is_empty())
+                .map(|&i| (i, 1.0))
+                .collect();
+            let dense = genre_distribution(&weighted, &rows, 19);
+            let sparse = unit_genre_distribution(&items, &features);
+            let bits =
+                |d: Option<Vec<f64>>| d.map(|d| d.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+            assert_eq!(bits(sparse), bits(dense), "{items:?}");
+        }
     }
 
     #[test]

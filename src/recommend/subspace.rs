@@ -79,6 +79,7 @@ impl SparseRows {
     }
 
     /// `self · z` for `z` of `n_columns × l` row-major, into `n_rows × l`.
+    #[inline(always)]
     fn times(&self, z: &[f64], l: usize) -> Vec<f64> {
         let mut y = vec![0.0; self.n_rows() * l];
         for r in 0..self.n_rows() {
@@ -95,6 +96,7 @@ impl SparseRows {
     }
 
     /// `selfᵀ · y` for `y` of `n_rows × l`, into `n_columns × l`.
+    #[inline(always)]
     fn transpose_times(&self, y: &[f64], l: usize) -> Vec<f64> {
         let mut z = vec![0.0; self.n_columns * l];
         for r in 0..self.n_rows() {
@@ -194,13 +196,46 @@ pub(crate) fn right_singular_warm(
 
 /// The subspace iterations and Rayleigh–Ritz step of [`right_singular`] from an
 /// orthonormal `basis` of `l` columns.
+///
+/// # Determinism
+///
+/// Compiled twice, for the baseline x86-64 target and, chosen at run time where
+/// the CPU has it, with AVX2 (as [`ItemFactorBlocks`](super::factor_blocks)'s
+/// scan): the loops vectorise only across independent sums (no reduction is
+/// reordered, no FMA), so both give the same bits.
 fn right_singular_from(
     matrix: &SparseRows,
     factors: usize,
     iterations: usize,
     basis: Basis,
 ) -> (RightSingular, Basis) {
-    let n = matrix.n_columns;
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { right_singular_avx2(matrix, factors, iterations, basis) };
+    }
+    right_singular_body(matrix, factors, iterations, basis)
+}
+
+/// [`right_singular_from`] compiled with AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn right_singular_avx2(
+    matrix: &SparseRows,
+    factors: usize,
+    iterations: usize,
+    basis: Basis,
+) -> (RightSingular, Basis) {
+    right_singular_body(matrix, factors, iterations, basis)
+}
+
+#[inline(always)]
+fn right_singular_body(
+    matrix: &SparseRows,
+    factors: usize,
+    iterations: usize,
+    basis: Basis,
+) -> (RightSingular, Basis) {
     let Basis { mut z, l } = basis;
     for _ in 0..iterations {
         let y = matrix.times(&z, l);
@@ -210,13 +245,7 @@ fn right_singular_from(
     let y = matrix.times(&z, l);
     let gram = gram(&y, l);
     let (eigenvalues, eigenvectors) = symmetric_eigen(gram, l);
-    let mut vectors = vec![0.0; n * factors];
-    for i in 0..n {
-        let zi = &z[i * l..(i + 1) * l];
-        for c in 0..factors {
-            vectors[i * factors + c] = (0..l).map(|a| zi[a] * eigenvectors[a * l + c]).sum();
-        }
-    }
+    let vectors = rotate(&z, &eigenvectors, l, factors);
     let svd = RightSingular {
         factors,
         vectors,
@@ -228,7 +257,43 @@ fn right_singular_from(
     (svd, Basis { z, l })
 }
 
+/// `Z E[:, ..factors]` for `z` (rows × l) and `e` (l × l), both row-major: each
+/// entry the sum over `a` in ascending order, started from −0.0 as `Iterator::sum`
+/// of `f64` starts, so the same bits as summing each entry on its own
+/// ([`rotate_by_entries`]); the running sums of one row's entries sit side by side,
+/// so the additions of different entries proceed together.
+#[inline(always)]
+fn rotate(z: &[f64], e: &[f64], l: usize, factors: usize) -> Vec<f64> {
+    if factors == 0 || l == 0 {
+        return Vec::new();
+    }
+    let mut vectors = vec![-0.0; z.len() / l * factors];
+    for (zi, out) in z.chunks_exact(l).zip(vectors.chunks_exact_mut(factors)) {
+        for (a, &x) in zi.iter().enumerate() {
+            for (o, &y) in out.iter_mut().zip(&e[a * l..a * l + factors]) {
+                *o += x * y;
+            }
+        }
+    }
+    vectors
+}
+
+/// [`rotate`] one entry at a time (its reference).
+#[cfg(test)]
+fn rotate_by_entries(z: &[f64], e: &[f64], l: usize, factors: usize) -> Vec<f64> {
+    let n = z.len() / l;
+    let mut vectors = vec![0.0; n * factors];
+    for i in 0..n {
+        let zi = &z[i * l..(i + 1) * l];
+        for c in 0..factors {
+            vectors[i * factors + c] = (0..l).map(|a| zi[a] * e[a * l + c]).sum();
+        }
+    }
+    vectors
+}
+
 /// `aᵀ a` of `a` (rows × l, row-major), `l × l` row-major.
+#[inline(always)]
 fn gram(a: &[f64], l: usize) -> Vec<f64> {
     let mut g = vec![0.0; l * l];
     for row in a.chunks_exact(l) {
@@ -251,6 +316,7 @@ fn gram(a: &[f64], l: usize) -> Vec<f64> {
 }
 
 /// Orthonormalises the columns of `a` (rows × l, row-major) in place: CholeskyQR2.
+#[inline(always)]
 fn orthonormalise(a: &mut [f64], l: usize) {
     for _ in 0..2 {
         let g = gram(a, l);
@@ -277,20 +343,47 @@ fn orthonormalise(a: &mut [f64], l: usize) {
                 u[p * l + q] = s / d;
             }
         }
-        // Each row x ← x U⁻¹: forward substitution over columns.
-        for row in a.chunks_exact_mut(l) {
-            for q in 0..l {
-                let d = u[q * l + q];
-                if d == 0.0 {
-                    row[q] = 0.0;
-                    continue;
-                }
-                let mut s = row[q];
-                for k in 0..q {
-                    s -= row[k] * u[k * l + q];
-                }
-                row[q] = s / d;
+        solve_rows(a, &u, l);
+    }
+}
+
+/// Each row `x ← x U⁻¹` of `a` (rows × l) for upper-triangular `u` (a zero pivot
+/// zeroes its column): forward substitution, column `q` being
+/// `(x_q − Σ_{k<q} x_k u_kq) / u_qq` with the terms subtracted in ascending `k`.
+/// Once `x_k` is known its term is subtracted from every later column at once (a
+/// contiguous row of `u`, so the columns' subtractions proceed together); each
+/// column still sees the same subtractions in the same order as
+/// [`solve_rows_by_columns`], so the same bits.
+#[inline(always)]
+fn solve_rows(a: &mut [f64], u: &[f64], l: usize) {
+    for row in a.chunks_exact_mut(l) {
+        for q in 0..l {
+            let d = u[q * l + q];
+            let x = if d == 0.0 { 0.0 } else { row[q] / d };
+            row[q] = x;
+            let (_, later) = row.split_at_mut(q + 1);
+            for (r, &uq) in later.iter_mut().zip(&u[q * l + q + 1..(q + 1) * l]) {
+                *r -= x * uq;
             }
+        }
+    }
+}
+
+/// [`solve_rows`] column by column (its reference).
+#[cfg(test)]
+fn solve_rows_by_columns(a: &mut [f64], u: &[f64], l: usize) {
+    for row in a.chunks_exact_mut(l) {
+        for q in 0..l {
+            let d = u[q * l + q];
+            if d == 0.0 {
+                row[q] = 0.0;
+                continue;
+            }
+            let mut s = row[q];
+            for k in 0..q {
+                s -= row[k] * u[k * l + q];
+            }
+            row[q] = s / d;
         }
     }
 }
@@ -360,6 +453,57 @@ fn symmetric_eigen(mut a: Vec<f64>, l: usize) -> (Vec<f64>, Vec<f64>) {
 mod tests {
     use super::*;
     use crate::rng::{Purpose, stream};
+
+    /// A deterministic dense block with zeros, negative zeros and a wide range.
+    fn block(rows: usize, l: usize, salt: u32) -> Vec<f64> {
+        (0..rows * l)
+            .map(|x| {
+                let x = (x as u32).wrapping_mul(2_654_435_761) ^ salt;
+                match x % 11 {
+                    0 => 0.0,
+                    1 => -0.0,
+                    _ => (f64::from(x % 1000) - 500.0) / f64::from(1 + x % 37),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn row_solve_and_rotation_give_the_entrywise_bits() {
+        // An upper-triangular u with one zero pivot (a dropped column) and its
+        // row above the diagonal zero, as the Cholesky step leaves it.
+        let l = 13;
+        let mut u = block(l, l, 7);
+        for p in 0..l {
+            for q in 0..l {
+                if q < p || p == 4 {
+                    u[p * l + q] = 0.0;
+                } else if q == p {
+                    u[p * l + q] = 1.0 + u[p * l + q].abs();
+                }
+            }
+        }
+        let a = block(57, l, 3);
+        let (mut fast, mut slow) = (a.clone(), a);
+        solve_rows(&mut fast, &u, l);
+        solve_rows_by_columns(&mut slow, &u, l);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&fast), bits(&slow));
+        // A row of negative zeros against a column of positive values: every term
+        // is −0.0, so the sum shows where it starts.
+        let mut z = block(57, l, 5);
+        z[..l].fill(-0.0);
+        let mut e = block(l, l, 9);
+        for a in 0..l {
+            e[a * l] = 1.0 + e[a * l].abs();
+        }
+        for factors in [0, 1, 8, l] {
+            assert_eq!(
+                bits(&rotate(&z, &e, l, factors)),
+                bits(&rotate_by_entries(&z, &e, l, factors))
+            );
+        }
+    }
 
     #[test]
     fn jacobi_finds_the_eigenpairs_of_a_known_matrix() {

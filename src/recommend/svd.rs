@@ -333,18 +333,20 @@ impl SgdStep<'_> {
             unsafe { self.run_avx2(ratings) };
             return;
         }
-        self.run_body(ratings);
+        self.run_body(ratings, dot);
     }
 
-    /// [`SgdStep::run`] compiled with AVX2.
+    /// [`SgdStep::run`] compiled with AVX2, its dot product in eight-lane registers
+    /// ([`dot_avx2`]).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn run_avx2(&mut self, ratings: &[(u32, u32, f32)]) {
-        self.run_body(ratings);
+        // SAFETY: this function only runs where the CPU has AVX2.
+        self.run_body(ratings, |a, b| unsafe { dot_avx2(a, b) });
     }
 
     #[inline(always)]
-    fn run_body(&mut self, ratings: &[(u32, u32, f32)]) {
+    fn run_body(&mut self, ratings: &[(u32, u32, f32)], dot: impl Fn(&[f32], &[f32]) -> f32) {
         let (k, lr, reg, mu) = (self.k, self.lr, self.reg, self.mu);
         for &(u, m, r) in ratings {
             let (u, m) = (u as usize, m as usize);
@@ -362,8 +364,94 @@ impl SgdStep<'_> {
     }
 }
 
-/// Fisher–Yates shuffle from `rng`.
+/// [`dot`] in AVX registers: the same eight running sums (lane `l` adds `a[c·8 + l]
+/// · b[c·8 + l]` chunk by chunk), combined as `dot` combines them,
+/// `((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7)) + tail`, so the same bits.
+/// The compiler's own vectorisation of `dot` kept the lanes in two halves and
+/// shuffled them on every chunk.
+///
+/// # Safety
+///
+/// The CPU must have AVX (every caller has checked AVX2).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+    use std::arch::x86_64::{
+        _mm_add_ps, _mm_add_ss, _mm_cvtss_f32, _mm_movehdup_ps, _mm_movehl_ps, _mm256_add_ps,
+        _mm256_castps256_ps128, _mm256_extractf128_ps, _mm256_loadu_ps, _mm256_mul_ps,
+        _mm256_setzero_ps,
+    };
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let whole = n - n % 8;
+    // SAFETY: every load reads 8 floats inside `a[..whole]` or `b[..whole]`; the
+    // caller guarantees AVX.
+    unsafe {
+        let mut lanes = _mm256_setzero_ps();
+        for c in (0..whole).step_by(8) {
+            let x = _mm256_loadu_ps(a.as_ptr().add(c));
+            let y = _mm256_loadu_ps(b.as_ptr().add(c));
+            lanes = _mm256_add_ps(lanes, _mm256_mul_ps(x, y));
+        }
+        let mut tail = 0f32;
+        for (x, y) in a[whole..].iter().zip(&b[whole..]) {
+            tail += x * y;
+        }
+        // [l0 + l4, l1 + l5, l2 + l6, l3 + l7]
+        let halves = _mm_add_ps(
+            _mm256_castps256_ps128(lanes),
+            _mm256_extractf128_ps::<1>(lanes),
+        );
+        // [(l0 + l4) + (l1 + l5), _, (l2 + l6) + (l3 + l7), _]
+        let pairs = _mm_add_ps(halves, _mm_movehdup_ps(halves));
+        _mm_cvtss_f32(_mm_add_ss(pairs, _mm_movehl_ps(pairs, pairs))) + tail
+    }
+}
+
+/// Fisher–Yates shuffle from `rng`: for `i` from the last index down to 1, swap
+/// item `i` with item `j`, `j` drawn uniformly from `0..=i`.
+///
+/// The draws do not depend on the items, so they are made [`SHUFFLE_AHEAD`] at a
+/// time and each drawn item is prefetched before the swaps run, in the same order:
+/// the same draws and swaps as one at a time ([`shuffle_one_by_one`]), but the
+/// cache misses of a shuffle larger than the cache (the first epoch's, over every
+/// rating) overlap instead of stalling one after another.
 fn shuffle<T>(items: &mut [T], rng: &mut ChaCha8Rng) {
+    let mut picks = [0usize; SHUFFLE_AHEAD];
+    let mut end = items.len();
+    while end > 1 {
+        let count = (end - 1).min(SHUFFLE_AHEAD);
+        for (s, pick) in picks[..count].iter_mut().enumerate() {
+            *pick = rng.random_range(0..=end - 1 - s);
+            prefetch(&items[*pick]);
+        }
+        for (s, &pick) in picks[..count].iter().enumerate() {
+            items.swap(end - 1 - s, pick);
+        }
+        end -= count;
+    }
+}
+
+/// Draws made ahead of their swaps by [`shuffle`].
+const SHUFFLE_AHEAD: usize = 32;
+
+/// Asks the CPU to bring `item`'s cache line in; no effect on any value.
+#[inline(always)]
+fn prefetch<T>(item: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch never faults and writes nothing; SSE is part of the
+        // x86-64 baseline.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(item).cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = item;
+}
+
+/// [`shuffle`] one draw and one swap at a time (its reference).
+#[cfg(test)]
+fn shuffle_one_by_one<T>(items: &mut [T], rng: &mut ChaCha8Rng) {
     for i in (1..items.len()).rev() {
         let j = rng.random_range(0..=i);
         items.swap(i, j);
@@ -425,6 +513,42 @@ impl Recommender for Svd {
 mod tests {
     use super::*;
     use crate::rng::{Purpose, stream};
+
+    #[test]
+    fn shuffling_ahead_makes_the_same_draws_and_swaps() {
+        for n in [0usize, 1, 2, 3, 32, 33, 34, 65, 1000, 4097] {
+            let mut ahead: Vec<usize> = (0..n).collect();
+            let mut one = ahead.clone();
+            let mut rng_ahead = stream(9, Purpose::ArmTraining, 0, n as u64);
+            let mut rng_one = rng_ahead.clone();
+            shuffle(&mut ahead, &mut rng_ahead);
+            shuffle_one_by_one(&mut one, &mut rng_one);
+            assert_eq!(ahead, one, "n = {n}");
+            // The stream is left at the same place.
+            assert_eq!(rng_ahead.random::<u64>(), rng_one.random::<u64>());
+        }
+    }
+
+    #[test]
+    fn the_avx_dot_product_is_the_portable_one_bit_for_bit() {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            let mut rng = stream(5, Purpose::Evaluation, 0, 0);
+            for n in [0, 1, 7, 8, 9, 16, 31, 32, 33, 100] {
+                for _ in 0..50 {
+                    let mut draw = || -> Vec<f32> {
+                        (0..n)
+                            .map(|_| rng.sample::<f32, _>(StandardNormal) * 1e3)
+                            .collect()
+                    };
+                    let (a, b) = (draw(), draw());
+                    // SAFETY: the CPU has AVX2, checked above.
+                    let fast = unsafe { dot_avx2(&a, &b) };
+                    assert_eq!(fast.to_bits(), dot(&a, &b).to_bits(), "n = {n}");
+                }
+            }
+        }
+    }
 
     /// A rank-2 world: r = 3 + b_u + b_i + p_u·q_i + N(0, 0.1²), clamped to 1–5.
     type Cells = Vec<(u32, u32, f32)>;
