@@ -30,16 +30,19 @@
 //!
 //! # Updates (warm start)
 //!
-//! With `warm_start: exact`, `update` takes in only the new interactions and gives
-//! the model a full `fit` on the whole log would give — exactly, bit for bit
-//! (tested): every similarity is a function of per-column sums taken in ascending
-//! user order, so the columns the new interactions change are patched in place,
-//! their norms summed again, and only the similarity rows of those movies
-//! recomputed ([`warm`]). With `histories` (the default) `update` extends user
-//! histories only and the similarity lists wait for the next `fit`: under adjusted
-//! cosine each active user's new interaction moves all of their values, so an
-//! exact update costs about a full fit on the default world — too much every 6
-//! simulated hours for the default run (docs/TRAINING_PIPELINE.md).
+//! `update` takes in only the new interactions ([`warm`]). With `warm_start:
+//! frozen_means` (the default) adjusted cosine subtracts each user's mean as of
+//! the last full fit (a user first seen since: their mean after the update that
+//! first gave them a history), so a new interaction changes only its own movie's
+//! column: the columns it touches are patched in place, their norms summed again,
+//! and only the similarity rows of those movies recomputed; the model equals a
+//! full fit with those means on the whole log, bit for bit (tested). Every
+//! `full_fit_every`-th update is a full fit, which refreshes the means. With
+//! `exact` every changed user's mean is refreshed, so all their movies are touched
+//! and the model equals a plain full fit bit for bit — under adjusted cosine at
+//! about a full fit's cost on the default world. With `histories` `update`
+//! extends user histories only and the similarity lists wait for the next full
+//! fit (docs/TRAINING_PIPELINE.md).
 //!
 //! # References
 //!

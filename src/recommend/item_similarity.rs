@@ -138,6 +138,7 @@ impl SimilarityInputs {
     }
 
     /// Each user's mean as subtracted (0 for all without adjusted cosine).
+    #[cfg(test)]
     pub(crate) fn means(&self) -> &[f32] {
         &self.means
     }

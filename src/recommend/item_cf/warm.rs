@@ -1,34 +1,39 @@
 //! Item CF's warm start: the similarity lists a full `fit` on the whole log would
-//! give, from the new interactions alone.
+//! give, from the new interactions alone — a plain fit (`exact`), or a fit of
+//! adjusted cosine with each user's mean frozen since the last full fit
+//! (`frozen_means`).
 //!
 //! # Why it is exact
 //!
 //! `sim(i, j)` is a function of sums over the two movies' columns (dot product over
 //! common users, their count, the columns' norms), each summed in ascending user
-//! order. An interaction changes one (user, movie) value — with adjusted cosine,
-//! every value of that user (their mean moves). So:
+//! order. An interaction changes one (user, movie) value — with adjusted cosine and
+//! fresh means (`exact`), every value of that user (their mean moves); with frozen
+//! means only that one. So:
 //!
 //! 1. the histories take in the new interactions; the changed users' rows are
 //!    rebuilt and each changed value written into its column at its user's place,
 //!    the changed columns' norms summed again
-//!    ([`SimilarityInputs::apply_user_changes`]) — the inputs `fit` would build;
+//!    ([`SimilarityInputs::apply_user_changes`](super::super::item_similarity::SimilarityInputs::apply_user_changes))
+//!    — the inputs `fit` would build (with the frozen means, for `frozen_means`);
 //! 2. `T`, the movies whose column changed, get their similarity rows recomputed
 //!    from those inputs (`Σ_{i ∈ T} Σ_{u ∈ U_i} |H_u|`, against `Σ_u |H_u|²` for a
 //!    fit): the same products in the same order as `fit`, so the same bits;
 //! 3. a pair of two movies outside `T` keeps its sums, so its similarity; movie
 //!    `j ∉ T` sees only its similarities to movies of `T` change. Its neighbour list
-//!    is reselected from its dense-matrix row, or, without the dense matrix: when its
-//!    old list holds no movie of `T`, the new list is the best `k` of the old list
-//!    and its new similarities to `T` (the old list was the best `k` of the
-//!    unchanged entries, and selection is by a total order: score, then id); when it
-//!    does, its row is recomputed whole.
+//!    is reselected from its dense-matrix row, or, without the dense matrix, as the
+//!    best `k` of its old list's entries outside `T` and its new similarities to
+//!    `T`: the entries outside its old list were all below the old `k`-th in the
+//!    selection's total order (score, then id), so that is the new list unless the
+//!    old list was full and the new `k`-th ranks below the old `k`-th — only then is
+//!    its row recomputed whole.
 //!
 //! When the touched rows would cost more products than a full rebuild's upper rows
-//! (`Σ_u |H_u|(|H_u|+1)/2`) — under adjusted cosine every active user's movies are
-//! touched — every similarity is rebuilt from the patched inputs instead, which is
-//! the same result. The mean rating continues its fold over the log in log order. The result equals a
-//! full `fit` on the whole log bit for bit (tested for the three similarity kinds,
-//! with and without the dense matrix).
+//! (`Σ_u |H_u|(|H_u|+1)/2`) — under adjusted cosine with fresh means every active
+//! user's movies are touched — every similarity is rebuilt from the patched inputs
+//! instead, which is the same result. The mean rating continues its fold over the
+//! log in log order. The result equals the full fit bit for bit (tested for the
+//! three similarity kinds, with and without the dense matrix, for both modes).
 
 use rayon::prelude::*;
 
@@ -335,11 +340,7 @@ mod tests {
         // one first seen in the second quarter (40, 41) its mean after that quarter;
         // one first seen in the last (42, 43) its mean at the end.
         let at = |log: &[Interaction]| Histories::from_log(44, log);
-        let (h1, h2, h3) = (
-            at(&first),
-            at(&[&first[..], &second].concat()),
-            at(&whole),
-        );
+        let (h1, h2, h3) = (at(&first), at(&[&first[..], &second].concat()), at(&whole));
         let means: Vec<f32> = (0..44u32)
             .map(|u| {
                 let u = UserId(u);
@@ -367,7 +368,11 @@ mod tests {
                 assert_ne!(before, bits(&warm), "{kind:?}: the update changed nothing");
                 let mut reference = frozen(kind, dense_max_movies, 0);
                 reference.fit_log_with_means(30, &whole, means.clone());
-                assert_eq!(bits(&warm), bits(&reference), "{kind:?} ≤ {dense_max_movies}");
+                assert_eq!(
+                    bits(&warm),
+                    bits(&reference),
+                    "{kind:?} ≤ {dense_max_movies}"
+                );
                 assert_eq!(warm.histories, reference.histories);
                 assert_eq!(warm.inputs.means(), reference.inputs.means());
                 for u in 0..44 {
