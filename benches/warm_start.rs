@@ -1,6 +1,6 @@
 //! Warm start against full retrain (docs/TRAINING_PIPELINE.md, issue #13): on the
 //! `ci` world (600 movies, 1,500 users), the default
-//! stack's arms (item CF twice: its default `frozen_means` update and `exact`) plus
+//! stack's arms (item CF twice: its `frozen_means` update and `exact`) plus
 //! PureSVD fitted on 99% of the training log, then one warm update with the last 1% (one
 //! 6-hour window's share of a 25-day log), against one full fit of the
 //! whole log — same arms, same data. Both measured in one run, alternated by
@@ -26,12 +26,15 @@ fn warm_start(c: &mut Criterion) {
     let split = WarmStartSplit::new(&world, &seeds, 0.01, 1);
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.ron");
     let default = Scenario::from_file(&default).expect("the shipped scenario is valid");
-    // Item CF twice: its default update (`frozen_means`; `full_fit_every: 0`, so
-    // the update measured is a frozen one, not the periodic refit) and `exact`.
+    // Item CF twice: `frozen_means` (with `full_fit_every` at its default, 0, the
+    // update measured is a frozen one, not a periodic refit) and `exact`.
     let mut specs: Vec<ArmSpec> = Vec::new();
     for s in &default.spec().stack.arms {
         if let ArmSpec::ItemCf { .. } = s {
-            for variant in ["ItemCf(full_fit_every: 0)", "ItemCf(warm_start: exact)"] {
+            for variant in [
+                "ItemCf(warm_start: frozen_means)",
+                "ItemCf(warm_start: exact)",
+            ] {
                 specs.push(ron::from_str(variant).expect("ItemCf parses"));
             }
         } else {

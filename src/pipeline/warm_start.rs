@@ -250,7 +250,7 @@ mod tests {
         let world = World::generate(&scenario, &seeds);
         let split = WarmStartSplit::new(&world, &seeds, 0.2, 4);
         let specs: Vec<ArmSpec> = [
-            "ItemCf(full_fit_every: 0)",
+            "ItemCf(warm_start: frozen_means, full_fit_every: 0)",
             "ItemCf(warm_start: histories, full_fit_every: 0)",
         ]
         .into_iter()

@@ -31,7 +31,7 @@
 //! # Updates (warm start)
 //!
 //! `update` takes in only the new interactions ([`warm`]). With `warm_start:
-//! frozen_means` (the default) adjusted cosine subtracts each user's mean as of
+//! frozen_means` adjusted cosine subtracts each user's mean as of
 //! the last full fit (a user first seen since: their mean after the update that
 //! first gave them a history), so a new interaction changes only its own movie's
 //! column: the columns it touches are patched in place, their norms summed again,
@@ -40,8 +40,8 @@
 //! `full_fit_every`-th update is a full fit, which refreshes the means. With
 //! `exact` every changed user's mean is refreshed, so all their movies are touched
 //! and the model equals a plain full fit bit for bit — under adjusted cosine at
-//! about a full fit's cost on the default world. With `histories` `update`
-//! extends user histories only and the similarity lists wait for the next full
+//! about a full fit's cost on the default world. With `histories` (the default)
+//! `update` extends user histories only and the similarity lists wait for the next full
 //! fit (docs/TRAINING_PIPELINE.md).
 //!
 //! # References

@@ -1026,15 +1026,14 @@ pub enum ArmSpec {
         /// Neighbours kept per item. Default 50.
         #[serde(default = "arm_defaults::item_cf_neighbours")]
         neighbours: usize,
-        /// What an update does with the similarities. Default `frozen_means` (left
-        /// out of a resolved scenario when default, so reports of runs that never
-        /// update keep their bytes).
+        /// What an update does with the similarities. Default `histories` (left out
+        /// of a resolved scenario when default, so older reports keep their bytes).
         #[serde(default, skip_serializing_if = "ItemCfWarmStart::is_default")]
         warm_start: ItemCfWarmStart,
         /// Every `full_fit_every`-th update is a full fit on the whole log (0: never),
         /// with `frozen_means` and `histories`; `exact` ignores it (its update is
-        /// already a full fit's model). Default 4: daily with 6-hourly retraining.
-        /// Left out of a resolved scenario when default.
+        /// already a full fit's model). Default 0 (left out of a resolved scenario
+        /// when default); 4 is daily with 6-hourly retraining.
         #[serde(
             default = "arm_defaults::item_cf_full_fit_every",
             skip_serializing_if = "arm_defaults::is_item_cf_full_fit_every"
@@ -1134,10 +1133,10 @@ pub enum ItemCfWarmStart {
     /// movie's column; an update recomputes the similarity rows of the movies the
     /// new interactions touch and equals, bit for bit, a full fit of that model on
     /// the whole log. With cosine and `cosine_common` (no means) it is `exact`.
-    #[default]
     FrozenMeans,
     /// Histories extended, similarity lists kept until the next full fit (cheap;
     /// stale between fits).
+    #[default]
     Histories,
     /// The similarities a full fit on the whole log gives, bit for bit: only the rows
     /// of the movies the new interactions touch are recomputed, or all when that
@@ -1147,7 +1146,7 @@ pub enum ItemCfWarmStart {
 }
 
 impl ItemCfWarmStart {
-    /// Whether this is the default, `frozen_means`.
+    /// Whether this is the default, `histories`.
     #[must_use]
     pub fn is_default(&self) -> bool {
         *self == Self::default()
@@ -1229,7 +1228,7 @@ mod arm_defaults {
         50
     }
     pub fn item_cf_full_fit_every() -> u32 {
-        4
+        0
     }
     #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
     pub fn is_item_cf_full_fit_every(n: &u32) -> bool {
