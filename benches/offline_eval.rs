@@ -43,6 +43,7 @@ fn offline_eval(c: &mut Criterion) {
         shrinkage: 0.0,
         neighbours: 40,
         warm_start: Default::default(),
+        full_fit_every: 4,
     };
     let every = default_scenario("log").spec().stack.arms.clone();
     let mut group = c.benchmark_group("offline_eval");

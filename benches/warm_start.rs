@@ -1,7 +1,7 @@
 //! Warm start against full retrain (docs/TRAINING_PIPELINE.md, issue #13): on the
 //! `ci` world (600 movies, 1,500 users), the default
-//! stack's arms plus PureSVD
-//! fitted on 99% of the training log, then one warm update with the last 1% (one
+//! stack's arms (item CF twice: its `frozen_means` update and `exact`) plus
+//! PureSVD fitted on 99% of the training log, then one warm update with the last 1% (one
 //! 6-hour window's share of a 25-day log), against one full fit of the
 //! whole log — same arms, same data. Both measured in one run, alternated by
 //! criterion. Accuracy of the two is `pipeline::warm_start`'s test and the table
@@ -26,28 +26,34 @@ fn warm_start(c: &mut Criterion) {
     let split = WarmStartSplit::new(&world, &seeds, 0.01, 1);
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.ron");
     let default = Scenario::from_file(&default).expect("the shipped scenario is valid");
-    // Item CF with its exact warm start (the default keeps its similarities).
-    let mut specs: Vec<ArmSpec> = default
-        .spec()
-        .stack
-        .arms
-        .iter()
-        .map(|s| match s {
-            ArmSpec::ItemCf { .. } => {
-                ron::from_str("ItemCf(warm_start: exact)").expect("ItemCf parses")
+    // Item CF twice: `frozen_means` (with `full_fit_every` at its default, 0, the
+    // update measured is a frozen one, not a periodic refit) and `exact`.
+    let mut specs: Vec<ArmSpec> = Vec::new();
+    for s in &default.spec().stack.arms {
+        if let ArmSpec::ItemCf { .. } = s {
+            for variant in [
+                "ItemCf(warm_start: frozen_means)",
+                "ItemCf(warm_start: exact)",
+            ] {
+                specs.push(ron::from_str(variant).expect("ItemCf parses"));
             }
-            s => s.clone(),
-        })
-        .collect();
+        } else {
+            specs.push(s.clone());
+        }
+    }
     specs.push(ron::from_str("PureSvd()").expect("PureSvd parses"));
+    let label = |spec: &ArmSpec| match spec {
+        ArmSpec::ItemCf { warm_start, .. } => format!("item_cf_{warm_start:?}"),
+        s => s.name().to_string(),
+    };
     let results = compare(&scenario, &seeds, &world, &specs, &split, 10).expect("every arm builds");
     eprintln!("arm            nDCG warm / full (gap, retrain noise)    RMSE warm / full (gap)");
-    for r in &results {
+    for (spec, r) in specs.iter().zip(&results) {
         let f = |m: Option<f64>| m.map_or("-".to_string(), |v| format!("{v:.4}"));
         let p = |m: Option<f64>| m.map_or("-".to_string(), |v| format!("{:.1}%", 100.0 * v));
         eprintln!(
-            "{:<14} {} / {} ({}, {})    {} / {} ({})",
-            r.full.arm,
+            "{:<22} {} / {} ({}, {})    {} / {} ({})",
+            label(spec),
             f(r.warm.ndcg),
             f(r.full.ndcg),
             p(r.relative_gap(GateMetric::Ndcg)),
@@ -61,14 +67,14 @@ fn warm_start(c: &mut Criterion) {
     group.sample_size(10);
     for spec in &specs {
         let one = std::slice::from_ref(spec);
-        group.bench_with_input(BenchmarkId::new("full_fit", spec.name()), one, |b, one| {
+        group.bench_with_input(BenchmarkId::new("full_fit", label(spec)), one, |b, one| {
             b.iter(|| {
                 fit_candidate(&scenario, &seeds, &world, one, &split.train, 1)
                     .expect("the arm builds")
             });
         });
         group.bench_with_input(
-            BenchmarkId::new("warm_update", spec.name()),
+            BenchmarkId::new("warm_update", label(spec)),
             one,
             |b, one| {
                 b.iter_batched(

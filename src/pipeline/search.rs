@@ -463,6 +463,7 @@ mod tests {
             shrinkage: 10.0,
             neighbours: 50,
             warm_start: crate::scenario::spec::ItemCfWarmStart::default(),
+            full_fit_every: 4,
         };
         assert_eq!(grid(&cf, &search), None);
         let with_cf = SearchSpec {

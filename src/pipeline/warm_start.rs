@@ -300,4 +300,46 @@ mod tests {
              retrain spread {spread})"
         );
     }
+
+    #[test]
+    fn item_cf_with_frozen_means_stays_within_two_percent_of_a_full_retrain() {
+        // The smoke world, 20% of the training log in 4 warm updates, as above, with
+        // `full_fit_every: 0`: no refit, so the means stay frozen at the initial fit
+        // across all four (the default refits every 4th update, i.e. daily). Item
+        // CF is deterministic (two full retrains give the same metrics), so the
+        // bound is 2%. `exact` beside it gives the full retrain to the bit.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/smoke.ron");
+        let scenario = Scenario::from_file(&path).unwrap();
+        let seeds = SeedTree::new(scenario.spec().seed);
+        let world = World::generate(&scenario, &seeds);
+        let split = WarmStartSplit::new(&world, &seeds, 0.2, 4);
+        let specs: Vec<ArmSpec> = [
+            "ItemCf(warm_start: frozen_means, full_fit_every: 0)",
+            "ItemCf(warm_start: histories, full_fit_every: 0)",
+        ]
+        .into_iter()
+        .map(|s| ron::from_str(s).unwrap())
+        .collect();
+        let results = compare(&scenario, &seeds, &world, &specs, &split, 10).unwrap();
+        let (frozen, stale) = (&results[0], &results[1]);
+        let gap = |r: &WarmVsFull, m| r.relative_gap(m).unwrap();
+        eprintln!(
+            "frozen means: ndcg {:?} / {:?} ({:.4}), rmse {:?} / {:?} ({:.4}); \
+             histories: ndcg gap {:.4}, rmse gap {:.4}",
+            frozen.warm.ndcg,
+            frozen.full.ndcg,
+            gap(frozen, GateMetric::Ndcg),
+            frozen.warm.rmse,
+            frozen.full.rmse,
+            gap(frozen, GateMetric::Rmse),
+            gap(stale, GateMetric::Ndcg),
+            gap(stale, GateMetric::Rmse),
+        );
+        assert_eq!(frozen.full, frozen.other_full, "item CF is deterministic");
+        // Not the full fit's model (the means differ)...
+        assert_ne!(frozen.warm, frozen.full);
+        // ...but within 2% of it on both metrics.
+        assert!(gap(frozen, GateMetric::Ndcg) <= 0.02);
+        assert!(gap(frozen, GateMetric::Rmse) <= 0.02);
+    }
 }

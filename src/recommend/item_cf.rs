@@ -30,16 +30,19 @@
 //!
 //! # Updates (warm start)
 //!
-//! With `warm_start: exact`, `update` takes in only the new interactions and gives
-//! the model a full `fit` on the whole log would give — exactly, bit for bit
-//! (tested): every similarity is a function of per-column sums taken in ascending
-//! user order, so the columns the new interactions change are patched in place,
-//! their norms summed again, and only the similarity rows of those movies
-//! recomputed ([`warm`]). With `histories` (the default) `update` extends user
-//! histories only and the similarity lists wait for the next `fit`: under adjusted
-//! cosine each active user's new interaction moves all of their values, so an
-//! exact update costs about a full fit on the default world — too much every 6
-//! simulated hours for the default run (docs/TRAINING_PIPELINE.md).
+//! `update` takes in only the new interactions ([`warm`]). With `warm_start:
+//! frozen_means` adjusted cosine subtracts each user's mean as of
+//! the last full fit (a user first seen since: their mean after the update that
+//! first gave them a history), so a new interaction changes only its own movie's
+//! column: the columns it touches are patched in place, their norms summed again,
+//! and only the similarity rows of those movies recomputed; the model equals a
+//! full fit with those means on the whole log, bit for bit (tested). Every
+//! `full_fit_every`-th update is a full fit, which refreshes the means. With
+//! `exact` every changed user's mean is refreshed, so all their movies are touched
+//! and the model equals a plain full fit bit for bit — under adjusted cosine at
+//! about a full fit's cost on the default world. With `histories` (the default)
+//! `update` extends user histories only and the similarity lists wait for the next full
+//! fit (docs/TRAINING_PIPELINE.md).
 //!
 //! # References
 //!
@@ -58,7 +61,7 @@ use crate::scenario::spec::{ItemCfWarmStart, SimilarityKind};
 
 use super::accumulator::Accumulator;
 use super::history::{Histories, HistoryEntry};
-use super::item_similarity::{RowSums, SimilarityInputs, knn_prediction};
+use super::item_similarity::{Means, RowSums, SimilarityInputs, knn_prediction};
 use super::topn::TopN;
 use super::{ListReuse, Recommender, Request, Scored, TrainingData, popularity_order};
 
@@ -73,6 +76,8 @@ pub struct ItemCfParams {
     pub neighbours: usize,
     /// What an update does with the similarities.
     pub warm_start: ItemCfWarmStart,
+    /// Every `full_fit_every`-th update is a full fit (0: never; `exact` ignores it).
+    pub full_fit_every: u32,
 }
 
 /// Item-based collaborative filtering.
@@ -103,6 +108,8 @@ pub struct ItemCf {
     /// Whether an exact update rebuilds every similarity when recomputing the touched
     /// rows would cost more (false in tests, to reach the row path on small data).
     rebuild_when_cheaper: bool,
+    /// Updates since the last full fit (for `full_fit_every`).
+    updates_since_fit: u32,
 }
 
 /// One movie's (neighbour, similarity) pairs, most similar first.
@@ -157,6 +164,7 @@ impl ItemCf {
             n_ratings: 0,
             dense_max_movies: DENSE_MAX_MOVIES,
             rebuild_when_cheaper: true,
+            updates_since_fit: 0,
         }
     }
 
@@ -175,12 +183,34 @@ impl ItemCf {
     /// Rebuilds histories and similarity lists from a log.
     pub fn fit_log(&mut self, n_users: usize, n_movies: usize, log: &[Interaction]) {
         self.histories = Histories::from_log(n_users, log);
-        self.inputs = Arc::new(SimilarityInputs::new(
+        let inputs = SimilarityInputs::new(
             &self.histories,
             n_movies,
             self.params.similarity,
             self.params.shrinkage,
-        ));
+        );
+        self.fit_inputs(log, inputs);
+    }
+
+    /// A full fit on `log` with adjusted cosine's user means given: the model a
+    /// `frozen_means` update keeps (the reference its tests compare with).
+    #[cfg(test)]
+    fn fit_log_with_means(&mut self, n_movies: usize, log: &[Interaction], means: Vec<f32>) {
+        self.histories = Histories::from_log(means.len(), log);
+        let inputs = SimilarityInputs::with_means(
+            &self.histories,
+            n_movies,
+            self.params.similarity,
+            self.params.shrinkage,
+            means,
+        );
+        self.fit_inputs(log, inputs);
+    }
+
+    /// Sets the mean rating and every similarity list from `inputs` built on `log`.
+    fn fit_inputs(&mut self, log: &[Interaction], inputs: SimilarityInputs) {
+        self.inputs = Arc::new(inputs);
+        self.updates_since_fit = 0;
         (self.rating_sum, self.n_ratings) = (0.0, 0);
         self.add_ratings(log);
         let (lists, dense) = self.similarities();
@@ -393,9 +423,13 @@ impl Recommender for ItemCf {
     fn list_reuse(&self) -> ListReuse {
         match self.params.warm_start {
             // Neighbours change only at `fit`; the rest is the user's own history.
-            ItemCfWarmStart::Histories => ListReuse::WhileUserUnchanged,
-            // An exact update changes neighbour lists of movies others have seen.
-            ItemCfWarmStart::Exact => ListReuse::UntilUpdate,
+            // (A periodic full fit is an update too: lists are recomputed after
+            // every update whenever `full_fit_every` is on.)
+            ItemCfWarmStart::Histories if self.params.full_fit_every == 0 => {
+                ListReuse::WhileUserUnchanged
+            }
+            // An update changes neighbour lists of movies others have seen.
+            _ => ListReuse::UntilUpdate,
         }
     }
 
@@ -416,9 +450,18 @@ impl Recommender for ItemCf {
             self.fit(data);
             return;
         }
-        match self.params.warm_start {
+        let warm_start = self.params.warm_start;
+        self.updates_since_fit = self.updates_since_fit.saturating_add(1);
+        if warm_start != ItemCfWarmStart::Exact
+            && self.updates_since_fit == self.params.full_fit_every
+        {
+            self.fit(data);
+            return;
+        }
+        match warm_start {
             ItemCfWarmStart::Histories => self.histories.add(new),
-            ItemCfWarmStart::Exact => self.update_log(new),
+            ItemCfWarmStart::FrozenMeans => self.update_log(new, Means::Frozen),
+            ItemCfWarmStart::Exact => self.update_log(new, Means::Fresh),
         }
     }
 
@@ -565,6 +608,7 @@ mod tests {
             shrinkage: 0.0,
             neighbours: 3,
             warm_start: ItemCfWarmStart::Exact,
+            full_fit_every: 0,
         }
     }
 

@@ -59,6 +59,8 @@ pub(crate) struct SimilarityInputs {
     columns: Vec<Vec<(u32, f32)>>,
     /// Per movie: the norm of its whole column.
     norms: Vec<f32>,
+    /// Per user: the mean subtracted from their values (adjusted cosine; else 0).
+    means: Vec<f32>,
 }
 
 /// The sums over common users of one pair, kept together: one cache line per
@@ -82,16 +84,41 @@ pub(crate) struct RowSums {
 
 impl SimilarityInputs {
     /// The inputs of `n_movies` movies from users' histories (values on the star
-    /// scale, [`HistoryEntry::value`](super::history::HistoryEntry::value)).
+    /// scale, [`HistoryEntry::value`](super::history::HistoryEntry::value)); with
+    /// adjusted cosine each user's mean is their history's mean now.
     pub(crate) fn new(
         histories: &Histories,
         n_movies: usize,
         kind: SimilarityKind,
         shrinkage: f64,
     ) -> Self {
+        let means = if kind == SimilarityKind::AdjustedCosine {
+            (0..histories.n_users())
+                .map(|u| history_mean(histories, UserId(u as u32)))
+                .collect()
+        } else {
+            vec![0.0; histories.n_users()]
+        };
+        Self::with_means(histories, n_movies, kind, shrinkage, means)
+    }
+
+    /// [`Self::new`] with each user's mean given (`means[u]`, subtracted only with
+    /// adjusted cosine): the model item CF's `frozen_means` warm start keeps.
+    pub(crate) fn with_means(
+        histories: &Histories,
+        n_movies: usize,
+        kind: SimilarityKind,
+        shrinkage: f64,
+        means: Vec<f32>,
+    ) -> Self {
         let adjusted = kind == SimilarityKind::AdjustedCosine;
+        let means = if adjusted {
+            means
+        } else {
+            vec![0.0; histories.n_users()]
+        };
         let rows: Vec<Vec<(u32, f32)>> = (0..histories.n_users())
-            .map(|u| user_row(histories, UserId(u as u32), adjusted))
+            .map(|u| user_row(histories, UserId(u as u32), means[u]))
             .collect();
         let mut columns: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_movies];
         for (u, row) in rows.iter().enumerate() {
@@ -106,7 +133,14 @@ impl SimilarityInputs {
             rows,
             columns,
             norms,
+            means,
         }
+    }
+
+    /// Each user's mean as subtracted (0 for all without adjusted cosine).
+    #[cfg(test)]
+    pub(crate) fn means(&self) -> &[f32] {
+        &self.means
     }
 
     /// Number of movies.
@@ -133,24 +167,32 @@ impl SimilarityInputs {
         self.rows.len()
     }
 
-    /// Brings the inputs to what [`Self::new`] gives for `histories`, where only the
-    /// histories of `users` changed since (histories only grow or change values);
-    /// returns the movies whose column changed, ascending. Each changed user's row is
-    /// rebuilt as `new` builds it; an entry whose value differs (bitwise) or is new
-    /// goes into its column at its user's place, and the norms of those columns are
-    /// summed again in ascending user order — so every row, column and norm has the
-    /// same bits as a rebuild. With adjusted cosine a changed user's mean moves every
-    /// value of theirs, so all their movies usually change.
+    /// Brings the inputs up to date with `histories`, where only the histories of
+    /// `users` changed since (histories only grow or change values); returns the
+    /// movies whose column changed, ascending. With [`Means::Fresh`] the result is
+    /// what [`Self::new`] gives for `histories`; with [`Means::Frozen`] it is what
+    /// [`Self::with_means`] gives with the means kept, except that a user whose row
+    /// was empty takes their mean now (and keeps it). Each changed user's row is
+    /// rebuilt as `with_means` builds it; an entry whose value differs (bitwise) or
+    /// is new goes into its column at its user's place, and the norms of those
+    /// columns are summed again in ascending user order — so every row, column and
+    /// norm has the same bits as a rebuild. With adjusted cosine and fresh means a
+    /// changed user's mean moves every value of theirs, so all their movies usually
+    /// change; with frozen means only the movies of their new or changed entries.
     pub(crate) fn apply_user_changes(
         &mut self,
         histories: &Histories,
         users: &[UserId],
+        means: Means,
     ) -> Vec<usize> {
         let adjusted = self.kind == SimilarityKind::AdjustedCosine;
         let mut touched: Vec<usize> = Vec::new();
         for &user in users {
-            let row = user_row(histories, user, adjusted);
             let old = std::mem::take(&mut self.rows[user.index()]);
+            if adjusted && (means == Means::Fresh || old.is_empty()) {
+                self.means[user.index()] = history_mean(histories, user);
+            }
+            let row = user_row(histories, user, self.means[user.index()]);
             let mut at_old = 0;
             for &(m, v) in &row {
                 while at_old < old.len() && old[at_old].0 < m {
@@ -312,15 +354,29 @@ impl SimilarityInputs {
     }
 }
 
-/// A user's values by ascending movie: the star-scale value, less the user's mean
-/// with adjusted cosine.
-fn user_row(histories: &Histories, user: UserId, adjusted: bool) -> Vec<(u32, f32)> {
+/// Which means [`SimilarityInputs::apply_user_changes`] subtracts under adjusted
+/// cosine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Means {
+    /// Each changed user's mean now (a full fit's).
+    Fresh,
+    /// The means kept; a user whose row was empty takes their mean now.
+    Frozen,
+}
+
+/// The mean of a user's values in history order (0 without history).
+pub(crate) fn history_mean(histories: &Histories, user: UserId) -> f32 {
     let h = histories.of(user);
-    let mean = if adjusted && !h.is_empty() {
-        h.iter().map(|e| e.value()).sum::<f32>() / h.len() as f32
-    } else {
+    if h.is_empty() {
         0.0
-    };
+    } else {
+        h.iter().map(|e| e.value()).sum::<f32>() / h.len() as f32
+    }
+}
+
+/// A user's values by ascending movie: the star-scale value less `mean`.
+fn user_row(histories: &Histories, user: UserId, mean: f32) -> Vec<(u32, f32)> {
+    let h = histories.of(user);
     let mut row: Vec<(u32, f32)> = h.iter().map(|e| (e.movie.0, e.value() - mean)).collect();
     // A user rates a movie once, so the order is total.
     row.sort_unstable_by_key(|&(m, _)| m);

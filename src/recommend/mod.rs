@@ -371,11 +371,13 @@ impl<'a> ArmFactory<'a> {
                 shrinkage,
                 neighbours,
                 warm_start,
+                full_fit_every,
             } => Box::new(ItemCf::new(ItemCfParams {
                 similarity,
                 shrinkage,
                 neighbours,
                 warm_start,
+                full_fit_every,
             })),
             ArmSpec::Embeddings { view, vectors } => match vectors {
                 None => Box::new(match self.vectors_of("embeddings", *view)? {

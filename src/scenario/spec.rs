@@ -1028,8 +1028,17 @@ pub enum ArmSpec {
         neighbours: usize,
         /// What an update does with the similarities. Default `histories` (left out
         /// of a resolved scenario when default, so older reports keep their bytes).
-        #[serde(default, skip_serializing_if = "ItemCfWarmStart::is_histories")]
+        #[serde(default, skip_serializing_if = "ItemCfWarmStart::is_default")]
         warm_start: ItemCfWarmStart,
+        /// Every `full_fit_every`-th update is a full fit on the whole log (0: never),
+        /// with `frozen_means` and `histories`; `exact` ignores it (its update is
+        /// already a full fit's model). Default 0 (left out of a resolved scenario
+        /// when default); 4 is daily with 6-hourly retraining.
+        #[serde(
+            default = "arm_defaults::item_cf_full_fit_every",
+            skip_serializing_if = "arm_defaults::is_item_cf_full_fit_every"
+        )]
+        full_fit_every: u32,
     },
     /// Content similarity: cosine between a user's profile (rating-weighted mean of
     /// liked items) and each movie's vector.
@@ -1119,6 +1128,12 @@ pub enum ArmSpec {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemCfWarmStart {
+    /// Adjusted cosine with each user's mean frozen at the last full fit (a user
+    /// first seen since: their mean then), so a new interaction changes only its own
+    /// movie's column; an update recomputes the similarity rows of the movies the
+    /// new interactions touch and equals, bit for bit, a full fit of that model on
+    /// the whole log. With cosine and `cosine_common` (no means) it is `exact`.
+    FrozenMeans,
     /// Histories extended, similarity lists kept until the next full fit (cheap;
     /// stale between fits).
     #[default]
@@ -1133,8 +1148,8 @@ pub enum ItemCfWarmStart {
 impl ItemCfWarmStart {
     /// Whether this is the default, `histories`.
     #[must_use]
-    pub fn is_histories(&self) -> bool {
-        *self == Self::Histories
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
     }
 }
 
@@ -1211,6 +1226,13 @@ mod arm_defaults {
     }
     pub fn item_cf_neighbours() -> usize {
         50
+    }
+    pub fn item_cf_full_fit_every() -> u32 {
+        0
+    }
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
+    pub fn is_item_cf_full_fit_every(n: &u32) -> bool {
+        *n == item_cf_full_fit_every()
     }
     pub fn graph_restart() -> f64 {
         0.15

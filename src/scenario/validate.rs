@@ -230,6 +230,7 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
             shrinkage,
             neighbours,
             warm_start: _,
+            full_fit_every: _,
         } => {
             c.non_negative(&f("shrinkage"), *shrinkage);
             c.integer(&f("neighbours"), *neighbours, limits::NEIGHBOURS);

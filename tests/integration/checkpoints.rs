@@ -392,3 +392,19 @@ fn exact_warm_starts_resume_into_the_uninterrupted_report() {
     assert_eq!(code, 0, "{stderr}");
     assert_stopped_after_day_2_resumes_into(&s, &plain, tmp.path());
 }
+
+#[test]
+fn frozen_means_warm_starts_resume_into_the_uninterrupted_report() {
+    // frozen_means_warm_starts.ron updates item CF with frozen user means every 12
+    // hours and refits it every 3rd update; the means, the frozen means of users
+    // first seen since and the count of updates since the refit are rebuilt by
+    // replaying the logged updates, so stopped after day 2 (four updates: frozen,
+    // frozen, refit, frozen) and resumed on one thread it must write the
+    // uninterrupted two-thread report, byte for byte.
+    let tmp = tempfile::tempdir().unwrap();
+    let s = scenario("frozen_means_warm_starts.ron");
+    let plain = tmp.path().join("plain");
+    let (code, stderr) = run(&s, &plain, "2", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_stopped_after_day_2_resumes_into(&s, &plain, tmp.path());
+}

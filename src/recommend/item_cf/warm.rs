@@ -1,55 +1,60 @@
 //! Item CF's warm start: the similarity lists a full `fit` on the whole log would
-//! give, from the new interactions alone.
+//! give, from the new interactions alone — a plain fit (`exact`), or a fit of
+//! adjusted cosine with each user's mean frozen since the last full fit
+//! (`frozen_means`).
 //!
 //! # Why it is exact
 //!
 //! `sim(i, j)` is a function of sums over the two movies' columns (dot product over
 //! common users, their count, the columns' norms), each summed in ascending user
-//! order. An interaction changes one (user, movie) value — with adjusted cosine,
-//! every value of that user (their mean moves). So:
+//! order. An interaction changes one (user, movie) value — with adjusted cosine and
+//! fresh means (`exact`), every value of that user (their mean moves); with frozen
+//! means only that one. So:
 //!
 //! 1. the histories take in the new interactions; the changed users' rows are
 //!    rebuilt and each changed value written into its column at its user's place,
 //!    the changed columns' norms summed again
-//!    ([`SimilarityInputs::apply_user_changes`]) — the inputs `fit` would build;
+//!    ([`SimilarityInputs::apply_user_changes`](super::super::item_similarity::SimilarityInputs::apply_user_changes))
+//!    — the inputs `fit` would build (with the frozen means, for `frozen_means`);
 //! 2. `T`, the movies whose column changed, get their similarity rows recomputed
 //!    from those inputs (`Σ_{i ∈ T} Σ_{u ∈ U_i} |H_u|`, against `Σ_u |H_u|²` for a
 //!    fit): the same products in the same order as `fit`, so the same bits;
 //! 3. a pair of two movies outside `T` keeps its sums, so its similarity; movie
 //!    `j ∉ T` sees only its similarities to movies of `T` change. Its neighbour list
-//!    is reselected from its dense-matrix row, or, without the dense matrix: when its
-//!    old list holds no movie of `T`, the new list is the best `k` of the old list
-//!    and its new similarities to `T` (the old list was the best `k` of the
-//!    unchanged entries, and selection is by a total order: score, then id); when it
-//!    does, its row is recomputed whole.
+//!    is reselected from its dense-matrix row, or, without the dense matrix, as the
+//!    best `k` of its old list's entries outside `T` and its new similarities to
+//!    `T`: the entries outside its old list were all below the old `k`-th in the
+//!    selection's total order (score, then id), so that is the new list unless the
+//!    old list was full and the new `k`-th ranks below the old `k`-th — only then is
+//!    its row recomputed whole.
 //!
 //! When the touched rows would cost more products than a full rebuild's upper rows
-//! (`Σ_u |H_u|(|H_u|+1)/2`) — under adjusted cosine every active user's movies are
-//! touched — every similarity is rebuilt from the patched inputs instead, which is
-//! the same result. The mean rating continues its fold over the log in log order. The result equals a
-//! full `fit` on the whole log bit for bit (tested for the three similarity kinds,
-//! with and without the dense matrix).
+//! (`Σ_u |H_u|(|H_u|+1)/2`) — under adjusted cosine with fresh means every active
+//! user's movies are touched — every similarity is rebuilt from the patched inputs
+//! instead, which is the same result. The mean rating continues its fold over the
+//! log in log order. The result equals the full fit bit for bit (tested for the
+//! three similarity kinds, with and without the dense matrix, for both modes).
 
 use rayon::prelude::*;
 
 use crate::ids::{MovieId, UserId};
 use crate::interaction::Interaction;
 
-use super::super::item_similarity::RowSums;
+use super::super::item_similarity::{Means, RowSums};
 use super::super::topn::TopN;
 use super::{ItemCf, NeighbourList, list_of, list_of_dense_row, push_positive};
 
 impl ItemCf {
     /// Warm-starts from the fitted model with interactions logged since the last
     /// `fit` or update (see the module docs); needs a fitted model of the same world.
-    pub(super) fn update_log(&mut self, new: &[Interaction]) {
+    pub(super) fn update_log(&mut self, new: &[Interaction], means: Means) {
         self.histories.add(new);
         self.add_ratings(new);
         let mut users: Vec<UserId> = new.iter().map(|i| i.user).collect();
         users.sort_unstable();
         users.dedup();
         let inputs = std::sync::Arc::make_mut(&mut self.inputs);
-        let touched = inputs.apply_user_changes(&self.histories, &users);
+        let touched = inputs.apply_user_changes(&self.histories, &users, means);
         if touched.is_empty() {
             return;
         }
@@ -113,34 +118,60 @@ impl ItemCf {
             self.set_lists(lists);
             return;
         }
-        // Without the dense matrix. Rows whose old list holds a touched movie are
-        // recomputed whole; the others merge their new similarities to touched movies.
-        let whole: Vec<bool> = (0..n)
-            .map(|m| is_touched[m] || lists[m].iter().any(|(j, _)| is_touched[j.index()]))
-            .collect();
+        // Without the dense matrix: a touched movie's list is selected from its new
+        // row; an untouched one's from its old list's untouched entries and its new
+        // similarities to touched movies (`offers`, by symmetry from the touched
+        // rows), which is its best `k` unless an entry outside the old list could now
+        // enter: the old list was full and the new `k`-th ranks below its `k`-th. Only
+        // then is its row recomputed whole.
+        let mut at_touched = vec![usize::MAX; n];
+        for (r, &i) in touched.iter().enumerate() {
+            at_touched[i] = r;
+        }
         let mut offers: Vec<Vec<(usize, f32)>> = vec![Vec::new(); n];
         for (&i, row) in touched.iter().zip(&rows) {
             for &(j, sim) in row {
-                if !whole[j as usize] {
+                if !is_touched[j as usize] && sim > 0.0 {
                     offers[j as usize].push((i, sim));
                 }
             }
         }
         let fresh: Vec<(usize, NeighbourList)> = (0..n)
             .into_par_iter()
-            .filter(|&m| whole[m] || !offers[m].is_empty())
+            .filter(|&m| {
+                is_touched[m]
+                    || !offers[m].is_empty()
+                    || lists[m].iter().any(|(j, _)| is_touched[j.index()])
+            })
             .map_init(RowSums::default, |sums, m| {
                 let mut top = TopN::new(k);
-                if whole[m] {
-                    inputs.row(m, sums, |j, sim| push_positive(&mut top, j, sim));
-                } else {
-                    for &(j, sim) in lists[m].iter() {
-                        push_positive(&mut top, j.index(), sim);
+                if is_touched[m] {
+                    for &(j, sim) in &rows[at_touched[m]] {
+                        push_positive(&mut top, j as usize, sim);
                     }
-                    for &(j, sim) in &offers[m] {
-                        push_positive(&mut top, j, sim);
-                    }
+                    return (m, list_of(top));
                 }
+                let old = &lists[m];
+                for &(j, sim) in old.iter().filter(|(j, _)| !is_touched[j.index()]) {
+                    push_positive(&mut top, j.index(), sim);
+                }
+                for &(j, sim) in &offers[m] {
+                    push_positive(&mut top, j, sim);
+                }
+                let list = list_of(top);
+                let holds = old.len() < k
+                    || k == 0
+                    || list.len() == k && {
+                        // Rank order: higher similarity, then lower id.
+                        let (new_last, old_last) = (list[k - 1], old[k - 1]);
+                        new_last.1 > old_last.1
+                            || new_last.1 == old_last.1 && new_last.0 <= old_last.0
+                    };
+                if holds {
+                    return (m, list);
+                }
+                let mut top = TopN::new(k);
+                inputs.row(m, sums, |j, sim| push_positive(&mut top, j, sim));
                 (m, list_of(top))
             })
             .collect();
@@ -226,6 +257,7 @@ mod tests {
                         shrinkage: 2.0,
                         neighbours: 4,
                         warm_start: ItemCfWarmStart::Exact,
+                        full_fit_every: 0,
                     })
                 };
                 let mut full = make();
@@ -234,9 +266,9 @@ mod tests {
                 let (a, b) = (log.len() / 2, log.len() * 3 / 4);
                 warm.fit_log(40, 30, &log[..a]);
                 let before = bits(&warm);
-                warm.update_log(&log[a..b]);
-                warm.update_log(&log[b..]);
-                warm.update_log(&[]);
+                warm.update_log(&log[a..b], Means::Fresh);
+                warm.update_log(&log[b..], Means::Fresh);
+                warm.update_log(&[], Means::Fresh);
                 assert_ne!(before, bits(&warm), "{kind:?}: the update changed nothing");
                 assert_eq!(
                     bits(&warm),
@@ -255,5 +287,135 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `log()` over 44 users: users 40–43 appear only after the first half, 40 and
+    /// 41 in the second quarter, 42 and 43 in the last; the log split at the
+    /// quarters: (first half, second quarter, last quarter).
+    fn log_with_late_users() -> (Vec<Interaction>, Vec<Interaction>, Vec<Interaction>) {
+        let log = log();
+        let (a, b) = (log.len() / 2, log.len() * 3 / 4);
+        let late = |u: u32, from: u32, n: u32| -> Vec<Interaction> {
+            (0..n)
+                .map(|t| Interaction {
+                    user: UserId(u),
+                    movie: MovieId((t * 7 + u + from / 100) % 30),
+                    kind: InteractionKind::Rating,
+                    value: 1.0 + ((t * 3 + u + from / 100) % 9) as f32 / 2.0,
+                    time_secs: i64::from(from + t),
+                })
+                .collect()
+        };
+        let mut second = log[a..b].to_vec();
+        second.extend(late(40, 1_000, 12));
+        second.extend(late(41, 1_100, 12));
+        let mut last = log[b..].to_vec();
+        last.extend(late(42, 2_000, 12));
+        last.extend(late(43, 2_100, 12));
+        last.extend(late(40, 2_200, 5)); // user 40 again: their mean stays frozen
+        (log[..a].to_vec(), second, last)
+    }
+
+    fn frozen(kind: SimilarityKind, dense_max_movies: usize, full_fit_every: u32) -> ItemCf {
+        ItemCf {
+            dense_max_movies,
+            rebuild_when_cheaper: false,
+            ..ItemCf::new(ItemCfParams {
+                similarity: kind,
+                shrinkage: 2.0,
+                neighbours: 4,
+                warm_start: ItemCfWarmStart::FrozenMeans,
+                full_fit_every,
+            })
+        }
+    }
+
+    #[test]
+    fn frozen_mean_updates_equal_a_full_fit_with_those_means_bit_for_bit() {
+        use super::super::super::history::Histories;
+        use super::super::super::item_similarity::history_mean;
+        let (first, second, last) = log_with_late_users();
+        let whole: Vec<Interaction> = [&first[..], &second, &last].concat();
+        // The means by hand: a user with a history in the first half keeps its mean;
+        // one first seen in the second quarter (40, 41) its mean after that quarter;
+        // one first seen in the last (42, 43) its mean at the end.
+        let at = |log: &[Interaction]| Histories::from_log(44, log);
+        let (h1, h2, h3) = (at(&first), at(&[&first[..], &second].concat()), at(&whole));
+        let means: Vec<f32> = (0..44u32)
+            .map(|u| {
+                let u = UserId(u);
+                [&h1, &h2, &h3]
+                    .into_iter()
+                    .find(|h| !h.of(u).is_empty())
+                    .map_or(0.0, |h| history_mean(h, u))
+            })
+            .collect();
+        assert!(h1.of(UserId(40)).is_empty() && !h2.of(UserId(40)).is_empty());
+        assert!(h2.of(UserId(42)).is_empty() && !h3.of(UserId(42)).is_empty());
+        assert_ne!(history_mean(&h2, UserId(40)), history_mean(&h3, UserId(40)));
+        for kind in [
+            SimilarityKind::Cosine,
+            SimilarityKind::AdjustedCosine,
+            SimilarityKind::CosineCommon,
+        ] {
+            for dense_max_movies in [super::super::DENSE_MAX_MOVIES, 0] {
+                let mut warm = frozen(kind, dense_max_movies, 0);
+                warm.fit_log(44, 30, &first);
+                let before = bits(&warm);
+                warm.update_log(&second, Means::Frozen);
+                warm.update_log(&last, Means::Frozen);
+                warm.update_log(&[], Means::Frozen);
+                assert_ne!(before, bits(&warm), "{kind:?}: the update changed nothing");
+                let mut reference = frozen(kind, dense_max_movies, 0);
+                reference.fit_log_with_means(30, &whole, means.clone());
+                assert_eq!(
+                    bits(&warm),
+                    bits(&reference),
+                    "{kind:?} ≤ {dense_max_movies}"
+                );
+                assert_eq!(warm.histories, reference.histories);
+                assert_eq!(warm.inputs.means(), reference.inputs.means());
+                for u in 0..44 {
+                    for m in 0..30 {
+                        let (u, m) = (UserId(u), MovieId(m));
+                        assert_eq!(
+                            warm.predict_one(u, m, &mut Vec::new()).to_bits(),
+                            reference.predict_one(u, m, &mut Vec::new()).to_bits()
+                        );
+                    }
+                }
+                // Against a fit with fresh means: the same model without means to
+                // freeze, another one under adjusted cosine.
+                let mut fresh = frozen(kind, dense_max_movies, 0);
+                fresh.fit_log(44, 30, &whole);
+                assert_eq!(
+                    bits(&warm) == bits(&fresh),
+                    kind != SimilarityKind::AdjustedCosine,
+                    "{kind:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_full_fit_every_th_update_is_a_full_fit() {
+        use crate::recommend::{Recommender, testing};
+        let (first, second, last) = log_with_late_users();
+        let catalogue = testing::catalogue(30);
+        let upto_second = [&first[..], &second].concat();
+        let whole = [&upto_second[..], &last].concat();
+        let mut cf = frozen(SimilarityKind::AdjustedCosine, 0, 2);
+        cf.fit(&testing::data(&catalogue, 44, &first));
+        // First update: frozen means (differs from a fit on the same log).
+        cf.update(&testing::data(&catalogue, 44, &upto_second), &second);
+        let mut fitted = frozen(SimilarityKind::AdjustedCosine, 0, 2);
+        fitted.fit(&testing::data(&catalogue, 44, &upto_second));
+        assert_ne!(bits(&cf), bits(&fitted));
+        // Second: a full fit on the whole log, means refreshed.
+        cf.update(&testing::data(&catalogue, 44, &whole), &last);
+        fitted.fit(&testing::data(&catalogue, 44, &whole));
+        assert_eq!(bits(&cf), bits(&fitted));
+        assert_eq!(cf.inputs.means(), fitted.inputs.means());
+        assert_eq!(cf.fallback, fitted.fallback);
     }
 }
