@@ -1227,6 +1227,14 @@ impl ScenarioSpec {
                 "leave `evaluate_versions` out of a gated pipeline",
             );
         }
+        if p.evaluate_versions && p.retrain_every_hours == 0.0 {
+            c.fail(
+                "pipeline.evaluate_versions",
+                "is set but `pipeline.retrain_every_hours` is 0, so there is no version after \
+                 the first to evaluate",
+                "set `retrain_every_hours` > 0 or leave `evaluate_versions` out",
+            );
+        }
         let Some(r) = &p.rollout else {
             return;
         };
@@ -1555,6 +1563,16 @@ mod arm_tests {
         assert_eq!(p.len(), 1, "{p:#?}");
         assert!(
             p[0].contains("pipeline.evaluate_versions") && p[0].contains("fix:"),
+            "{}",
+            p[0]
+        );
+        // Without retraining there is nothing to evaluate: refused, not a silent no-op.
+        let p = problems("(pipeline: (retrain_every_hours: 0.0, evaluate_versions: true))");
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert!(
+            p[0].contains("pipeline.evaluate_versions")
+                && p[0].contains("retrain_every_hours")
+                && p[0].contains("fix:"),
             "{}",
             p[0]
         );
