@@ -76,7 +76,7 @@ pub struct ItemCfParams {
     pub neighbours: usize,
     /// What an update does with the similarities.
     pub warm_start: ItemCfWarmStart,
-    /// Every `full_fit_every`-th update is a full fit (0: never; `exact` ignores it).
+    /// Every `full_fit_every`-th update is a full fit (0: never; validation refuses it with `exact`).
     pub full_fit_every: u32,
 }
 

@@ -1031,7 +1031,7 @@ pub enum ArmSpec {
         #[serde(default, skip_serializing_if = "ItemCfWarmStart::is_default")]
         warm_start: ItemCfWarmStart,
         /// Every `full_fit_every`-th update is a full fit on the whole log (0: never),
-        /// with `frozen_means` and `histories`; `exact` ignores it (its update is
+        /// with `frozen_means` and `histories`; `exact` refuses it (its update is
         /// already a full fit's model). Default 0 (left out of a resolved scenario
         /// when default); 4 is daily with 6-hourly retraining.
         #[serde(

@@ -8,8 +8,8 @@ use super::Scenario;
 use super::error::{Problem, ScenarioError};
 use super::limits::{self, IntegerLimit};
 use super::spec::{
-    ActivitySpec, ArmSpec, BetaSpec, ContextFeature, DiversitySpec, FaultKind, PolicySpec,
-    ScenarioSpec, SearchSpec, SegmentSpec,
+    ActivitySpec, ArmSpec, BetaSpec, ContextFeature, DiversitySpec, FaultKind, ItemCfWarmStart,
+    PolicySpec, ScenarioSpec, SearchSpec, SegmentSpec,
 };
 
 /// Longest scenario name: it names the report folder, and the report writer adds a
@@ -229,11 +229,19 @@ fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
             similarity: _,
             shrinkage,
             neighbours,
-            warm_start: _,
-            full_fit_every: _,
+            warm_start,
+            full_fit_every,
         } => {
             c.non_negative(&f("shrinkage"), *shrinkage);
             c.integer(&f("neighbours"), *neighbours, limits::NEIGHBOURS);
+            if *warm_start == ItemCfWarmStart::Exact && *full_fit_every != 0 {
+                c.fail(
+                    f("full_fit_every"),
+                    "is set with `warm_start: exact`, whose every update is already a full \
+                     fit's model, so it would be ignored",
+                    "leave `full_fit_every` out with `exact`, or use `frozen_means` or `histories`",
+                );
+            }
         }
         ArmSpec::Embeddings { view: _, vectors } => {
             if let Some(path) = vectors
@@ -1554,6 +1562,30 @@ mod arm_tests {
             }
             Err(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn full_fit_every_is_refused_with_exact_warm_starts() {
+        let stack = |arm: &str| {
+            format!("(stack: (arms: [Popularity, {arm}], arms_per_request: 1, policy: Uniform))")
+        };
+        let p = problems(&stack("ItemCf(warm_start: exact)"));
+        assert!(p.is_empty(), "{p:#?}");
+        assert!(
+            problems(&stack(
+                "ItemCf(warm_start: frozen_means, full_fit_every: 4)"
+            ))
+            .is_empty()
+        );
+        let p = problems(&stack("ItemCf(warm_start: exact, full_fit_every: 4)"));
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert!(
+            p[0].contains("stack.arms[1]")
+                && p[0].contains("full_fit_every")
+                && p[0].contains("fix:"),
+            "{}",
+            p[0]
+        );
     }
 
     #[test]
