@@ -655,7 +655,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::scenario::ScenarioSpec;
+    use crate::scenario::Scenario;
     use crate::world::World;
 
     #[test]
@@ -665,13 +665,13 @@ mod tests {
         // lists asked 7 users at a time (batches cut users of one segment apart) must
         // be the lists asked one by one, and the random arm must still draw from the
         // one stream in user order.
-        let spec = ScenarioSpec::from_ron_str(
+        let scenario = Scenario::from_ron_str(
             "(catalogue: (n_movies: 150, n_people: 40, n_keywords: 20),
               population: (n_users: 60), horizon: (days: 1, warm_up_days: 5))",
             Path::new("t.ron"),
+            "t",
         )
         .unwrap();
-        let scenario = spec.validate(Path::new("t.ron"), "t").unwrap();
         let world = World::generate(&scenario, &SeedTree::new(4));
         let with_views = Dataset::from_world("t", &world);
         let mut without = with_views.clone();

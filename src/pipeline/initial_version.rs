@@ -97,29 +97,11 @@ pub fn fit_initial_version(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
     use crate::pipeline::training_run::fit_candidate;
+    // The smoke world with popularity, random, SVD and item CF and a given pipeline.
+    use crate::pipeline::training_run::tests::smoke_with_stack as setup;
     use crate::pipeline::version_eval::{TestSet, evaluate_version};
-
-    /// The smoke world with a stack of popularity, random, SVD and item CF and `pipeline`.
-    fn setup(pipeline: &str) -> (Scenario, World, SeedTree) {
-        let text = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/smoke.ron"),
-        )
-        .unwrap()
-        .replacen(
-            "horizon:",
-            "stack: (arms: [Popularity, Random, Svd(), ItemCf()], arms_per_request: 2),\n    horizon:",
-            1,
-        )
-        .replacen("pipeline: (retrain_every_hours: 12.0)", pipeline, 1);
-        let scenario = Scenario::from_ron_str(&text, Path::new("smoke.ron"), "smoke").unwrap();
-        let seeds = SeedTree::new(scenario.spec().seed);
-        let world = World::generate(&scenario, &seeds);
-        (scenario, world, seeds)
-    }
 
     const SEARCHED: &str = "pipeline: (retrain_every_hours: 12.0, gate: (eval_users: 200, \
         search: (svd: (factors: [2, 16]), item_cf: (neighbours: [5, 40]))))";

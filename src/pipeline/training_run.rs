@@ -271,15 +271,17 @@ pub fn gated_run(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::path::Path;
 
     use super::*;
     use crate::interaction::InteractionKind;
     use crate::scenario::spec::GateMetric;
 
-    /// The smoke world with a stack of popularity, random, SVD and item CF.
-    fn setup() -> (Scenario, World) {
+    /// The smoke world with a stack of popularity, random, SVD and item CF, its
+    /// `pipeline: (retrain_every_hours: 12.0)` replaced by `pipeline` (also
+    /// `initial_version`'s tests' world).
+    pub(crate) fn smoke_with_stack(pipeline: &str) -> (Scenario, World, SeedTree) {
         let text = std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/smoke.ron"),
         )
@@ -288,9 +290,17 @@ mod tests {
             "horizon:",
             "stack: (arms: [Popularity, Random, Svd(), ItemCf()], arms_per_request: 2),\n    horizon:",
             1,
-        );
+        )
+        .replacen("pipeline: (retrain_every_hours: 12.0)", pipeline, 1);
         let scenario = Scenario::from_ron_str(&text, Path::new("smoke.ron"), "smoke").unwrap();
-        let world = World::generate(&scenario, &SeedTree::new(scenario.spec().seed));
+        let seeds = SeedTree::new(scenario.spec().seed);
+        let world = World::generate(&scenario, &seeds);
+        (scenario, world, seeds)
+    }
+
+    /// The smoke world with a stack of popularity, random, SVD and item CF.
+    fn setup() -> (Scenario, World) {
+        let (scenario, world, _) = smoke_with_stack("pipeline: (retrain_every_hours: 12.0)");
         (scenario, world)
     }
 

@@ -645,20 +645,20 @@ mod batch_tests {
     use std::path::Path;
 
     use super::*;
-    use crate::scenario::ScenarioSpec;
+    use crate::scenario::Scenario;
 
     #[test]
     fn recommending_many_at_once_gives_each_request_its_own_list() {
         // Every arm kind on a small generated world: a batch of twelve requests (users
         // with long, short and no histories, some repeated) must get exactly the lists
         // the requests get one at a time.
-        let spec = ScenarioSpec::from_ron_str(
+        let scenario = Scenario::from_ron_str(
             "(catalogue: (n_movies: 150, n_people: 40, n_keywords: 20),
               population: (n_users: 60), horizon: (days: 1, warm_up_days: 5))",
             Path::new("t.ron"),
+            "t",
         )
         .unwrap();
-        let scenario = spec.validate(Path::new("t.ron"), "t").unwrap();
         let seeds = SeedTree::new(9);
         let world = World::generate(&scenario, &seeds);
         let factory = ArmFactory::new(&world, seeds, 10);
