@@ -223,6 +223,97 @@ impl Csr {
         }
     }
 
+    /// [`Csr::walk_visits`] from the one node `start`, counting every node: the same
+    /// draws and the same visit counts, with `WALK_LANES` walks advanced side by side.
+    /// Returns how many nodes were counted for the first time, listed in
+    /// `touched[..n]` (in an order of its own); `None`, having drawn nothing, when
+    /// `start` has no neighbour or α·2³² rounds to 0 (walks that end only at a node
+    /// without neighbours): [`Csr::walk_visits`] then.
+    ///
+    /// A walk step takes one draw, and every node a walk reaches through an edge has
+    /// that edge back (edges are undirected), so from a start with a neighbour a walk
+    /// ends exactly at its first draw whose high word is below α·2³². The draws of
+    /// all walks are therefore made first, in the order `walk_visits` makes them
+    /// (`rng` ends where it would), which fixes where each walk starts; the walks are
+    /// then dealt to lanes in contiguous runs and stepped in turn. One walk alone is a
+    /// chain of dependent loads (node → its neighbours → the next node); the lanes'
+    /// chains overlap. Visits are integer counts, the same whichever walk adds first.
+    ///
+    /// # Panics
+    ///
+    /// If `visits` is shorter than the graph.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn walk_visits_from(
+        &self,
+        start: u32,
+        alpha: f64,
+        walks: usize,
+        rng: &mut ChaCha8Rng,
+        visits: &mut [u32],
+        touched: &mut Vec<u32>,
+        draws: &mut Vec<u64>,
+    ) -> Option<usize> {
+        let stop_below = (alpha.clamp(0.0, 1.0) * 4_294_967_296.0) as u64;
+        let s = start as usize;
+        if stop_below == 0 || self.offsets[s] == self.offsets[s + 1] {
+            return None;
+        }
+        assert!(visits.len() >= self.len(), "one visit count per node");
+        let stops = |x: u64| (x >> 32) < stop_below;
+        draws.clear();
+        let mut n_ended = 0;
+        while n_ended < walks {
+            let x: u64 = rng.random();
+            draws.push(x);
+            n_ended += usize::from(stops(x));
+        }
+        // Lane i runs the walks of draws[bounds[i]..bounds[i + 1]]: cut near equal
+        // shares, each cut moved on to the start of a walk.
+        let n_draws = draws.len();
+        let mut bounds = [n_draws; WALK_LANES + 1];
+        bounds[0] = 0;
+        for i in 1..WALK_LANES {
+            let mut b = (i * n_draws / WALK_LANES).max(bounds[i - 1]);
+            while b > 0 && b < n_draws && !stops(draws[b - 1]) {
+                b += 1;
+            }
+            bounds[i] = b;
+        }
+        if touched.len() <= self.len() {
+            touched.resize(self.len() + 1, 0);
+        }
+        let mut at: [usize; WALK_LANES] = std::array::from_fn(|i| bounds[i]);
+        let end: [usize; WALK_LANES] = std::array::from_fn(|i| bounds[i + 1]);
+        let mut node = [start; WALK_LANES];
+        let mut n_touched = 0;
+        loop {
+            let mut moved = false;
+            for lane in 0..WALK_LANES {
+                if at[lane] >= end[lane] {
+                    continue;
+                }
+                moved = true;
+                let v = node[lane] as usize;
+                // Branch-free first touch: always written, kept on a first visit.
+                let count = visits[v];
+                touched[n_touched] = node[lane];
+                n_touched += usize::from(count == 0);
+                visits[v] = count + 1;
+                let x = draws[at[lane]];
+                at[lane] += 1;
+                let from = self.offsets[v];
+                let degree = self.offsets[v + 1] - from;
+                debug_assert!(degree > 0, "a reached node has the edge it came by");
+                let pick = ((x & 0xFFFF_FFFF) * degree as u64) >> 32;
+                let next = self.neighbours[from + pick as usize];
+                node[lane] = if stops(x) { start } else { next };
+            }
+            if !moved {
+                return Some(n_touched);
+            }
+        }
+    }
+
     /// [`Csr::walk_visits`] over every node, as estimates `α · visits / walks`
     /// indexed by node (the test of the walk against [`pagerank`]).
     #[must_use]
@@ -271,6 +362,9 @@ pub fn pagerank(graph: &Graph, restart: &[f64], alpha: f64, tolerance: f64) -> V
         }
     }
 }
+
+/// Walks [`Csr::walk_visits_from`] advances side by side.
+const WALK_LANES: usize = 8;
 
 /// The knowledge-graph arm.
 #[derive(Clone, Debug)]
@@ -401,14 +495,14 @@ impl GraphArm {
         let fresh: Vec<Vec<(u32, f32)>> = movies
             .par_iter()
             .map_init(
-                || (vec![0u32; n_movies], Vec::new()),
-                |(visits, touched), &m| {
+                || WalkScratch::new(csr.len()),
+                |scratch, &m| {
                     let mut rng = streams.seeds.request_stream(
                         Purpose::GraphWalks,
                         (streams.arm << 32) | u64::from(m),
                         build,
                     );
-                    fingerprint(csr, m, params, n_movies, &mut rng, visits, touched)
+                    fingerprint(csr, m, params, n_movies, &mut rng, scratch)
                 },
             )
             .collect();
@@ -424,34 +518,79 @@ impl GraphArm {
     }
 }
 
+/// Working space of [`fingerprint`]: one visit count per node (all 0 between calls),
+/// the nodes touched, the walks' draws.
+#[derive(Clone, Debug, Default)]
+struct WalkScratch {
+    visits: Vec<u32>,
+    touched: Vec<u32>,
+    draws: Vec<u64>,
+}
+
+impl WalkScratch {
+    fn new(n_nodes: usize) -> Self {
+        Self {
+            visits: vec![0; n_nodes],
+            touched: Vec::new(),
+            draws: Vec::new(),
+        }
+    }
+}
+
 /// The fingerprint of movie `m`: `walks` walks restarting at `m`, the `fingerprint`
 /// movies visited most (ties: lower id) with their share of visits per walk.
-/// `visits` (one slot per movie, all 0) and `touched` (empty) are working space and
-/// are left as they were found.
+/// `scratch` (sized for `csr`) is working space and is left as it was found.
+///
+/// The walks run side by side ([`Csr::walk_visits_from`]) where they can, else one
+/// by one ([`Csr::walk_visits`]): the same draws and counts either way, and the
+/// list is sorted by a total order, so the same fingerprint.
 fn fingerprint(
     csr: &Csr,
     m: u32,
     params: GraphParams,
     n_movies: usize,
     rng: &mut ChaCha8Rng,
-    visits: &mut [u32],
-    touched: &mut Vec<u32>,
+    scratch: &mut WalkScratch,
 ) -> Vec<(u32, f32)> {
     let counted = u32::try_from(n_movies).expect("movie count fits u32");
-    csr.walk_visits(
-        &[(m, 1.0)],
+    let WalkScratch {
+        visits,
+        touched,
+        draws,
+    } = scratch;
+    let n_touched = csr.walk_visits_from(
+        m,
         params.restart_probability,
         params.walks_per_movie,
         rng,
-        counted,
         visits,
         touched,
+        draws,
     );
-    let mut entries: Vec<(u32, u32)> = touched.iter().map(|&v| (v, visits[v as usize])).collect();
-    for &v in touched.iter() {
+    let touched: &[u32] = match n_touched {
+        Some(n) => &touched[..n],
+        None => {
+            touched.clear();
+            csr.walk_visits(
+                &[(m, 1.0)],
+                params.restart_probability,
+                params.walks_per_movie,
+                rng,
+                counted,
+                visits,
+                touched,
+            );
+            touched
+        }
+    };
+    let mut entries: Vec<(u32, u32)> = touched
+        .iter()
+        .filter(|&&v| v < counted)
+        .map(|&v| (v, visits[v as usize]))
+        .collect();
+    for &v in touched {
         visits[v as usize] = 0;
     }
-    touched.clear();
     let better = |a: &(u32, u32), b: &(u32, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
     if entries.len() > params.fingerprint {
         entries.select_nth_unstable_by(params.fingerprint, better);
@@ -641,6 +780,108 @@ mod tests {
                 s.score
             );
         }
+    }
+
+    #[test]
+    fn walks_side_by_side_make_the_same_draws_and_visits_as_one_by_one() {
+        // 40 movies (genres, people, keywords) and 9 users' likes; movie 39 is
+        // nobody's like and the catalogue gives it edges, so every start has a
+        // neighbour; a graph of isolated nodes checks the fallback.
+        let catalogue = crate::recommend::testing::catalogue(40);
+        let log: Vec<Interaction> = (0..9u32)
+            .flat_map(|u| {
+                (0..39u32)
+                    .filter(move |m| (u * 7 + m * 3) % 5 == 0)
+                    .map(move |m| like(u, m, 5.0))
+            })
+            .collect();
+        let mut arm = arm(30, 10, &catalogue);
+        arm.fit(&crate::recommend::testing::data(&catalogue, 9, &log));
+        let csr = &arm.csr;
+        let n = csr.len();
+        for alpha in [0.15, 0.5, 0.999] {
+            for walks in [0, 1, 7, 200] {
+                for m in 0..40u32 {
+                    let mut one = crate::rng::stream(9, crate::rng::Purpose::Arm, 0, u64::from(m));
+                    let mut side = one.clone();
+                    let mut visits = vec![0u32; n];
+                    let mut touched = Vec::new();
+                    let counted = u32::try_from(n).unwrap();
+                    csr.walk_visits(
+                        &[(m, 1.0)],
+                        alpha,
+                        walks,
+                        &mut one,
+                        counted,
+                        &mut visits,
+                        &mut touched,
+                    );
+                    let mut fast = vec![0u32; n];
+                    let (mut listed, mut draws) = (Vec::new(), Vec::new());
+                    let n_touched = csr
+                        .walk_visits_from(
+                            m,
+                            alpha,
+                            walks,
+                            &mut side,
+                            &mut fast,
+                            &mut listed,
+                            &mut draws,
+                        )
+                        .expect("every movie has a neighbour");
+                    assert_eq!(fast, visits, "alpha {alpha}, {walks} walks from {m}");
+                    assert_eq!(one.get_word_pos(), side.get_word_pos(), "the same draws");
+                    let mut listed = listed[..n_touched].to_vec();
+                    listed.sort_unstable();
+                    touched.sort_unstable();
+                    assert_eq!(listed, touched);
+                }
+            }
+        }
+        // Fingerprints through the scratch path equal those of one walk at a time.
+        let params = arm.params;
+        for m in 0..40u32 {
+            let stream = |_: ()| crate::rng::stream(4, crate::rng::Purpose::Arm, 1, u64::from(m));
+            let mut scratch = WalkScratch::new(n);
+            let got = fingerprint(csr, m, params, 40, &mut stream(()), &mut scratch);
+            assert!(scratch.visits.iter().all(|&c| c == 0), "scratch left clean");
+            let (mut visits, mut touched) = (vec![0u32; n], Vec::new());
+            csr.walk_visits(
+                &[(m, 1.0)],
+                params.restart_probability,
+                params.walks_per_movie,
+                &mut stream(()),
+                40,
+                &mut visits,
+                &mut touched,
+            );
+            let mut want: Vec<(u32, u32)> =
+                touched.iter().map(|&v| (v, visits[v as usize])).collect();
+            want.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            want.truncate(params.fingerprint);
+            let want: Vec<(u32, f32)> = want
+                .into_iter()
+                .map(|(v, c)| {
+                    (
+                        v,
+                        (f64::from(c) * (1.0 / params.walks_per_movie as f64)) as f32,
+                    )
+                })
+                .collect();
+            assert_eq!(got, want, "movie {m}");
+        }
+        // No neighbour at the start: the walks take the one-by-one path.
+        let lonely = Graph::new(3).csr();
+        let mut rng = crate::rng::stream(1, crate::rng::Purpose::Arm, 0, 0);
+        let (mut visits, mut listed, mut draws) = (vec![0u32; 3], Vec::new(), Vec::new());
+        assert_eq!(
+            lonely.walk_visits_from(1, 0.15, 5, &mut rng, &mut visits, &mut listed, &mut draws),
+            None
+        );
+        let mut scratch = WalkScratch::new(3);
+        let f = fingerprint(&lonely, 1, params, 3, &mut rng, &mut scratch);
+        let all_walks = (f64::from(30u32) * (1.0 / 30.0)) as f32;
+        assert_eq!(f, [(1, all_walks)], "each walk ends where it starts");
     }
 
     #[test]
