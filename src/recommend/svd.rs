@@ -345,21 +345,71 @@ impl SgdStep<'_> {
         self.run_body(ratings, |a, b| unsafe { dot_avx2(a, b) });
     }
 
+    /// The pass: each rating's error, then its updates, in order. Two ratings in a
+    /// row with different users and different movies read and write disjoint rows
+    /// and biases, so the second's error does not depend on the first's updates;
+    /// both errors are computed before either update (the same values as one after
+    /// the other), which lets the two dependent chains of dot product, error and
+    /// update run side by side.
     #[inline(always)]
     fn run_body(&mut self, ratings: &[(u32, u32, f32)], dot: impl Fn(&[f32], &[f32]) -> f32) {
-        let (k, lr, reg, mu) = (self.k, self.lr, self.reg, self.mu);
-        for &(u, m, r) in ratings {
-            let (u, m) = (u as usize, m as usize);
-            let pu = &mut self.p[u * k..(u + 1) * k];
-            let qi = &mut self.q[m * k..(m + 1) * k];
-            let e = r - (mu + self.user_bias[u] + self.item_bias[m] + dot(pu, qi));
-            self.user_bias[u] += lr * (e - reg * self.user_bias[u]);
-            self.item_bias[m] += lr * (e - reg * self.item_bias[m]);
-            for (a, b) in pu.iter_mut().zip(qi.iter_mut()) {
-                let (pa, qb) = (*a, *b);
-                *a += lr * (e * qb - reg * pa);
-                *b += lr * (e * pa - reg * qb);
+        let k = self.k;
+        let mut t = 0;
+        while t < ratings.len() {
+            // The factor rows of ratings a few steps on, asked for now: they arrive
+            // in cache while these steps compute (no value changes).
+            for &(u_ahead, m_ahead, _) in ratings.iter().skip(t + SGD_PREFETCH_AHEAD).take(2) {
+                prefetch_row(self.p, u_ahead as usize * k, k);
+                prefetch_row(self.q, m_ahead as usize * k, k);
             }
+            let (u, m, r) = ratings[t];
+            match ratings.get(t + 1) {
+                Some(&(u2, m2, r2)) if u2 != u && m2 != m => {
+                    let e = self.error(u as usize, m as usize, r, &dot);
+                    let e2 = self.error(u2 as usize, m2 as usize, r2, &dot);
+                    self.update(u as usize, m as usize, e);
+                    self.update(u2 as usize, m2 as usize, e2);
+                    t += 2;
+                }
+                _ => {
+                    let e = self.error(u as usize, m as usize, r, &dot);
+                    self.update(u as usize, m as usize, e);
+                    t += 1;
+                }
+            }
+        }
+    }
+
+    /// The pass one rating at a time (the reference of [`SgdStep::run_body`]).
+    #[cfg(test)]
+    fn run_one_by_one(&mut self, ratings: &[(u32, u32, f32)]) {
+        for &(u, m, r) in ratings {
+            let e = self.error(u as usize, m as usize, r, &dot);
+            self.update(u as usize, m as usize, e);
+        }
+    }
+
+    /// `r − r̂(u, m)` with the model as it stands.
+    #[inline(always)]
+    fn error(&self, u: usize, m: usize, r: f32, dot: &impl Fn(&[f32], &[f32]) -> f32) -> f32 {
+        let k = self.k;
+        let pu = &self.p[u * k..(u + 1) * k];
+        let qi = &self.q[m * k..(m + 1) * k];
+        r - (self.mu + self.user_bias[u] + self.item_bias[m] + dot(pu, qi))
+    }
+
+    /// The SGD updates of one rating with error `e`.
+    #[inline(always)]
+    fn update(&mut self, u: usize, m: usize, e: f32) {
+        let (k, lr, reg) = (self.k, self.lr, self.reg);
+        self.user_bias[u] += lr * (e - reg * self.user_bias[u]);
+        self.item_bias[m] += lr * (e - reg * self.item_bias[m]);
+        let pu = &mut self.p[u * k..(u + 1) * k];
+        let qi = &mut self.q[m * k..(m + 1) * k];
+        for (a, b) in pu.iter_mut().zip(qi.iter_mut()) {
+            let (pa, qb) = (*a, *b);
+            *a += lr * (e * qb - reg * pa);
+            *b += lr * (e * pa - reg * qb);
         }
     }
 }
@@ -429,6 +479,23 @@ fn shuffle<T>(items: &mut [T], rng: &mut ChaCha8Rng) {
             items.swap(end - 1 - s, pick);
         }
         end -= count;
+    }
+}
+
+/// How many ratings ahead an SGD pass prefetches factor rows.
+const SGD_PREFETCH_AHEAD: usize = 4;
+
+/// Prefetches the cache lines of `table[from..from + len]` (its first, middle and
+/// last entries: a row of up to 48 `f32`s spans at most three lines); nothing when
+/// the range is out of the table.
+#[inline(always)]
+fn prefetch_row(table: &[f32], from: usize, len: usize) {
+    if let Some(row) = table.get(from..from + len)
+        && let (Some(first), Some(last)) = (row.first(), row.last())
+    {
+        prefetch(first);
+        prefetch(&row[row.len() / 2]);
+        prefetch(last);
     }
 }
 
@@ -526,6 +593,60 @@ mod tests {
             assert_eq!(ahead, one, "n = {n}");
             // The stream is left at the same place.
             assert_eq!(rng_ahead.random::<u64>(), rng_one.random::<u64>());
+        }
+    }
+
+    #[test]
+    fn pairs_of_ratings_side_by_side_train_the_same_bits() {
+        // 6 users × 5 movies, so that many neighbouring ratings share a user or a
+        // movie (those run one at a time) and many do not (those run in pairs).
+        let mut rng = stream(3, Purpose::Evaluation, 0, 1);
+        let ratings: Vec<(u32, u32, f32)> = (0..997)
+            .map(|_| {
+                let u = rng.random_range(0..6u32);
+                let m = rng.random_range(0..5u32);
+                (u, m, 1.0 + rng.random_range(0..5u32) as f32)
+            })
+            .collect();
+        for k in [1usize, 8, 13, 32] {
+            let init = |n: usize| -> Vec<f32> {
+                (0..n * k)
+                    .map(|i| ((i * 37 % 101) as f32 - 50.0) / 500.0)
+                    .collect()
+            };
+            let (mut p1, mut q1) = (init(6), init(5));
+            let (mut p2, mut q2) = (p1.clone(), q1.clone());
+            let (mut ub1, mut ib1) = (vec![0.1f32; 6], vec![-0.2f32; 5]);
+            let (mut ub2, mut ib2) = (ub1.clone(), ib1.clone());
+            for _ in 0..3 {
+                let mut pairs = SgdStep {
+                    k,
+                    lr: 0.01,
+                    reg: 0.05,
+                    mu: 3.5,
+                    p: &mut p1,
+                    q: &mut q1,
+                    user_bias: &mut ub1,
+                    item_bias: &mut ib1,
+                };
+                pairs.run(&ratings);
+                let mut one = SgdStep {
+                    k,
+                    lr: 0.01,
+                    reg: 0.05,
+                    mu: 3.5,
+                    p: &mut p2,
+                    q: &mut q2,
+                    user_bias: &mut ub2,
+                    item_bias: &mut ib2,
+                };
+                one.run_one_by_one(&ratings);
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&p1), bits(&p2), "k = {k}");
+            assert_eq!(bits(&q1), bits(&q2), "k = {k}");
+            assert_eq!(bits(&ub1), bits(&ub2), "k = {k}");
+            assert_eq!(bits(&ib1), bits(&ib2), "k = {k}");
         }
     }
 
