@@ -226,9 +226,11 @@ impl Csr {
     /// [`Csr::walk_visits`] from the one node `start`, counting every node: the same
     /// draws and the same visit counts, with `WALK_LANES` walks advanced side by side.
     /// Returns how many nodes were counted for the first time, listed in
-    /// `touched[..n]` (in an order of its own); `None`, having drawn nothing, when
-    /// `start` has no neighbour or α·2³² rounds to 0 (walks that end only at a node
-    /// without neighbours): [`Csr::walk_visits`] then.
+    /// `touched[..n]` (in an order of its own); `None`, with `rng` where it was and
+    /// nothing counted, when `start` has no neighbour, when α·2³² rounds to 0 (walks
+    /// that end only at a node without neighbours) or when the walks need more than
+    /// `max_draws` draws (the buffer of draws stays bounded whatever the settings):
+    /// [`Csr::walk_visits`] then.
     ///
     /// A walk step takes one draw, and every node a walk reaches through an edge has
     /// that edge back (edges are undirected), so from a start with a neighbour a walk
@@ -252,6 +254,7 @@ impl Csr {
         visits: &mut [u32],
         touched: &mut Vec<u32>,
         draws: &mut Vec<u64>,
+        max_draws: usize,
     ) -> Option<usize> {
         let stop_below = (alpha.clamp(0.0, 1.0) * 4_294_967_296.0) as u64;
         let s = start as usize;
@@ -261,8 +264,13 @@ impl Csr {
         assert!(visits.len() >= self.len(), "one visit count per node");
         let stops = |x: u64| (x >> 32) < stop_below;
         draws.clear();
+        let before = rng.clone();
         let mut n_ended = 0;
         while n_ended < walks {
+            if draws.len() >= max_draws {
+                *rng = before;
+                return None;
+            }
             let x: u64 = rng.random();
             draws.push(x);
             n_ended += usize::from(stops(x));
@@ -365,6 +373,10 @@ pub fn pagerank(graph: &Graph, restart: &[f64], alpha: f64, tolerance: f64) -> V
 
 /// Walks [`Csr::walk_visits_from`] advances side by side.
 const WALK_LANES: usize = 8;
+
+/// Most draws a fingerprint's walks make side by side (8 MiB of buffer); longer
+/// walks (tiny α, many walks) run one by one.
+const MAX_WALK_DRAWS: usize = 1 << 20;
 
 /// The knowledge-graph arm.
 #[derive(Clone, Debug)]
@@ -566,6 +578,7 @@ fn fingerprint(
         visits,
         touched,
         draws,
+        MAX_WALK_DRAWS,
     );
     let touched: &[u32] = match n_touched {
         Some(n) => &touched[..n],
@@ -827,6 +840,7 @@ mod tests {
                             &mut fast,
                             &mut listed,
                             &mut draws,
+                            MAX_WALK_DRAWS,
                         )
                         .expect("every movie has a neighbour");
                     assert_eq!(fast, visits, "alpha {alpha}, {walks} walks from {m}");
@@ -870,12 +884,40 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "movie {m}");
         }
+        // More draws than allowed: nothing drawn, nothing counted.
+        let mut rng = crate::rng::stream(2, crate::rng::Purpose::Arm, 0, 0);
+        let at = rng.get_word_pos();
+        let (mut visits, mut listed, mut draws) = (vec![0u32; n], Vec::new(), Vec::new());
+        assert_eq!(
+            csr.walk_visits_from(
+                3,
+                0.15,
+                50,
+                &mut rng,
+                &mut visits,
+                &mut listed,
+                &mut draws,
+                20
+            ),
+            None
+        );
+        assert_eq!(rng.get_word_pos(), at, "the stream is put back");
+        assert!(visits.iter().all(|&c| c == 0));
         // No neighbour at the start: the walks take the one-by-one path.
         let lonely = Graph::new(3).csr();
         let mut rng = crate::rng::stream(1, crate::rng::Purpose::Arm, 0, 0);
         let (mut visits, mut listed, mut draws) = (vec![0u32; 3], Vec::new(), Vec::new());
         assert_eq!(
-            lonely.walk_visits_from(1, 0.15, 5, &mut rng, &mut visits, &mut listed, &mut draws),
+            lonely.walk_visits_from(
+                1,
+                0.15,
+                5,
+                &mut rng,
+                &mut visits,
+                &mut listed,
+                &mut draws,
+                MAX_WALK_DRAWS
+            ),
             None
         );
         let mut scratch = WalkScratch::new(3);
