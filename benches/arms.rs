@@ -131,6 +131,52 @@ fn requests(c: &mut Criterion) {
     }
     group.finish();
 
+    // A batch of requests as the replay's workers list them (`recommend_many`, 32
+    // jobs per batch): users spread over the history quantiles. The factor arms
+    // (SVD, embeddings, serendipity, PureSVD) share one two-stage scan of the
+    // catalogue per batch; the figure is per batch.
+    const BATCH: usize = 32;
+    let batch_seen: Vec<(UserId, Vec<MovieId>)> = (0..BATCH)
+        .map(|i| {
+            let (_, u) = lengths[(lengths.len() - 1) * (2 * i + 1) / (2 * BATCH)];
+            let mut seen = by_user[u as usize].clone();
+            seen.sort_unstable();
+            (UserId(u), seen)
+        })
+        .collect();
+    let batch: Vec<Request<'_>> = batch_seen
+        .iter()
+        .map(|(user, seen)| Request {
+            user: *user,
+            context: &context,
+            seen,
+            time_secs: 0,
+            session_position: 1,
+            recent_genre_counts: &recent,
+        })
+        .collect();
+    let mut group = c.benchmark_group("recommend_many");
+    for (a, spec) in specs.iter().enumerate() {
+        if !matches!(
+            spec.name(),
+            "svd" | "embeddings" | "serendipity" | "pure_svd"
+        ) {
+            continue;
+        }
+        let arm = arms.get(ArmId(a as u16));
+        let mut rngs: Vec<_> = (0..BATCH)
+            .map(|i| stream(42, Purpose::Arm, i as u64, a as u64))
+            .collect();
+        let mut outs = vec![Vec::new(); BATCH];
+        group.bench_function(
+            BenchmarkId::new(spec.name(), format!("users={BATCH}/n={list_len}")),
+            |b| {
+                b.iter(|| arm.recommend_many(black_box(&batch), list_len, &mut rngs, &mut outs));
+            },
+        );
+    }
+    group.finish();
+
     let (_, u) = lengths[(lengths.len() - 1) / 2];
     let user = UserId(u);
     let mut seen = by_user[user.index()].clone();
