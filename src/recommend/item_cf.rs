@@ -115,7 +115,7 @@ pub struct ItemCf {
     updates_since_fit: u32,
     /// `incremental`: every pair's sums, counted at the first update after a fit
     /// (shared by clones; see [`incremental`]).
-    pairs: Option<Arc<incremental::PairTable>>,
+    pairs: Option<Arc<incremental::PairState>>,
 }
 
 /// One movie's (neighbour, similarity) pairs, most similar first.
@@ -351,7 +351,7 @@ impl ItemCf {
     /// the same bits either way.
     fn similarity(&self, i: usize, j: usize) -> Option<f32> {
         if let Some(pairs) = &self.pairs {
-            return pairs.similarity(i, j);
+            return pairs.table.similarity(i, j);
         }
         match &self.dense {
             Some(m) => Some(m[i * self.inputs.n_movies() + j]).filter(|s| !s.is_nan()),

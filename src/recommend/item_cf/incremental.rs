@@ -31,12 +31,16 @@
 //!
 //! The table is counted at the first update after a fit (a fit itself, day 0 or an
 //! offline evaluation, computes rows as the other modes do and keeps no table), and
-//! every movie's list is selected from it. From then on an update reselects the
-//! lists of the movies whose column changed from their rows in the table, and the
-//! lists that see them as `frozen_means` does
-//! ([`reselect_lists`](super::warm::reselect_lists)), with the table's rows for the
-//! rare list that must be recomputed whole. The lists equal those selected from a
-//! table counted afresh on the whole log (`updates_give_the_lists_of_a_fresh_table`).
+//! every movie's list selected from it. Each movie keeps more than its `k`
+//! neighbours: its best `2k` (`stored`) and a floor below which every movie outside
+//! them ranks (`None`: no positive similarity is left outside). An update changes
+//! only the similarities of pairs with a touched movie (one whose column changed):
+//! a touched movie's list is selected from its new row in the table; an untouched
+//! one's from its stored entries with untouched movies and its new similarities to
+//! the touched ones, keeping those that rank above its floor. Its `k` best are
+//! exact as long as at least `k` remain; only then is its row read whole. The lists
+//! equal those selected from a table counted afresh on the whole log
+//! (`updates_give_the_lists_of_a_fresh_table`).
 //!
 //! # Memory
 //!
@@ -216,31 +220,39 @@ impl PairTable {
         rows
     }
 
-    /// Every movie's `k` most similar movies with positive similarity, in one pass
-    /// over the table (each pair offered to both of its movies; a selection's result
-    /// does not depend on the order of its offers).
-    pub(crate) fn lists(&self, k: usize) -> Vec<NeighbourList> {
+    /// [`Self::list`] of every movie, in one pass over the table (each pair offered
+    /// to both of its movies; a selection's result does not depend on the order of
+    /// its offers).
+    pub(crate) fn lists(&self, k: usize) -> Vec<(NeighbourList, usize)> {
         let mut tops: Vec<TopN> = (0..self.n).map(|_| TopN::new(k)).collect();
+        let mut positive = vec![0usize; self.n];
         for i in 0..self.n {
             for j in i + 1..self.n {
-                if let Some(sim) = self.pair_similarity(i, j) {
+                if let Some(sim) = self.pair_similarity(i, j)
+                    && sim > 0.0
+                {
+                    positive[i] += 1;
+                    positive[j] += 1;
                     push_positive(&mut tops[i], j, sim);
                     push_positive(&mut tops[j], i, sim);
                 }
             }
         }
-        tops.into_iter().map(list_of).collect()
+        tops.into_iter().map(list_of).zip(positive).collect()
     }
 
-    /// Movie `i`'s `k` most similar movies with positive similarity.
-    pub(crate) fn list(&self, i: usize, k: usize) -> NeighbourList {
+    /// Movie `i`'s `k` most similar movies with positive similarity, and how many
+    /// movies have a positive similarity with it.
+    pub(crate) fn list(&self, i: usize, k: usize) -> (NeighbourList, usize) {
         let mut top = TopN::new(k);
+        let mut positive = 0;
         for j in 0..self.n {
             if let Some(sim) = self.similarity(i, j) {
+                positive += usize::from(sim > 0.0);
                 push_positive(&mut top, j, sim);
             }
         }
-        list_of(top)
+        (list_of(top), positive)
     }
 
     /// Takes in one user's values changing from `old` to `new` (both by ascending
@@ -315,6 +327,39 @@ fn norm(sum_sq: i64) -> f64 {
     (sum_sq as f64 / SCALE).sqrt()
 }
 
+/// `(movie, sim)` ranks above `other`: higher similarity, then lower id (the order
+/// of neighbour selection).
+fn ranks_above(a: (MovieId, f32), b: (MovieId, f32)) -> bool {
+    a.1 > b.1 || a.1 == b.1 && a.0 < b.0
+}
+
+/// The table and each movie's stored neighbours (see the module docs).
+#[derive(Clone, Debug)]
+pub(crate) struct PairState {
+    pub(crate) table: PairTable,
+    /// Per movie: its best `2k` neighbours with positive similarity, best first.
+    stored: Vec<NeighbourList>,
+    /// Per movie: every positive neighbour outside `stored` ranks below it (`None`:
+    /// there is none outside).
+    floor: Vec<Option<(MovieId, f32)>>,
+}
+
+impl PairState {
+    /// The stored list and floor of one selection of `2k` among `positive` movies.
+    fn entry(list: NeighbourList, positive: usize) -> (NeighbourList, Option<(MovieId, f32)>) {
+        let floor = list.last().copied().filter(|_| positive > list.len());
+        (list, floor)
+    }
+
+    /// Every movie's served list: the first `k` of its stored ones.
+    fn served(&self, k: usize) -> Vec<NeighbourList> {
+        self.stored
+            .iter()
+            .map(|l| l[..k.min(l.len())].to_vec())
+            .collect()
+    }
+}
+
 impl ItemCf {
     /// The `incremental` update: see the module docs.
     pub(super) fn update_incremental(&mut self, new: &[Interaction]) {
@@ -334,39 +379,106 @@ impl ItemCf {
         let inputs = Arc::make_mut(&mut self.inputs);
         let touched = inputs.apply_user_changes(&self.histories, &users, Means::Frozen);
         let k = self.params.neighbours;
-        let n = self.inputs.n_movies();
-        let Some(pairs) = self.pairs.as_mut() else {
+        let kept = (2 * k).min(self.inputs.n_movies());
+        let Some(state) = self.pairs.as_mut() else {
             // The first update since the last fit: the table counted once, every list
             // selected from it; the dense matrix of the fit's arithmetic is dropped
             // (predictions read the table).
             let table = PairTable::count(&self.inputs);
-            self.set_lists(table.lists(k));
+            let (stored, floor) = table
+                .lists(kept)
+                .into_iter()
+                .map(|(list, positive)| PairState::entry(list, positive))
+                .unzip();
+            let state = PairState {
+                table,
+                stored,
+                floor,
+            };
+            self.set_lists(state.served(k));
             self.dense = None;
-            self.pairs = Some(Arc::new(table));
+            self.pairs = Some(Arc::new(state));
             return;
         };
         if touched.is_empty() {
             return;
         }
-        let table = Arc::make_mut(pairs);
+        let state = Arc::make_mut(state);
         for (u, old) in users.iter().zip(&old_rows) {
-            table.apply_user(old, self.inputs.user_values(u.index()));
+            state
+                .table
+                .apply_user(old, self.inputs.user_values(u.index()));
         }
-        table.refresh_norms(&touched);
-        let table = Arc::clone(pairs);
+        state.table.refresh_norms(&touched);
+        let table = &state.table;
         let rows = table.rows_of(&touched);
-        let mut lists: Vec<NeighbourList> = (0..n)
-            .map(|m| self.neighbours_of(MovieId(m as u32)).to_vec())
+        let n = table.n;
+        let mut at_touched = vec![usize::MAX; n];
+        for (r, &i) in touched.iter().enumerate() {
+            at_touched[i] = r;
+        }
+        // The touched movies' new similarities offered to the untouched ones.
+        let mut offers: Vec<Vec<(MovieId, f32)>> = vec![Vec::new(); n];
+        for (&i, row) in touched.iter().zip(&rows) {
+            for &(j, sim) in row {
+                if at_touched[j as usize] == usize::MAX && sim > 0.0 {
+                    offers[j as usize].push((MovieId(i as u32), sim));
+                }
+            }
+        }
+        let fresh: Vec<(usize, NeighbourList, Option<(MovieId, f32)>)> = (0..n)
+            .into_par_iter()
+            .filter(|&m| {
+                at_touched[m] != usize::MAX
+                    || !offers[m].is_empty()
+                    || state.stored[m]
+                        .iter()
+                        .any(|(j, _)| at_touched[j.index()] != usize::MAX)
+            })
+            .map(|m| {
+                if at_touched[m] != usize::MAX {
+                    let row = &rows[at_touched[m]];
+                    let mut top = TopN::new(kept);
+                    let mut positive = 0;
+                    for &(j, sim) in row {
+                        positive += usize::from(sim > 0.0);
+                        push_positive(&mut top, j as usize, sim);
+                    }
+                    let (list, floor) = PairState::entry(list_of(top), positive);
+                    return (m, list, floor);
+                }
+                let floor = state.floor[m];
+                let above = |e: &(MovieId, f32)| floor.is_none_or(|f| ranks_above(*e, f));
+                let mut top = TopN::new(kept);
+                let mut candidates = 0;
+                let untouched = state.stored[m]
+                    .iter()
+                    .filter(|(j, _)| at_touched[j.index()] == usize::MAX);
+                for &e in untouched.chain(&offers[m]).filter(|e| above(e)) {
+                    candidates += 1;
+                    top.push(e.0, f64::from(e.1));
+                }
+                let list = list_of(top);
+                if candidates > kept {
+                    // More than 2k above the old floor: the 2k-th is the new floor.
+                    let floor = list.last().copied();
+                    return (m, list, floor);
+                }
+                if list.len() >= k || floor.is_none() {
+                    return (m, list, floor);
+                }
+                // Fewer than k known to rank above everything outside: the whole row.
+                let (list, positive) = table.list(m, kept);
+                let (list, floor) = PairState::entry(list, positive);
+                (m, list, floor)
+            })
             .collect();
-        super::warm::reselect_lists(
-            &mut lists,
-            &touched,
-            &rows,
-            k,
-            || (),
-            |_, m| table.list(m, k),
-        );
-        self.set_lists(lists);
+        for (m, list, floor) in fresh {
+            state.stored[m] = list;
+            state.floor[m] = floor;
+        }
+        let served = state.served(k);
+        self.set_lists(served);
     }
 }
 
@@ -434,34 +546,50 @@ mod tests {
             for window in [&log[a..b], &log[b..c], &log[c..], &[][..]] {
                 cf.update_incremental(window);
                 let counted = PairTable::count(&cf.inputs);
-                assert_eq!(cf.pairs.as_deref(), Some(&counted), "{kind:?}");
+                assert_eq!(
+                    cf.pairs.as_ref().map(|s| &s.table),
+                    Some(&counted),
+                    "{kind:?}"
+                );
             }
         }
     }
 
     #[test]
     fn updates_give_the_lists_of_a_fresh_table() {
+        // Eight windows of the second half, checked after each; with 1 and 4
+        // neighbours (2 and 8 stored), so stored lists run short and rows are read
+        // whole, and floors move.
         let log = log();
         for kind in KINDS {
-            let mut cf = incremental(kind, 0);
-            let (a, b) = (log.len() / 2, log.len() * 3 / 4);
-            cf.fit_log(44, 30, &log[..a]);
-            let fitted = (cf.offsets.clone(), cf.neighbours.clone());
-            cf.update_incremental(&log[a..b]);
-            cf.update_incremental(&log[b..]);
-            assert_ne!(fitted, (cf.offsets.clone(), cf.neighbours.clone()));
-            let table = PairTable::count(&cf.inputs);
-            for m in 0..30 {
-                let expected = table.list(m, 4);
-                let got: Vec<(MovieId, u32)> = cf
-                    .neighbours_of(MovieId(m as u32))
-                    .iter()
-                    .map(|&(j, s)| (j, s.to_bits()))
-                    .collect();
-                let expected: Vec<(MovieId, u32)> =
-                    expected.iter().map(|&(j, s)| (j, s.to_bits())).collect();
-                assert_eq!(got, expected, "{kind:?} movie {m}");
+            for neighbours in [1, 4] {
+                let mut cf = ItemCf::new(ItemCfParams {
+                    neighbours,
+                    ..incremental(kind, 0).params
+                });
+                let half = log.len() / 2;
+                cf.fit_log(44, 30, &log[..half]);
+                let fitted = (cf.offsets.clone(), cf.neighbours.clone());
+                for window in log[half..].chunks(log[half..].len() / 8 + 1) {
+                    cf.update_incremental(window);
+                    let table = PairTable::count(&cf.inputs);
+                    for m in 0..30 {
+                        let (expected, _) = table.list(m, neighbours);
+                        let got: Vec<(MovieId, u32)> = cf
+                            .neighbours_of(MovieId(m as u32))
+                            .iter()
+                            .map(|&(j, s)| (j, s.to_bits()))
+                            .collect();
+                        let expected: Vec<(MovieId, u32)> =
+                            expected.iter().map(|&(j, s)| (j, s.to_bits())).collect();
+                        assert_eq!(got, expected, "{kind:?} k = {neighbours}, movie {m}");
+                    }
+                }
+                assert_ne!(fitted, (cf.offsets.clone(), cf.neighbours.clone()));
             }
+            let mut cf = incremental(kind, 0);
+            cf.fit_log(44, 30, &log[..log.len() / 2]);
+            cf.update_incremental(&log[log.len() / 2..]);
             // Predictions read the table.
             for u in 0..44 {
                 for m in 0..30 {
@@ -489,6 +617,7 @@ mod tests {
             }
             for (m, list) in table.lists(4).iter().enumerate() {
                 assert_eq!(list, &table.list(m, 4), "{kind:?} movie {m}");
+                assert!(list.1 >= list.0.len());
             }
         }
     }
@@ -536,7 +665,10 @@ mod tests {
         cf.fit_log(44, 30, &data_log);
         assert!(cf.pairs.is_none());
         cf.update_incremental(&[]);
-        assert_eq!(cf.pairs.as_deref(), Some(&PairTable::count(&cf.inputs)));
+        assert_eq!(
+            cf.pairs.as_ref().map(|s| &s.table),
+            Some(&PairTable::count(&cf.inputs))
+        );
     }
 
     #[test]

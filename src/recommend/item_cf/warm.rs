@@ -118,95 +118,67 @@ impl ItemCf {
             self.set_lists(lists);
             return;
         }
-        // Without the dense matrix: reselected from the old lists and the touched rows.
-        reselect_lists(
-            &mut lists,
-            &touched,
-            &rows,
-            k,
-            RowSums::default,
-            |sums, m| {
-                let mut top = TopN::new(k);
-                inputs.row(m, sums, |j, sim| push_positive(&mut top, j, sim));
-                list_of(top)
-            },
-        );
-        self.set_lists(lists);
-    }
-}
-
-/// The neighbour lists after the similarities of the `touched` movies (ascending)
-/// changed, `rows[r]` being `touched[r]`'s new row (`(j, sim)` for every defined
-/// similarity) and every pair of two untouched movies unchanged. A touched movie's
-/// list is selected from its new row; an untouched one's from its old list's
-/// untouched entries and its new similarities to touched movies (`offers`, by
-/// symmetry from the touched rows), which is its best `k` unless an entry outside
-/// the old list could now enter: the old list was full and the new `k`-th ranks
-/// below its `k`-th. Only then is its whole list recomputed, by `full_list` (with a
-/// per-thread scratch from `init`).
-pub(super) fn reselect_lists<S>(
-    lists: &mut [NeighbourList],
-    touched: &[usize],
-    rows: &[Vec<(u32, f32)>],
-    k: usize,
-    init: impl Fn() -> S + Sync + Send,
-    full_list: impl Fn(&mut S, usize) -> NeighbourList + Sync + Send,
-) {
-    let n = lists.len();
-    let mut is_touched = vec![false; n];
-    for &i in touched {
-        is_touched[i] = true;
-    }
-    let mut at_touched = vec![usize::MAX; n];
-    for (r, &i) in touched.iter().enumerate() {
-        at_touched[i] = r;
-    }
-    let mut offers: Vec<Vec<(usize, f32)>> = vec![Vec::new(); n];
-    for (&i, row) in touched.iter().zip(rows) {
-        for &(j, sim) in row {
-            if !is_touched[j as usize] && sim > 0.0 {
-                offers[j as usize].push((i, sim));
+        // Without the dense matrix: a touched movie's list is selected from its new
+        // row; an untouched one's from its old list's untouched entries and its new
+        // similarities to touched movies (`offers`, by symmetry from the touched
+        // rows), which is its best `k` unless an entry outside the old list could now
+        // enter: the old list was full and the new `k`-th ranks below its `k`-th. Only
+        // then is its row recomputed whole.
+        let mut at_touched = vec![usize::MAX; n];
+        for (r, &i) in touched.iter().enumerate() {
+            at_touched[i] = r;
+        }
+        let mut offers: Vec<Vec<(usize, f32)>> = vec![Vec::new(); n];
+        for (&i, row) in touched.iter().zip(&rows) {
+            for &(j, sim) in row {
+                if !is_touched[j as usize] && sim > 0.0 {
+                    offers[j as usize].push((i, sim));
+                }
             }
         }
-    }
-    let fresh: Vec<(usize, NeighbourList)> = (0..n)
-        .into_par_iter()
-        .filter(|&m| {
-            is_touched[m]
-                || !offers[m].is_empty()
-                || lists[m].iter().any(|(j, _)| is_touched[j.index()])
-        })
-        .map_init(init, |sums, m| {
-            let mut top = TopN::new(k);
-            if is_touched[m] {
-                for &(j, sim) in &rows[at_touched[m]] {
-                    push_positive(&mut top, j as usize, sim);
+        let fresh: Vec<(usize, NeighbourList)> = (0..n)
+            .into_par_iter()
+            .filter(|&m| {
+                is_touched[m]
+                    || !offers[m].is_empty()
+                    || lists[m].iter().any(|(j, _)| is_touched[j.index()])
+            })
+            .map_init(RowSums::default, |sums, m| {
+                let mut top = TopN::new(k);
+                if is_touched[m] {
+                    for &(j, sim) in &rows[at_touched[m]] {
+                        push_positive(&mut top, j as usize, sim);
+                    }
+                    return (m, list_of(top));
                 }
-                return (m, list_of(top));
-            }
-            let old = &lists[m];
-            for &(j, sim) in old.iter().filter(|(j, _)| !is_touched[j.index()]) {
-                push_positive(&mut top, j.index(), sim);
-            }
-            for &(j, sim) in &offers[m] {
-                push_positive(&mut top, j, sim);
-            }
-            let list = list_of(top);
-            let holds = old.len() < k
-                || k == 0
-                || list.len() == k && {
-                    // Rank order: higher similarity, then lower id.
-                    let (new_last, old_last) = (list[k - 1], old[k - 1]);
-                    new_last.1 > old_last.1 || new_last.1 == old_last.1 && new_last.0 <= old_last.0
-                };
-            if holds {
-                return (m, list);
-            }
-            (m, full_list(sums, m))
-        })
-        .collect();
-    for (m, list) in fresh {
-        lists[m] = list;
+                let old = &lists[m];
+                for &(j, sim) in old.iter().filter(|(j, _)| !is_touched[j.index()]) {
+                    push_positive(&mut top, j.index(), sim);
+                }
+                for &(j, sim) in &offers[m] {
+                    push_positive(&mut top, j, sim);
+                }
+                let list = list_of(top);
+                let holds = old.len() < k
+                    || k == 0
+                    || list.len() == k && {
+                        // Rank order: higher similarity, then lower id.
+                        let (new_last, old_last) = (list[k - 1], old[k - 1]);
+                        new_last.1 > old_last.1
+                            || new_last.1 == old_last.1 && new_last.0 <= old_last.0
+                    };
+                if holds {
+                    return (m, list);
+                }
+                let mut top = TopN::new(k);
+                inputs.row(m, sums, |j, sim| push_positive(&mut top, j, sim));
+                (m, list_of(top))
+            })
+            .collect();
+        for (m, list) in fresh {
+            lists[m] = list;
+        }
+        self.set_lists(lists);
     }
 }
 
