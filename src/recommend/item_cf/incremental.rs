@@ -86,6 +86,15 @@ fn units(a: f32, b: f32) -> i64 {
     (f64::from(a) * f64::from(b) * SCALE) as i64
 }
 
+/// One pair's sums over common users: `Σ v_ui v_uj` in units and the number of
+/// common users, packed in 12 bytes so that reading a pair is one memory access.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, packed(4))]
+struct Pair {
+    dot: i64,
+    common: u32,
+}
+
 /// Every pair of movies' sums over common users, and every movie's column norm, as
 /// integers (see the module docs).
 #[derive(Clone, Debug, PartialEq)]
@@ -93,10 +102,8 @@ pub(crate) struct PairTable {
     n: usize,
     kind: SimilarityKind,
     shrinkage: f64,
-    /// Pair (i, j), i < j, at `start(i) + j − i − 1`: `Σ v_ui v_uj`.
-    dot: Vec<i64>,
-    /// Common users of the pair.
-    common: Vec<u32>,
+    /// Pair (i, j), i < j, at `start(i) + j − i − 1`.
+    pairs: Vec<Pair>,
     /// `cosine_common` only (else empty): `Σ v_ui²` and `Σ v_uj²` over common users.
     sq_lo: Vec<i64>,
     sq_hi: Vec<i64>,
@@ -118,8 +125,7 @@ impl PairTable {
             n,
             kind,
             shrinkage: f64::from(inputs.shrinkage()),
-            dot: vec![0; len],
-            common: vec![0; len],
+            pairs: vec![Pair::default(); len],
             sq_lo: vec![0; sq_len],
             sq_hi: vec![0; sq_len],
             norm_sq: (0..n)
@@ -129,27 +135,27 @@ impl PairTable {
         };
         table.norms = table.norm_sq.iter().map(|&s| norm(s)).collect();
         let mut rows = Vec::with_capacity(n);
-        let (mut dot, mut common) = (&mut table.dot[..], &mut table.common[..]);
+        let mut pairs = &mut table.pairs[..];
         let (mut sq_lo, mut sq_hi) = (&mut table.sq_lo[..], &mut table.sq_hi[..]);
         for i in 0..n {
             let width = n - i - 1;
             let sq_width = if common_norms { width } else { 0 };
-            let (d, rest_d) = dot.split_at_mut(width);
-            let (c, rest_c) = common.split_at_mut(width);
+            let (row, rest) = pairs.split_at_mut(width);
             let (lo, rest_lo) = sq_lo.split_at_mut(sq_width);
             let (hi, rest_hi) = sq_hi.split_at_mut(sq_width);
-            rows.push((i, d, c, lo, hi));
-            (dot, common, sq_lo, sq_hi) = (rest_d, rest_c, rest_lo, rest_hi);
+            rows.push((i, row, lo, hi));
+            (pairs, sq_lo, sq_hi) = (rest, rest_lo, rest_hi);
         }
         rows.into_par_iter()
-            .for_each(|(i, dot, common, sq_lo, sq_hi)| {
+            .for_each(|(i, pairs, sq_lo, sq_hi)| {
                 for &(u, vi) in inputs.column(i) {
                     let row = inputs.user_values(u as usize);
                     let from = row.partition_point(|&(m, _)| m as usize <= i);
                     for &(j, vj) in &row[from..] {
                         let at = j as usize - i - 1;
-                        dot[at] += units(vi, vj);
-                        common[at] += 1;
+                        let pair = &mut pairs[at];
+                        pair.dot += units(vi, vj);
+                        pair.common += 1;
                         if common_norms {
                             sq_lo[at] += units(vi, vi);
                             sq_hi[at] += units(vj, vj);
@@ -180,7 +186,7 @@ impl PairTable {
     #[inline]
     fn pair_similarity(&self, lo: usize, hi: usize) -> Option<f32> {
         let at = self.at(lo, hi);
-        let common = self.common[at];
+        let Pair { dot, common } = self.pairs[at];
         if common == 0 {
             return None;
         }
@@ -191,7 +197,7 @@ impl PairTable {
         };
         (denom > 0.0).then(|| {
             let n = f64::from(common);
-            (self.dot[at] as f64 / SCALE / denom * n / (n + self.shrinkage)) as f32
+            (dot as f64 / SCALE / denom * n / (n + self.shrinkage)) as f32
         })
     }
 
@@ -293,23 +299,25 @@ impl PairTable {
                     ((mb, vb, wb), (ma, va, wa))
                 };
                 let at = self.at(lo, hi);
-                self.dot[at] += units(v_lo, v_hi);
+                let mut pair = self.pairs[at];
+                pair.dot += units(v_lo, v_hi);
                 match (w_lo, w_hi) {
                     (Some(w_lo), Some(w_hi)) => {
-                        self.dot[at] -= units(w_lo, w_hi);
+                        pair.dot -= units(w_lo, w_hi);
                         if common_norms {
                             self.sq_lo[at] += units(v_lo, v_lo) - units(w_lo, w_lo);
                             self.sq_hi[at] += units(v_hi, v_hi) - units(w_hi, w_hi);
                         }
                     }
                     _ => {
-                        self.common[at] += 1;
+                        pair.common += 1;
                         if common_norms {
                             self.sq_lo[at] += units(v_lo, v_lo);
                             self.sq_hi[at] += units(v_hi, v_hi);
                         }
                     }
                 }
+                self.pairs[at] = pair;
             }
         }
     }
@@ -417,12 +425,18 @@ impl ItemCf {
         for (r, &i) in touched.iter().enumerate() {
             at_touched[i] = r;
         }
-        // The touched movies' new similarities offered to the untouched ones.
+        // The touched movies' new similarities offered to the untouched ones, those
+        // ranking above their floor (the others stay outside, below it).
         let mut offers: Vec<Vec<(MovieId, f32)>> = vec![Vec::new(); n];
         for (&i, row) in touched.iter().zip(&rows) {
             for &(j, sim) in row {
-                if at_touched[j as usize] == usize::MAX && sim > 0.0 {
-                    offers[j as usize].push((MovieId(i as u32), sim));
+                let offer = (MovieId(i as u32), sim);
+                let j = j as usize;
+                if at_touched[j] == usize::MAX
+                    && sim > 0.0
+                    && state.floor[j].is_none_or(|f| ranks_above(offer, f))
+                {
+                    offers[j].push(offer);
                 }
             }
         }
