@@ -1,6 +1,7 @@
 //! Warm start against full retrain (docs/TRAINING_PIPELINE.md, issue #13): on the
 //! `ci` world (600 movies, 1,500 users), the default
-//! stack's arms (item CF twice: its `frozen_means` update and `exact`) plus
+//! stack's arms (item CF three times: its default `incremental` update,
+//! `frozen_means` and `exact`) plus
 //! PureSVD fitted on 99% of the training log, then one warm update with the last 1% (one
 //! 6-hour window's share of a 25-day log), against one full fit of the
 //! whole log — same arms, same data. Both measured in one run, alternated by
@@ -13,9 +14,10 @@ use std::path::Path;
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use recolab::pipeline::fit_candidate;
 use recolab::pipeline::warm_start::{WarmStartSplit, apply_updates, compare, fit_initial};
+use recolab::recommend::TrainingData;
 use recolab::rng::SeedTree;
 use recolab::scenario::Scenario;
-use recolab::scenario::spec::{ArmSpec, GateMetric};
+use recolab::scenario::spec::{ArmSpec, GateMetric, ItemCfWarmStart};
 use recolab::world::World;
 
 fn warm_start(c: &mut Criterion) {
@@ -26,12 +28,16 @@ fn warm_start(c: &mut Criterion) {
     let split = WarmStartSplit::new(&world, &seeds, 0.01, 1);
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.ron");
     let default = Scenario::from_file(&default).expect("the shipped scenario is valid");
-    // Item CF twice: `frozen_means` (with `full_fit_every` at its default, 0, the
-    // update measured is a frozen one, not a periodic refit) and `exact`.
+    // Item CF three times: `incremental` and `frozen_means` (with `full_fit_every` at
+    // its default, 0, the update measured is a frozen one, not a periodic refit) and
+    // `exact`. `incremental` counts its pair table at the first update after a fit:
+    // its update is measured after an empty one (the steady state of a run), its
+    // first update as `first_update`.
     let mut specs: Vec<ArmSpec> = Vec::new();
     for s in &default.spec().stack.arms {
         if let ArmSpec::ItemCf { .. } = s {
             for variant in [
+                "ItemCf(warm_start: incremental)",
                 "ItemCf(warm_start: frozen_means)",
                 "ItemCf(warm_start: exact)",
             ] {
@@ -73,20 +79,53 @@ fn warm_start(c: &mut Criterion) {
                     .expect("the arm builds")
             });
         });
-        group.bench_with_input(
-            BenchmarkId::new("warm_update", label(spec)),
-            one,
-            |b, one| {
-                b.iter_batched(
-                    || fit_initial(&scenario, &seeds, &world, one, &split).expect("builds"),
-                    |mut arms| {
-                        apply_updates(&mut arms, &world, &split);
-                        arms
-                    },
-                    BatchSize::PerIteration,
-                );
-            },
+        let incremental = matches!(
+            spec,
+            ArmSpec::ItemCf {
+                warm_start: ItemCfWarmStart::Incremental,
+                ..
+            }
         );
+        let fitted = || fit_initial(&scenario, &seeds, &world, one, &split).expect("builds");
+        let primed = || {
+            let mut arms = fitted();
+            if incremental {
+                let (so_far, _) = split.updates().next().expect("one update");
+                let data = TrainingData {
+                    catalogue: &world.catalogue,
+                    population: &world.population,
+                    interactions: so_far,
+                };
+                arms.update(&data, &[]);
+            }
+            arms
+        };
+        group.bench_with_input(BenchmarkId::new("warm_update", label(spec)), one, |b, _| {
+            b.iter_batched(
+                primed,
+                |mut arms| {
+                    apply_updates(&mut arms, &world, &split);
+                    arms
+                },
+                BatchSize::PerIteration,
+            );
+        });
+        if incremental {
+            group.bench_with_input(
+                BenchmarkId::new("first_update", label(spec)),
+                one,
+                |b, _| {
+                    b.iter_batched(
+                        fitted,
+                        |mut arms| {
+                            apply_updates(&mut arms, &world, &split);
+                            arms
+                        },
+                        BatchSize::PerIteration,
+                    );
+                },
+            );
+        }
     }
     group.finish();
 }

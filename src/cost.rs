@@ -18,7 +18,9 @@
 //! models     = Σ over the stack's arms and the offline table's arms of
 //!              svd, serendipity: 12·f·(users + movies);
 //!              item_cf: 8·neighbours·movies + ITEM_CF_PER_RATING · ratings
-//!                       (+ 4·movies² up to DENSE_MAX_MOVIES movies);
+//!                       (+ 4·movies² up to DENSE_MAX_MOVIES movies)
+//!                       (+ 6·movies², or 14·movies² with cosine_common, for the
+//!                        `incremental` warm start's pair table when retraining);
 //!              embeddings: 24·dims·users;
 //!              graph: 16·(people + keywords per movie)·movies + 24·nodes
 //!                     (nodes = movies + genres + n_people + n_keywords + users)
@@ -58,9 +60,9 @@
 
 use serde::Serialize;
 
-use crate::recommend::DENSE_MAX_MOVIES;
+use crate::recommend::{DENSE_MAX_MOVIES, pair_table_bytes};
 use crate::scenario::Scenario;
-use crate::scenario::spec::{ActivitySpec, ArmSpec, PopulationSpec};
+use crate::scenario::spec::{ActivitySpec, ArmSpec, ItemCfWarmStart, PopulationSpec};
 use crate::world::population::Activity;
 
 /// Memory a run holds whatever its size (binary, thread stacks, buffers).
@@ -190,6 +192,7 @@ fn activity_and_visits(pop: &PopulationSpec, n_movies: usize) -> (f64, f64) {
 }
 
 /// The sizes an arm's cost depends on.
+#[derive(Clone, Copy)]
 struct Sizes {
     users: f64,
     movies: f64,
@@ -200,6 +203,8 @@ struct Sizes {
     graph_links: f64,
     /// Movies, genres, people, keywords and users.
     graph_nodes: f64,
+    /// Whether the arms are retrained (item CF's `incremental` table exists only then).
+    retrains: bool,
 }
 
 /// Bytes of one arm's model.
@@ -212,8 +217,19 @@ fn model_bytes(arm: &ArmSpec, z: &Sizes) -> f64 {
         // per movie it works on, however few movies there are. The rows and columns
         // the similarities and rating predictions are computed from stay with the
         // model, and a catalogue of at most DENSE_MAX_MOVIES keeps every similarity.
-        ArmSpec::ItemCf { neighbours, .. } => {
-            8.0 * *neighbours as f64 * z.movies
+        ArmSpec::ItemCf {
+            neighbours,
+            warm_start,
+            similarity,
+            ..
+        } => {
+            let pair_table = if z.retrains && *warm_start == ItemCfWarmStart::Incremental {
+                pair_table_bytes(z.movies as usize, *similarity)
+            } else {
+                0.0
+            };
+            pair_table
+                + 8.0 * *neighbours as f64 * z.movies
                 + ITEM_CF_PER_RATING_BYTES * z.ratings
                 + if z.movies <= DENSE_MAX_MOVIES as f64 {
                     4.0 * z.movies * z.movies
@@ -277,6 +293,7 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         dims,
         graph_links: cat.people_per_movie as f64 + cat.keywords_per_movie as f64,
         graph_nodes: movies + genres + cat.n_people as f64 + cat.n_keywords as f64 + users,
+        retrains: spec.pipeline.retrain_every_hours > 0.0,
     };
 
     let session = &spec.response.session;
@@ -297,7 +314,18 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         Vec::new()
     };
     let arms: Vec<&ArmSpec> = spec.stack.arms.iter().chain(&offline).collect();
-    let models: f64 = arms.iter().map(|a| model_bytes(a, &sizes)).sum();
+    // The offline table's arms are fitted once, never updated.
+    let fitted_once = Sizes {
+        retrains: false,
+        ..sizes
+    };
+    let models: f64 = spec
+        .stack
+        .arms
+        .iter()
+        .map(|a| model_bytes(a, &sizes))
+        .chain(offline.iter().map(|a| model_bytes(a, &fitted_once)))
+        .sum();
     let mut memory = vec![
         MemoryPart {
             part: "catalogue and its hidden truth",

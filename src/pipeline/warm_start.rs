@@ -316,6 +316,7 @@ mod tests {
         let specs: Vec<ArmSpec> = [
             "ItemCf(warm_start: frozen_means, full_fit_every: 0)",
             "ItemCf(warm_start: histories, full_fit_every: 0)",
+            "ItemCf(warm_start: incremental, full_fit_every: 0)",
         ]
         .into_iter()
         .map(|s| ron::from_str(s).unwrap())
@@ -341,5 +342,21 @@ mod tests {
         // ...but within 2% of it on both metrics.
         assert!(gap(frozen, GateMetric::Ndcg) <= 0.02);
         assert!(gap(frozen, GateMetric::Rmse) <= 0.02);
+        // `incremental` is the same model from exact integer sums: the same distance
+        // up to the last bits of its similarities.
+        let incremental = &results[2];
+        eprintln!(
+            "incremental: ndcg {:?} ({:.4}), rmse {:?} ({:.4})",
+            incremental.warm.ndcg,
+            gap(incremental, GateMetric::Ndcg),
+            incremental.warm.rmse,
+            gap(incremental, GateMetric::Rmse),
+        );
+        assert_eq!(
+            incremental.full, frozen.full,
+            "a fit is the same in every mode"
+        );
+        assert!(gap(incremental, GateMetric::Ndcg) <= 0.02);
+        assert!(gap(incremental, GateMetric::Rmse) <= 0.02);
     }
 }

@@ -40,9 +40,12 @@
 //! `full_fit_every`-th update is a full fit, which refreshes the means. With
 //! `exact` every changed user's mean is refreshed, so all their movies are touched
 //! and the model equals a plain full fit bit for bit — under adjusted cosine at
-//! about a full fit's cost on the default world. With `histories` (the default)
-//! `update` extends user histories only and the similarity lists wait for the next full
-//! fit (docs/TRAINING_PIPELINE.md).
+//! about a full fit's cost on the default world. With `incremental` (the default)
+//! the model is `frozen_means`' but every pair of movies' sums is kept as exact
+//! integers and patched with the new interactions' products ([`incremental`]): an
+//! update costs a few additions per new interaction instead of the touched rows.
+//! With `histories` `update` extends user histories only and the similarity lists
+//! wait for the next full fit (docs/TRAINING_PIPELINE.md).
 //!
 //! # References
 //!
@@ -110,6 +113,9 @@ pub struct ItemCf {
     rebuild_when_cheaper: bool,
     /// Updates since the last full fit (for `full_fit_every`).
     updates_since_fit: u32,
+    /// `incremental`: every pair's sums, counted at the first update after a fit
+    /// (shared by clones; see [`incremental`]).
+    pairs: Option<Arc<incremental::PairState>>,
 }
 
 /// One movie's (neighbour, similarity) pairs, most similar first.
@@ -145,7 +151,10 @@ fn list_of_dense_row(row: &[f32], k: usize) -> NeighbourList {
     list_of(top)
 }
 
+mod incremental;
 mod warm;
+
+pub use incremental::{PAIR_TABLE_MAX_MOVIES, pair_table_bytes};
 
 impl ItemCf {
     /// An untrained arm.
@@ -165,6 +174,7 @@ impl ItemCf {
             dense_max_movies: DENSE_MAX_MOVIES,
             rebuild_when_cheaper: true,
             updates_since_fit: 0,
+            pairs: None,
         }
     }
 
@@ -210,6 +220,7 @@ impl ItemCf {
     /// Sets the mean rating and every similarity list from `inputs` built on `log`.
     fn fit_inputs(&mut self, log: &[Interaction], inputs: SimilarityInputs) {
         self.inputs = Arc::new(inputs);
+        self.pairs = None;
         self.updates_since_fit = 0;
         (self.rating_sum, self.n_ratings) = (0.0, 0);
         self.add_ratings(log);
@@ -335,9 +346,13 @@ impl ItemCf {
         );
     }
 
-    /// `sim(i, j)`: from the dense matrix where there is one (NaN: undefined), else
-    /// merged from the columns — the same bits either way.
+    /// `sim(i, j)`: from the pair table after an `incremental` update; else from the
+    /// dense matrix where there is one (NaN: undefined), or merged from the columns —
+    /// the same bits either way.
     fn similarity(&self, i: usize, j: usize) -> Option<f32> {
+        if let Some(pairs) = &self.pairs {
+            return pairs.table.similarity(i, j);
+        }
         match &self.dense {
             Some(m) => Some(m[i * self.inputs.n_movies() + j]).filter(|s| !s.is_nan()),
             None => self.inputs.similarity(i, j),
@@ -461,6 +476,7 @@ impl Recommender for ItemCf {
         match warm_start {
             ItemCfWarmStart::Histories => self.histories.add(new),
             ItemCfWarmStart::FrozenMeans => self.update_log(new, Means::Frozen),
+            ItemCfWarmStart::Incremental => self.update_incremental(new),
             ItemCfWarmStart::Exact => self.update_log(new, Means::Fresh),
         }
     }
@@ -509,9 +525,9 @@ impl Recommender for ItemCf {
     fn predict_ratings(&self, pairs: &[(UserId, MovieId)], out: &mut Vec<Option<f64>>) {
         // One similarity row per target movie, shared by its pairs; the values are
         // `predict_rating`'s bit for bit (see `item_similarity`).
-        if self.dense.is_some() {
-            // Pairs by target movie, so that its row of the matrix stays in cache
-            // for all of them; each pair is still computed alone.
+        if self.dense.is_some() || self.pairs.is_some() {
+            // Pairs by target movie, so that its row of the matrix (or the table)
+            // stays in cache for all of them; each pair is still computed alone.
             out.clear();
             out.resize(pairs.len(), None);
             let mut order: Vec<usize> = (0..pairs.len()).collect();

@@ -162,6 +162,26 @@ impl SimilarityInputs {
         self.rows.iter().map(|r| r.len() * (r.len() + 1) / 2).sum()
     }
 
+    /// The similarity measure.
+    pub(crate) fn kind(&self) -> SimilarityKind {
+        self.kind
+    }
+
+    /// The shrinkage s.
+    pub(crate) fn shrinkage(&self) -> f32 {
+        self.shrinkage
+    }
+
+    /// Movie `i`'s values, (user, value) by ascending user.
+    pub(crate) fn column(&self, i: usize) -> &[(u32, f32)] {
+        &self.columns[i]
+    }
+
+    /// User `u`'s values, (movie, value) by ascending movie.
+    pub(crate) fn user_values(&self, u: usize) -> &[(u32, f32)] {
+        &self.rows[u]
+    }
+
     /// Number of users (rows).
     pub(crate) fn n_users(&self) -> usize {
         self.rows.len()

@@ -48,7 +48,9 @@ pub use blend::{
 pub use diversity::{CoverageTracker, Diversity};
 pub use embeddings::{Embeddings, view_vectors};
 pub use graph::{Csr, Graph, GraphArm, GraphParams, WalkStreams, pagerank};
-pub use item_cf::{DENSE_MAX_MOVIES, ItemCf, ItemCfParams};
+pub use item_cf::{
+    DENSE_MAX_MOVIES, ItemCf, ItemCfParams, PAIR_TABLE_MAX_MOVIES, pair_table_bytes,
+};
 pub use learned_vectors::{LearnedSources, has_simulated_views};
 pub use long_tail::{LongTail, LongTailParams};
 pub use oracle::{Oracle, Truth};

@@ -1026,8 +1026,8 @@ pub enum ArmSpec {
         /// Neighbours kept per item. Default 50.
         #[serde(default = "arm_defaults::item_cf_neighbours")]
         neighbours: usize,
-        /// What an update does with the similarities. Default `histories` (left out
-        /// of a resolved scenario when default, so older reports keep their bytes).
+        /// What an update does with the similarities. Default `incremental` (left out
+        /// of a resolved scenario when default).
         #[serde(default, skip_serializing_if = "ItemCfWarmStart::is_default")]
         warm_start: ItemCfWarmStart,
         /// Every `full_fit_every`-th update is a full fit on the whole log (0: never),
@@ -1128,6 +1128,13 @@ pub enum ArmSpec {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemCfWarmStart {
+    /// `frozen_means`' model with every pair of movies' sums kept as exact integers
+    /// (counted at the first update after a fit): an update adds only the new
+    /// interactions' products with their users' other movies, and the lists equal
+    /// those of the sums counted afresh on the whole log, bit for bit. Keeps
+    /// `n(n−1)/2 × 12` bytes (28 with `cosine_common`); at most 16,384 movies.
+    #[default]
+    Incremental,
     /// Adjusted cosine with each user's mean frozen at the last full fit (a user
     /// first seen since: their mean then), so a new interaction changes only its own
     /// movie's column; an update recomputes the similarity rows of the movies the
@@ -1136,7 +1143,6 @@ pub enum ItemCfWarmStart {
     FrozenMeans,
     /// Histories extended, similarity lists kept until the next full fit (cheap;
     /// stale between fits).
-    #[default]
     Histories,
     /// The similarities a full fit on the whole log gives, bit for bit: only the rows
     /// of the movies the new interactions touch are recomputed, or all when that
@@ -1146,7 +1152,7 @@ pub enum ItemCfWarmStart {
 }
 
 impl ItemCfWarmStart {
-    /// Whether this is the default, `histories`.
+    /// Whether this is the default, `incremental`.
     #[must_use]
     pub fn is_default(&self) -> bool {
         *self == Self::default()

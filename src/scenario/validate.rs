@@ -197,6 +197,34 @@ impl Checker {
     }
 }
 
+impl ScenarioSpec {
+    /// Item CF's `incremental` warm start keeps a table of every pair of movies
+    /// when the scenario retrains: refused above the catalogue size it allows.
+    fn check_pair_table(&self, c: &mut Checker, i: usize, arm: &ArmSpec) {
+        let n = self.catalogue.n_movies;
+        if let ArmSpec::ItemCf {
+            warm_start: ItemCfWarmStart::Incremental,
+            similarity,
+            ..
+        } = arm
+            && self.pipeline.retrain_every_hours > 0.0
+            && n > crate::recommend::PAIR_TABLE_MAX_MOVIES
+        {
+            c.fail(
+                format!("stack.arms[{i}].warm_start"),
+                format!(
+                    "is `incremental` (the default), whose table of every pair of movies \
+                     would take {:.1} GB for {n} movies (at most {} movies)",
+                    crate::recommend::pair_table_bytes(n, *similarity) / 1e9,
+                    crate::recommend::PAIR_TABLE_MAX_MOVIES
+                ),
+                "set `warm_start: frozen_means` (honest, recomputes the touched rows) or \
+                 `histories` on this arm",
+            );
+        }
+    }
+}
+
 /// Checks one arm's parameters; `field` is its path, e.g. `stack.arms[2]`.
 fn check_arm(c: &mut Checker, field: &str, arm: &ArmSpec) {
     let f = |name: &str| format!("{field}.{name}");
@@ -936,6 +964,7 @@ impl ScenarioSpec {
         }
         for (i, arm) in s.arms.iter().enumerate() {
             check_arm(c, &format!("stack.arms[{i}]"), arm);
+            self.check_pair_table(c, i, arm);
         }
         c.integer("stack.slate_size", s.slate_size, limits::SLATE_SIZE);
         self.check_reward(c);
@@ -1586,6 +1615,32 @@ mod arm_tests {
             "{}",
             p[0]
         );
+    }
+
+    #[test]
+    fn incremental_item_cf_is_refused_above_the_pair_tables_catalogue_when_retraining() {
+        let scenario = |movies: usize, warm_start: &str, retrain: f64| {
+            format!(
+                "(catalogue: (n_movies: {movies}), pipeline: (retrain_every_hours: {retrain:?}), \
+                 stack: (arms: [Popularity, ItemCf({warm_start})], arms_per_request: 1, \
+                 policy: Uniform))"
+            )
+        };
+        let too_many = crate::recommend::PAIR_TABLE_MAX_MOVIES + 1;
+        // The default warm start, 16,385 movies, retraining: refused, with the fix.
+        let p = problems(&scenario(too_many, "", 6.0));
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert!(
+            p[0].contains("stack.arms[1].warm_start")
+                && p[0].contains("GB")
+                && p[0].contains("frozen_means"),
+            "{}",
+            p[0]
+        );
+        // No retraining (the table is never built), or another warm start: accepted.
+        assert!(problems(&scenario(too_many, "", 0.0)).is_empty());
+        assert!(problems(&scenario(too_many, "warm_start: frozen_means", 6.0)).is_empty());
+        assert!(problems(&scenario(too_many - 1, "warm_start: incremental", 6.0)).is_empty());
     }
 
     #[test]
