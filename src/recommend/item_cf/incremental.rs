@@ -146,23 +146,22 @@ impl PairTable {
             rows.push((i, row, lo, hi));
             (pairs, sq_lo, sq_hi) = (rest, rest_lo, rest_hi);
         }
-        rows.into_par_iter()
-            .for_each(|(i, pairs, sq_lo, sq_hi)| {
-                for &(u, vi) in inputs.column(i) {
-                    let row = inputs.user_values(u as usize);
-                    let from = row.partition_point(|&(m, _)| m as usize <= i);
-                    for &(j, vj) in &row[from..] {
-                        let at = j as usize - i - 1;
-                        let pair = &mut pairs[at];
-                        pair.dot += units(vi, vj);
-                        pair.common += 1;
-                        if common_norms {
-                            sq_lo[at] += units(vi, vi);
-                            sq_hi[at] += units(vj, vj);
-                        }
+        rows.into_par_iter().for_each(|(i, pairs, sq_lo, sq_hi)| {
+            for &(u, vi) in inputs.column(i) {
+                let row = inputs.user_values(u as usize);
+                let from = row.partition_point(|&(m, _)| m as usize <= i);
+                for &(j, vj) in &row[from..] {
+                    let at = j as usize - i - 1;
+                    let pair = &mut pairs[at];
+                    pair.dot += units(vi, vj);
+                    pair.common += 1;
+                    if common_norms {
+                        sq_lo[at] += units(vi, vi);
+                        sq_hi[at] += units(vj, vj);
                     }
                 }
-            });
+            }
+        });
         table
     }
 
