@@ -340,20 +340,23 @@ fn ranks_above(a: (MovieId, f32), b: (MovieId, f32)) -> bool {
     a.1 > b.1 || a.1 == b.1 && a.0 < b.0
 }
 
+/// A movie's floor: every positive neighbour outside its stored ones ranks below it
+/// (`None`: there is none outside).
+type Floor = Option<(MovieId, f32)>;
+
 /// The table and each movie's stored neighbours (see the module docs).
 #[derive(Clone, Debug)]
 pub(crate) struct PairState {
     pub(crate) table: PairTable,
     /// Per movie: its best `2k` neighbours with positive similarity, best first.
     stored: Vec<NeighbourList>,
-    /// Per movie: every positive neighbour outside `stored` ranks below it (`None`:
-    /// there is none outside).
-    floor: Vec<Option<(MovieId, f32)>>,
+    /// Per movie: its [`Floor`].
+    floor: Vec<Floor>,
 }
 
 impl PairState {
     /// The stored list and floor of one selection of `2k` among `positive` movies.
-    fn entry(list: NeighbourList, positive: usize) -> (NeighbourList, Option<(MovieId, f32)>) {
+    fn entry(list: NeighbourList, positive: usize) -> (NeighbourList, Floor) {
         let floor = list.last().copied().filter(|_| positive > list.len());
         (list, floor)
     }
@@ -439,7 +442,7 @@ impl ItemCf {
                 }
             }
         }
-        let fresh: Vec<(usize, NeighbourList, Option<(MovieId, f32)>)> = (0..n)
+        let fresh: Vec<(usize, NeighbourList, Floor)> = (0..n)
             .into_par_iter()
             .filter(|&m| {
                 at_touched[m] != usize::MAX
