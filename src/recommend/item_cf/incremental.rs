@@ -52,7 +52,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::ids::{MovieId, UserId};
+use crate::ids::MovieId;
 use crate::interaction::Interaction;
 use crate::scenario::spec::SimilarityKind;
 
@@ -73,6 +73,18 @@ pub fn pair_table_bytes(n_movies: usize, kind: SimilarityKind) -> f64 {
     };
     let n = n_movies as f64;
     n * (n - 1.0).max(0.0) / 2.0 * per_pair
+}
+
+/// The `k` most similar movies with positive similarity among `(j, sim)`, and how
+/// many of them are positive.
+fn select(row: impl Iterator<Item = (usize, f32)>, k: usize) -> (NeighbourList, usize) {
+    let mut top = TopN::new(k);
+    let mut positive = 0;
+    for (j, sim) in row {
+        positive += usize::from(sim > 0.0);
+        push_positive(&mut top, j, sim);
+    }
+    (list_of(top), positive)
 }
 
 /// One unit of the integer sums is 2^-32.
@@ -249,15 +261,10 @@ impl PairTable {
     /// Movie `i`'s `k` most similar movies with positive similarity, and how many
     /// movies have a positive similarity with it.
     pub(crate) fn list(&self, i: usize, k: usize) -> (NeighbourList, usize) {
-        let mut top = TopN::new(k);
-        let mut positive = 0;
-        for j in 0..self.n {
-            if let Some(sim) = self.similarity(i, j) {
-                positive += usize::from(sim > 0.0);
-                push_positive(&mut top, j, sim);
-            }
-        }
-        (list_of(top), positive)
+        select(
+            (0..self.n).filter_map(|j| self.similarity(i, j).map(|s| (j, s))),
+            k,
+        )
     }
 
     /// Takes in one user's values changing from `old` to `new` (both by ascending
@@ -356,7 +363,7 @@ pub(crate) struct PairState {
 
 impl PairState {
     /// The stored list and floor of one selection of `2k` among `positive` movies.
-    fn entry(list: NeighbourList, positive: usize) -> (NeighbourList, Floor) {
+    fn entry_of((list, positive): (NeighbourList, usize)) -> (NeighbourList, Floor) {
         let floor = list.last().copied().filter(|_| positive > list.len());
         (list, floor)
     }
@@ -373,11 +380,7 @@ impl PairState {
 impl ItemCf {
     /// The `incremental` update: see the module docs.
     pub(super) fn update_incremental(&mut self, new: &[Interaction]) {
-        self.histories.add(new);
-        self.add_ratings(new);
-        let mut users: Vec<UserId> = new.iter().map(|i| i.user).collect();
-        users.sort_unstable();
-        users.dedup();
+        let users = self.take_in(new);
         let old_rows: Vec<Vec<(u32, f32)>> = if self.pairs.is_some() {
             users
                 .iter()
@@ -398,7 +401,7 @@ impl ItemCf {
             let (stored, floor) = table
                 .lists(kept)
                 .into_iter()
-                .map(|(list, positive)| PairState::entry(list, positive))
+                .map(PairState::entry_of)
                 .unzip();
             let state = PairState {
                 table,
@@ -453,14 +456,8 @@ impl ItemCf {
             })
             .map(|m| {
                 if at_touched[m] != usize::MAX {
-                    let row = &rows[at_touched[m]];
-                    let mut top = TopN::new(kept);
-                    let mut positive = 0;
-                    for &(j, sim) in row {
-                        positive += usize::from(sim > 0.0);
-                        push_positive(&mut top, j as usize, sim);
-                    }
-                    let (list, floor) = PairState::entry(list_of(top), positive);
+                    let row = rows[at_touched[m]].iter().map(|&(j, s)| (j as usize, s));
+                    let (list, floor) = PairState::entry_of(select(row, kept));
                     return (m, list, floor);
                 }
                 let floor = state.floor[m];
@@ -484,8 +481,7 @@ impl ItemCf {
                     return (m, list, floor);
                 }
                 // Fewer than k known to rank above everything outside: the whole row.
-                let (list, positive) = table.list(m, kept);
-                let (list, floor) = PairState::entry(list, positive);
+                let (list, floor) = PairState::entry_of(table.list(m, kept));
                 (m, list, floor)
             })
             .collect();
@@ -502,6 +498,7 @@ impl ItemCf {
 mod tests {
     use super::super::ItemCfParams;
     use super::*;
+    use crate::ids::UserId;
     use crate::interaction::InteractionKind;
     use crate::recommend::history::Histories;
     use crate::recommend::item_similarity::RowSums;

@@ -45,14 +45,21 @@ use super::super::topn::TopN;
 use super::{ItemCf, NeighbourList, list_of, list_of_dense_row, push_positive};
 
 impl ItemCf {
-    /// Warm-starts from the fitted model with interactions logged since the last
-    /// `fit` or update (see the module docs); needs a fitted model of the same world.
-    pub(super) fn update_log(&mut self, new: &[Interaction], means: Means) {
+    /// Extends the histories and the mean rating with `new`; returns the users it
+    /// holds, ascending (whose rows the similarity inputs must rebuild).
+    pub(super) fn take_in(&mut self, new: &[Interaction]) -> Vec<UserId> {
         self.histories.add(new);
         self.add_ratings(new);
         let mut users: Vec<UserId> = new.iter().map(|i| i.user).collect();
         users.sort_unstable();
         users.dedup();
+        users
+    }
+
+    /// Warm-starts from the fitted model with interactions logged since the last
+    /// `fit` or update (see the module docs); needs a fitted model of the same world.
+    pub(super) fn update_log(&mut self, new: &[Interaction], means: Means) {
+        let users = self.take_in(new);
         let inputs = std::sync::Arc::make_mut(&mut self.inputs);
         let touched = inputs.apply_user_changes(&self.histories, &users, means);
         if touched.is_empty() {
